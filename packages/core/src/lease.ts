@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { Intent } from "./intent.js";
+
+export const ProviderName = z.enum(["leash-jwt", "aws-sts", "vault"]);
+export type ProviderName = z.infer<typeof ProviderName>;
+
+export const LeaseState = z.enum([
+  "pending",
+  "active",
+  "revoking",
+  "revoked",
+  "revoke_failed",
+  "aborted",
+  "expired",
+]);
+export type LeaseState = z.infer<typeof LeaseState>;
+
+/** States in which a credential may exist at a provider: these are what revocation and exposure look at. */
+export const LIVE_STATES: readonly LeaseState[] = ["pending", "active", "revoking", "revoke_failed"];
+export const TERMINAL_STATES: readonly LeaseState[] = ["revoked", "aborted", "expired"];
+
+/**
+ * The lease state machine. A lease never goes back; `revoke_failed` keeps retrying until `revoked`.
+ * The Redis scripts enforce the same table (store/src/lua/transition.lua).
+ */
+export const TRANSITIONS: Readonly<Record<LeaseState, readonly LeaseState[]>> = {
+  pending: ["active", "aborted"],
+  active: ["revoking", "expired"],
+  revoking: ["revoked", "revoke_failed"],
+  revoke_failed: ["revoked", "revoke_failed"],
+  revoked: [],
+  aborted: [],
+  expired: [],
+};
+
+export function canTransition(from: LeaseState, to: LeaseState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isLive(state: LeaseState): boolean {
+  return LIVE_STATES.includes(state);
+}
+
+/** What a provider needs later to revoke a credential: identifiers only, never secret values. */
+export type RevocationHandle = Readonly<Record<string, string | number | boolean>>;
+
+export interface Lease {
+  id: string;
+  taskId: string;
+  agent: string;
+  provider: ProviderName;
+  target: string | null;
+  intent: Intent;
+  /** A readable summary of what the credential allows (e.g. IAM actions and ARNs). */
+  scope: string[];
+  state: LeaseState;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  revokeReason: string | null;
+  handle: RevocationHandle | null;
+  /** When the credential dies by itself at the provider (STS never less than 900 s). */
+  providerExpiresAt: number | null;
+  breakGlass: boolean;
+}

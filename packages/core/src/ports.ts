@@ -1,0 +1,106 @@
+import type { Lease, LeaseState, ProviderName, RevocationHandle } from "./lease.js";
+import type { Task, TaskEnd } from "./task.js";
+
+export interface ActivateInput {
+  handle: RevocationHandle;
+  providerExpiresAt: number;
+  scope: string[];
+}
+
+/**
+ * `active`: the lease is live. `revoke`: it was activated but a revocation arrived while it was pending
+ * (task ended, lease returned, campaign), so it went straight to `revoking` and must be revoked now.
+ */
+export type ActivateOutcome = "active" | "revoke";
+
+export interface RevokeOrder {
+  leaseId: string;
+  reason: string;
+  campaignId?: string;
+}
+
+export interface LeaseSelector {
+  agent?: string;
+  agentPrefix?: string;
+  taskId?: string;
+  provider?: ProviderName;
+  target?: string;
+  issuedBefore?: number;
+  all?: boolean;
+}
+
+export interface LeaseQuery {
+  agent?: string;
+  taskId?: string;
+  provider?: ProviderName;
+  state?: LeaseState;
+  cursor?: string;
+  limit: number;
+}
+
+export interface LeasePage {
+  items: Lease[];
+  nextCursor: string | null;
+}
+
+export interface IdempotencyRecord {
+  leaseId: string;
+  bodyHash: string;
+}
+
+export interface LeaseStore {
+  /**
+   * Write-ahead: records the lease as `pending` before anything exists at the provider. With an idempotency key,
+   * returns the existing record instead when the key was used already (nothing is written then).
+   */
+  createPending(
+    lease: Lease,
+    idempotency?: { key: string; bodyHash: string },
+  ): Promise<IdempotencyRecord | null>;
+  activate(leaseId: string, input: ActivateInput): Promise<ActivateOutcome>;
+  abort(leaseId: string, reason: string): Promise<boolean>;
+  get(leaseId: string): Promise<Lease | null>;
+  list(query: LeaseQuery): Promise<LeasePage>;
+  /** Marks live leases `revoking` and due now; returns the ids that need a revoke job. Idempotent. */
+  requestRevocation(orders: readonly RevokeOrder[], at: number): Promise<string[]>;
+  /** Records a provider-confirmed revocation; returns false if the lease was already terminal. */
+  markRevoked(leaseId: string, at: number): Promise<boolean>;
+  markRevokeFailed(leaseId: string, error: string): Promise<boolean>;
+  markExpired(leaseId: string, at: number): Promise<boolean>;
+  /** Leases whose deadline has passed (expiry or a revocation order), claimed for a while so one worker takes each. */
+  claimDue(now: number, limit: number, claimForMs: number): Promise<string[]>;
+  /** `pending` leases older than the given instant: the mint outcome is unknown. */
+  stalePending(olderThan: number, limit: number): Promise<string[]>;
+  /** Live lease ids matching a selector, for campaigns and dry runs. */
+  selectLive(selector: LeaseSelector): Promise<Lease[]>;
+  liveCount(filter: { agent?: string }): Promise<number>;
+}
+
+export interface CreateTaskOutcome {
+  task: Task;
+  created: boolean;
+}
+
+export interface EndTaskOutcome {
+  task: Task;
+  /** False when the task had already ended (the call was a duplicate). */
+  changed: boolean;
+  /** Live leases of the task now being revoked (the ones this call put in `revoking` and earlier ones). */
+  revoking: string[];
+}
+
+export interface TaskStore {
+  /** Creates the task unless one with the same id exists, in which case that one is returned. */
+  create(task: Task): Promise<CreateTaskOutcome>;
+  get(taskId: string): Promise<Task | null>;
+  /** Ends an active task and puts all its live leases in `revoking`, atomically. Idempotent. */
+  end(taskId: string, state: TaskEnd, at: number, reason: string): Promise<EndTaskOutcome | null>;
+  leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>>;
+  /** Active tasks whose deadline has passed. */
+  dueTasks(now: number, limit: number): Promise<string[]>;
+}
+
+export interface RevocationQueue {
+  /** Schedules revocation at the provider now. Job ids are lease ids, so duplicates collapse. */
+  revoke(orders: readonly RevokeOrder[]): Promise<void>;
+}

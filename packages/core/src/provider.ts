@@ -1,0 +1,68 @@
+import type { Intent } from "./intent.js";
+import type { ProviderName, RevocationHandle } from "./lease.js";
+
+export interface MintRequest {
+  leaseId: string;
+  taskId: string;
+  agent: string;
+  /** Provider-specific target: an AWS role alias or ARN, a Vault role name; absent for task tokens. */
+  target: string | undefined;
+  intent: Intent;
+  /** The lease TTL, already capped by task, policy and configuration. */
+  ttlSeconds: number;
+  /** Epoch ms at which the lease ends. */
+  expiresAt: number;
+  /** Agents of the ancestor tasks, nearest first (RFC 8693 `act` chain). Empty for a root task. */
+  actorChain: readonly string[];
+  /** Extra narrowing from policy obligations (`@scope`), provider-specific. */
+  scopeHints: readonly string[];
+}
+
+export interface MintedCredential {
+  /** Returned once to the agent; never stored, never logged. */
+  credential: Readonly<Record<string, unknown>>;
+  /** Identifiers revoke() needs later; stored in Redis, so no secret values. */
+  handle: RevocationHandle;
+  /** Epoch ms at which the credential stops working by itself at the provider. */
+  providerExpiresAt: number;
+  /** A readable summary of what the credential allows. */
+  scope: string[];
+}
+
+export interface RevokeRequest {
+  leaseId: string;
+  taskId: string;
+  agent: string;
+  target: string | null;
+  handle: RevocationHandle | null;
+  issuedAt: number;
+  providerExpiresAt: number | null;
+}
+
+export interface TargetCut {
+  target: string;
+  /** Every credential of the target issued before this instant stops working. */
+  issuedBefore: number;
+}
+
+/**
+ * A credential source. Errors are LeashErrors: `provider_unavailable` (retry) for outages, throttling and
+ * timeouts; `provider_rejected` / `provider_access_denied` / `unknown_target` for requests that will never work.
+ */
+export interface CredentialProvider {
+  readonly name: ProviderName;
+  /** The longest lease this provider grants for a target (undefined: no limit of its own). */
+  maxTtlSeconds(target: string | undefined): number | undefined;
+  /** Throws before anything is written when the target or intent can never be served. */
+  validate(target: string | undefined, intent: Intent): void;
+  mint(request: MintRequest, signal: AbortSignal): Promise<MintedCredential>;
+  /** Idempotent: revoking something already gone succeeds. */
+  revoke(request: RevokeRequest, signal: AbortSignal): Promise<void>;
+  /**
+   * Makes sure nothing minted under this lease id survives, when the outcome of a mint is unknown
+   * (the process died between write-ahead and activation). Idempotent.
+   */
+  reclaim(request: RevokeRequest, signal: AbortSignal): Promise<void>;
+  /** Mass revocation shortcut: cut every credential of a target at once, where the provider can. */
+  cutTarget?(cut: TargetCut, signal: AbortSignal): Promise<void>;
+}

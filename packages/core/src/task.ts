@@ -1,0 +1,25 @@
+import { z } from "zod";
+import type { CeilingIntent } from "./intent.js";
+
+export const TaskState = z.enum(["active", "completed", "cancelled", "expired"]);
+export type TaskState = z.infer<typeof TaskState>;
+
+export type TaskEnd = Exclude<TaskState, "active">;
+
+export interface Task {
+  id: string;
+  agent: string;
+  ceiling: CeilingIntent[];
+  ttlSeconds: number;
+  parentId: string | null;
+  /** 0 for a root task; a sub-task is one deeper than its parent. */
+  depth: number;
+  labels: Record<string, string>;
+  state: TaskState;
+  createdBy: string;
+  createdAt: number;
+  deadline: number;
+  endedAt: number | null;
+  /** Hash of the registration body, so a re-registration with another body is a 409. */
+  bodyHash: string;
+}

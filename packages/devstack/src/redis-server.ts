@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./free-port.js";
+import { waitFor } from "./wait-for.js";
+
+export interface RedisServerOptions {
+  port?: number;
+  /** AOF with fsync every second, as production should run; off by default for speed in tests. */
+  appendOnly?: boolean;
+  dir?: string;
+}
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** SIGKILL, as a crash would; `start()` brings it back on the same port and data directory. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function redisServerAvailable(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+const MISSING =
+  "redis-server was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`, macOS: `brew install redis`) or set REDIS_URL to an existing Redis.";
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" }, () => socket.write("PING\r\n"));
+    socket.setTimeout(500);
+    socket.on("data", (d) => {
+      socket.destroy();
+      resolve(d.toString().startsWith("+PONG"));
+    });
+    socket.on("error", () => resolve(false));
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Starts a private redis-server on a free loopback port (never the machine's own 6379). */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  if (!redisServerAvailable()) throw new Error(MISSING);
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "leash-redis-"));
+  let child: ChildProcess | undefined;
+
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    options.appendOnly ? "yes" : "no",
+    "--appendfsync",
+    "everysec",
+    "--maxmemory-policy",
+    "noeviction",
+    "--protected-mode",
+    "no",
+  ];
+
+  async function start(): Promise<void> {
+    const proc = spawn("redis-server", args, { stdio: "ignore" });
+    child = proc;
+    await waitFor(async () => ((await ping(port)) ? true : undefined), {
+      timeoutMs: 10_000,
+      what: `redis-server on port ${port}`,
+    });
+  }
+
+  async function halt(signal: NodeJS.Signals): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill(signal);
+    await exited;
+  }
+
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill: () => halt("SIGKILL"),
+    start,
+    async stop() {
+      await halt("SIGTERM");
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Three projects: unit tests beside the code (no I/O), integration tests (`*.int.test.ts`) against a private
+ * redis-server and the emulators over real HTTP, and end-to-end tests under test/e2e that start real processes.
+ * The global setup starts one redis-server on a free port for the whole run; each test uses a fresh key prefix.
+ */
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/support/global-setup.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["packages/*/src/**/*.int.test.ts", "apps/*/src/**/*.int.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
