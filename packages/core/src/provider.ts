@@ -39,6 +39,15 @@ export interface RevokeRequest {
   providerExpiresAt: number | null;
 }
 
+/**
+ * What a revocation did beyond the one credential: when a provider had to cut a whole target (the STS deny list
+ * no longer fits the role's policy budget), every credential of that target issued before `issuedBefore` is dead
+ * and the caller marks those leases revoked too.
+ */
+export interface RevokeOutcome {
+  cut?: TargetCut;
+}
+
 export interface TargetCut {
   target: string;
   /** Every credential of the target issued before this instant stops working. */
@@ -57,7 +66,7 @@ export interface CredentialProvider {
   validate(target: string | undefined, intent: Intent): void;
   mint(request: MintRequest, signal: AbortSignal): Promise<MintedCredential>;
   /** Idempotent: revoking something already gone succeeds. */
-  revoke(request: RevokeRequest, signal: AbortSignal): Promise<void>;
+  revoke(request: RevokeRequest, signal: AbortSignal): Promise<RevokeOutcome>;
   /**
    * Makes sure nothing minted under this lease id survives, when the outcome of a mint is unknown
    * (the process died between write-ahead and activation). Idempotent.
@@ -65,4 +74,6 @@ export interface CredentialProvider {
   reclaim(request: RevokeRequest, signal: AbortSignal): Promise<void>;
   /** Mass revocation shortcut: cut every credential of a target at once, where the provider can. */
   cutTarget?(cut: TargetCut, signal: AbortSignal): Promise<void>;
+  /** Housekeeping on a schedule (e.g. pruning STS deny entries whose credentials have expired by themselves). */
+  prune?(now: number, signal: AbortSignal): Promise<void>;
 }
