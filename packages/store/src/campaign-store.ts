@@ -1,0 +1,97 @@
+import type { LeaseSelector } from "@leash/core";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { guard } from "./guard.js";
+import type { Keyspace } from "./keys.js";
+
+export const CampaignState = z.enum(["running", "done", "failed"]);
+export type CampaignState = z.infer<typeof CampaignState>;
+
+export interface Campaign {
+  id: string;
+  reason: string;
+  requestedBy: string;
+  selector: LeaseSelector;
+  createdAt: number;
+  matched: number;
+  /** How many targets the worker has ordered revoked so far (the campaign's cursor). */
+  ordered: number;
+  revoked: number;
+  failed: number;
+  state: CampaignState;
+}
+
+/** Mass revocation campaigns: a frozen target list plus counters, so a restarted worker resumes at its cursor. */
+export class RedisCampaignStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+  ) {}
+
+  create(campaign: Omit<Campaign, "ordered" | "revoked" | "failed" | "state">, targets: readonly string[]) {
+    return guard("create campaign", async () => {
+      const multi = this.redis.multi();
+      multi.hset(this.keys.campaign(campaign.id), {
+        id: campaign.id,
+        reason: campaign.reason,
+        by: campaign.requestedBy,
+        selector: JSON.stringify(campaign.selector),
+        created: campaign.createdAt,
+        matched: campaign.matched,
+        ordered: 0,
+        revoked: 0,
+        failed: 0,
+      });
+      for (let i = 0; i < targets.length; i += 10_000) {
+        multi.rpush(this.keys.campaignTargets(campaign.id), ...targets.slice(i, i + 10_000));
+      }
+      multi.zadd(this.keys.campaigns, campaign.createdAt, campaign.id);
+      await multi.exec();
+    });
+  }
+
+  get(id: string): Promise<Campaign | null> {
+    return guard("read campaign", async () => {
+      const h = await this.redis.hgetall(this.keys.campaign(id));
+      if (!h.id) return null;
+      const matched = Number(h.matched);
+      const revoked = Number(h.revoked);
+      const failed = Number(h.failed);
+      const state: CampaignState =
+        revoked >= matched ? "done" : revoked + failed >= matched ? "failed" : "running";
+      return {
+        id: h.id,
+        reason: h.reason ?? "",
+        requestedBy: h.by ?? "",
+        selector: JSON.parse(h.selector ?? "{}") as LeaseSelector,
+        createdAt: Number(h.created),
+        matched,
+        ordered: Number(h.ordered),
+        revoked,
+        failed,
+        state,
+      };
+    });
+  }
+
+  targets(id: string, from: number, count: number): Promise<string[]> {
+    return guard("read campaign targets", () =>
+      this.redis.lrange(this.keys.campaignTargets(id), from, from + count - 1),
+    );
+  }
+
+  advance(id: string, ordered: number, alreadyDone: number): Promise<void> {
+    return guard("advance campaign", async () => {
+      const multi = this.redis.multi();
+      multi.hset(this.keys.campaign(id), "ordered", ordered);
+      if (alreadyDone > 0) multi.hincrby(this.keys.campaign(id), "revoked", alreadyDone);
+      await multi.exec();
+    });
+  }
+
+  count(id: string, field: "revoked" | "failed", by: number): Promise<void> {
+    return guard("count campaign progress", async () => {
+      await this.redis.hincrby(this.keys.campaign(id), field, by);
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  type CeilingIntent,
+  type Intent,
+  type Lease,
+  LeaseState,
+  ProviderName,
+  type RevocationHandle,
+  type Task,
+  TaskState,
+} from "@leash/core";
+
+/** Field names are short because there is one hash per lease and the target is under 1 KiB per live lease. */
+export function leaseToFields(lease: Lease): string[] {
+  const fields: Record<string, string> = {
+    id: lease.id,
+    task: lease.taskId,
+    agent: lease.agent,
+    provider: lease.provider,
+    intent: JSON.stringify(lease.intent),
+    state: lease.state,
+    issued: String(lease.issuedAt),
+    expires: String(lease.expiresAt),
+  };
+  if (lease.target !== null) fields.target = lease.target;
+  if (lease.breakGlass) fields.bg = "1";
+  return Object.entries(fields).flat();
+}
+
+function num(value: string | undefined): number | null {
+  return value === undefined || value === "" ? null : Number(value);
+}
+
+export function leaseFromHash(h: Record<string, string>): Lease | null {
+  if (!h.id || !h.state) return null;
+  return {
+    id: h.id,
+    taskId: h.task ?? "",
+    agent: h.agent ?? "",
+    provider: ProviderName.parse(h.provider),
+    target: h.target ?? null,
+    intent: JSON.parse(h.intent ?? "{}") as Intent,
+    scope: h.scope ? (JSON.parse(h.scope) as string[]) : [],
+    state: LeaseState.parse(h.state),
+    issuedAt: Number(h.issued),
+    expiresAt: Number(h.expires),
+    revokedAt: num(h.revoked_at),
+    revokeReason: h.reason ?? null,
+    handle: h.handle ? (JSON.parse(h.handle) as RevocationHandle) : null,
+    providerExpiresAt: num(h.pexp),
+    breakGlass: h.bg === "1",
+  };
+}
+
+export function taskToFields(task: Task): string[] {
+  const fields: Record<string, string> = {
+    id: task.id,
+    agent: task.agent,
+    ceiling: JSON.stringify(task.ceiling),
+    ttl: String(task.ttlSeconds),
+    depth: String(task.depth),
+    labels: JSON.stringify(task.labels),
+    state: task.state,
+    created_by: task.createdBy,
+    created: String(task.createdAt),
+    deadline: String(task.deadline),
+    body_hash: task.bodyHash,
+  };
+  if (task.parentId !== null) fields.parent = task.parentId;
+  return Object.entries(fields).flat();
+}
+
+export function taskFromHash(h: Record<string, string>): Task | null {
+  if (!h.id || !h.state) return null;
+  return {
+    id: h.id,
+    agent: h.agent ?? "",
+    ceiling: JSON.parse(h.ceiling ?? "[]") as CeilingIntent[],
+    ttlSeconds: Number(h.ttl),
+    parentId: h.parent ?? null,
+    depth: Number(h.depth ?? 0),
+    labels: JSON.parse(h.labels ?? "{}") as Record<string, string>,
+    state: TaskState.parse(h.state),
+    createdBy: h.created_by ?? "",
+    createdAt: Number(h.created),
+    deadline: Number(h.deadline),
+    endedAt: num(h.ended),
+    bodyHash: h.body_hash ?? "",
+  };
+}

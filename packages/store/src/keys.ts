@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Every key starts with the configured prefix, which carries one hash tag (default `leash:{leash}:`), so every key a
+ * script touches lives in the same Redis Cluster slot. Index zsets use score 0 and order by member: lease ids
+ * begin with their issue time in base36, so lexicographic order is time order (see core/ids.ts).
+ */
+export interface Keyspace {
+  prefix: string;
+  lease(id: string): string;
+  task(id: string): string;
+  taskLeases(taskId: string): string;
+  taskChildren(taskId: string): string;
+  agentLeases(agent: string): string;
+  /** All leases, newest last. */
+  leases: string;
+  /** Leases in a live state (pending, active, revoking, revoke_failed). */
+  live: string;
+  /** Lease id -> epoch ms at which it must be revoked or settled (its expiry, or now after an order). */
+  deadline: string;
+  /** `pending` lease id -> epoch ms of the write-ahead. */
+  pending: string;
+  /** Active task id -> its deadline. */
+  activeTasks: string;
+  idempotency(agent: string, key: string): string;
+  campaign(id: string): string;
+  campaignTargets(id: string): string;
+  campaigns: string;
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest("base64url").slice(0, 32);
+
+export function keyspace(prefix: string): Keyspace {
+  if (!/\{[^}]+\}/.test(prefix)) throw new Error(`Redis key prefix "${prefix}" must contain a {hash tag}`);
+  return {
+    prefix,
+    lease: (id) => `${prefix}lease:${id}`,
+    task: (id) => `${prefix}task:${id}`,
+    taskLeases: (taskId) => `${prefix}task:${taskId}:leases`,
+    taskChildren: (taskId) => `${prefix}task:${taskId}:children`,
+    agentLeases: (agent) => `${prefix}agent:${digest(agent)}:leases`,
+    leases: `${prefix}leases`,
+    live: `${prefix}live`,
+    deadline: `${prefix}deadline`,
+    pending: `${prefix}pending`,
+    activeTasks: `${prefix}tasks:active`,
+    idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
+    campaign: (id) => `${prefix}campaign:${id}`,
+    campaignTargets: (id) => `${prefix}campaign:${id}:targets`,
+    campaigns: `${prefix}campaigns`,
+  };
+}

@@ -1,0 +1,244 @@
+import type {
+  ActivateInput,
+  ActivateOutcome,
+  IdempotencyRecord,
+  Lease,
+  LeasePage,
+  LeaseQuery,
+  LeaseSelector,
+  LeaseStore,
+  RevokeOrder,
+} from "@leash/core";
+import type { Redis } from "ioredis";
+import { leaseFromHash, leaseToFields } from "./codec.js";
+import { guard } from "./guard.js";
+import type { Keyspace } from "./keys.js";
+import type { ScriptReply, Scripts } from "./scripts.js";
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+const BATCH = 500;
+
+function strings(reply: ScriptReply): string[] {
+  return Array.isArray(reply) ? reply.map(String) : [];
+}
+
+export class RedisLeaseStore implements LeaseStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keyspace,
+    private readonly scripts: Scripts,
+  ) {}
+
+  createPending(lease: Lease, idem?: { key: string; bodyHash: string }): Promise<IdempotencyRecord | null> {
+    return guard("write-ahead", async () => {
+      const k = this.keys;
+      const reply = await this.scripts.createPending(
+        [
+          k.lease(lease.id),
+          k.taskLeases(lease.taskId),
+          k.agentLeases(lease.agent),
+          k.leases,
+          k.live,
+          k.pending,
+          idem ? k.idempotency(lease.agent, idem.key) : "",
+        ],
+        [
+          lease.id,
+          lease.issuedAt,
+          idem ? `${lease.id} ${idem.bodyHash}` : "",
+          IDEMPOTENCY_TTL_MS,
+          ...leaseToFields(lease),
+        ],
+      );
+      if (typeof reply !== "string") return null;
+      const [leaseId = "", bodyHash = ""] = reply.split(" ");
+      return { leaseId, bodyHash };
+    });
+  }
+
+  activate(leaseId: string, input: ActivateInput, now = Date.now()): Promise<ActivateOutcome> {
+    return guard("activate", async () => {
+      const lease = await this.redis.hget(this.keys.lease(leaseId), "task");
+      const reply = await this.scripts.activate(
+        [this.keys.lease(leaseId), this.keys.task(lease ?? ""), this.keys.pending, this.keys.deadline],
+        [leaseId, now, JSON.stringify(input.handle), input.providerExpiresAt, JSON.stringify(input.scope)],
+      );
+      return reply === "revoke" ? "revoke" : "active";
+    });
+  }
+
+  abort(leaseId: string, reason: string, now = Date.now()): Promise<boolean> {
+    return guard("abort", async () => {
+      const k = this.keys;
+      const reply = await this.scripts.abort(
+        [k.lease(leaseId), k.pending, k.live, k.deadline],
+        [leaseId, now, reason],
+      );
+      return reply === 1;
+    });
+  }
+
+  get(leaseId: string): Promise<Lease | null> {
+    return guard("read lease", async () => leaseFromHash(await this.redis.hgetall(this.keys.lease(leaseId))));
+  }
+
+  async getMany(ids: readonly string[]): Promise<Lease[]> {
+    return guard("read leases", async () => {
+      const out: Lease[] = [];
+      for (let i = 0; i < ids.length; i += BATCH) {
+        const pipeline = this.redis.pipeline();
+        for (const id of ids.slice(i, i + BATCH)) pipeline.hgetall(this.keys.lease(id));
+        const replies = (await pipeline.exec()) ?? [];
+        for (const [error, hash] of replies) {
+          if (error) throw error;
+          const lease = leaseFromHash(hash as Record<string, string>);
+          if (lease) out.push(lease);
+        }
+      }
+      return out;
+    });
+  }
+
+  list(query: LeaseQuery): Promise<LeasePage> {
+    return guard("list leases", async () => {
+      const index = query.taskId
+        ? this.keys.taskLeases(query.taskId)
+        : query.agent
+          ? this.keys.agentLeases(query.agent)
+          : query.state && query.state !== "revoked" && query.state !== "aborted" && query.state !== "expired"
+            ? this.keys.live
+            : this.keys.leases;
+      const items: Lease[] = [];
+      let cursor = query.cursor ?? null;
+      // Newest first; filters that the index cannot express are applied to bounded pages.
+      for (let round = 0; round < 20 && items.length < query.limit; round++) {
+        const max = cursor === null ? "+" : `(${cursor}`;
+        const ids = await this.redis.zrevrangebylex(index, max, "-", "LIMIT", 0, query.limit * 2);
+        if (ids.length === 0) {
+          cursor = null;
+          break;
+        }
+        for (const lease of await this.getMany(ids)) {
+          cursor = lease.id;
+          if (query.agent && lease.agent !== query.agent) continue;
+          if (query.taskId && lease.taskId !== query.taskId) continue;
+          if (query.provider && lease.provider !== query.provider) continue;
+          if (query.state && lease.state !== query.state) continue;
+          items.push(lease);
+          if (items.length === query.limit) break;
+        }
+        cursor = ids.length < query.limit * 2 && items.length < query.limit ? null : cursor;
+        if (cursor === null) break;
+      }
+      return { items, nextCursor: items.length === query.limit ? cursor : null };
+    });
+  }
+
+  requestRevocation(orders: readonly RevokeOrder[], at = Date.now()): Promise<string[]> {
+    return guard("order revocation", async () => {
+      const out: string[] = [];
+      // One script call per (reason, campaign) group and batch, so Redis is never blocked for long.
+      const groups = new Map<string, string[]>();
+      for (const o of orders) {
+        const group = `${o.reason}\u0000${o.campaignId ?? ""}`;
+        const ids = groups.get(group) ?? [];
+        ids.push(o.leaseId);
+        groups.set(group, ids);
+      }
+      for (const [group, ids] of groups) {
+        const [reason = "", campaign = ""] = group.split("\u0000");
+        for (let i = 0; i < ids.length; i += BATCH) {
+          const reply = await this.scripts.requestRevocation(
+            [this.keys.deadline],
+            [this.keys.prefix, at, reason, campaign, ...ids.slice(i, i + BATCH)],
+          );
+          out.push(...strings(reply));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Returns the campaign id ("" if none) when this call ended the lease, null when it was not revocable. */
+  markRevoked(leaseId: string, at = Date.now()): Promise<boolean> {
+    return this.settle(leaseId, at, "revoked").then((r) => r !== null);
+  }
+
+  settle(leaseId: string, at: number, state: "revoked" | "expired"): Promise<string | null> {
+    return guard("settle lease", async () => {
+      const k = this.keys;
+      const reply = strings(
+        await this.scripts.settle([k.lease(leaseId), k.deadline, k.live], [leaseId, at, state]),
+      );
+      return reply[0] === "1" ? (reply[1] ?? "") : null;
+    });
+  }
+
+  markRevokeFailed(leaseId: string, error: string): Promise<boolean> {
+    return guard("record revoke failure", async () => {
+      return (await this.scripts.revokeFailed([this.keys.lease(leaseId)], [error.slice(0, 500)])) === 1;
+    });
+  }
+
+  markExpired(leaseId: string, at = Date.now()): Promise<boolean> {
+    return this.settle(leaseId, at, "expired").then((r) => r !== null);
+  }
+
+  claimDue(now: number, limit: number, claimForMs: number): Promise<string[]> {
+    return guard("claim due leases", async () =>
+      strings(await this.scripts.claimDue([this.keys.deadline], [now, limit, now + claimForMs])),
+    );
+  }
+
+  stalePending(olderThan: number, limit: number): Promise<string[]> {
+    return guard("find stale pending leases", () =>
+      this.redis.zrangebyscore(this.keys.pending, "-inf", olderThan, "LIMIT", 0, limit),
+    );
+  }
+
+  selectLive(selector: LeaseSelector): Promise<Lease[]> {
+    return guard("select leases", async () => {
+      const index = selector.taskId
+        ? this.keys.taskLeases(selector.taskId)
+        : selector.agent
+          ? this.keys.agentLeases(selector.agent)
+          : this.keys.live;
+      const ids: string[] = [];
+      let cursor = "-";
+      for (;;) {
+        const page = await this.redis.zrangebylex(index, cursor, "+", "LIMIT", 0, 5000);
+        ids.push(...page);
+        const last = page.at(-1);
+        if (page.length < 5000 || last === undefined) break;
+        cursor = `(${last}`;
+      }
+      const leases = await this.getMany(ids);
+      return leases.filter((l) => matches(l, selector));
+    });
+  }
+
+  liveCount(filter: { agent?: string }): Promise<number> {
+    return guard("count leases", async () => {
+      if (!filter.agent) return this.redis.zcard(this.keys.live);
+      const ids = await this.redis.zrange(this.keys.agentLeases(filter.agent), 0, -1);
+      if (ids.length === 0) return 0;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.zscore(this.keys.live, id);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.filter(([error, score]) => !error && score !== null).length;
+    });
+  }
+}
+
+const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);
+
+export function matches(lease: Lease, s: LeaseSelector): boolean {
+  if (!LIVE.has(lease.state)) return false;
+  if (s.agent !== undefined && lease.agent !== s.agent) return false;
+  if (s.agentPrefix !== undefined && !lease.agent.startsWith(s.agentPrefix)) return false;
+  if (s.taskId !== undefined && lease.taskId !== s.taskId) return false;
+  if (s.provider !== undefined && lease.provider !== s.provider) return false;
+  if (s.target !== undefined && lease.target !== s.target) return false;
+  if (s.issuedBefore !== undefined && lease.issuedAt >= s.issuedBefore) return false;
+  return true;
+}

@@ -1,0 +1,10 @@
+-- revoking -> revoke_failed (it keeps retrying with backoff and stays visible). Returns 1 on the first failure.
+-- KEYS: 1 lease
+-- ARGV: 1 error text (no secrets)
+local state = redis.call("HGET", KEYS[1], "state")
+if state == "revoking" then
+  redis.call("HSET", KEYS[1], "state", "revoke_failed", "last_error", ARGV[1])
+  return 1
+end
+if state == "revoke_failed" then redis.call("HSET", KEYS[1], "last_error", ARGV[1]) end
+return 0

@@ -1,0 +1,171 @@
+import { randomUUID } from "node:crypto";
+import { type Lease, newId, type Task } from "@leash/core";
+import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { connectRedis } from "./connection.js";
+import { createStore, type Store } from "./index.js";
+
+const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
+afterAll(() => redis.quit());
+
+let store: Store;
+beforeEach(() => {
+  store = createStore(redis, `t:{${randomUUID()}}:`);
+});
+
+const now = Date.now();
+function task(overrides: Partial<Task> = {}): Task {
+  return {
+    id: newId("tk"),
+    agent: "spiffe://t/agent/a",
+    ceiling: [{ action: "read", resource: "docs/*" }],
+    ttlSeconds: 3600,
+    parentId: null,
+    depth: 0,
+    labels: {},
+    state: "active",
+    createdBy: "spiffe://t/orchestrator",
+    createdAt: now,
+    deadline: now + 3_600_000,
+    endedAt: null,
+    bodyHash: "h",
+    ...overrides,
+  };
+}
+function lease(taskId: string, overrides: Partial<Lease> = {}): Lease {
+  return {
+    id: newId("ls"),
+    taskId,
+    agent: "spiffe://t/agent/a",
+    provider: "leash-jwt",
+    target: null,
+    intent: { action: "read", resource: "docs/a" },
+    scope: [],
+    state: "pending",
+    issuedAt: now,
+    expiresAt: now + 60_000,
+    revokedAt: null,
+    revokeReason: null,
+    handle: null,
+    providerExpiresAt: null,
+    breakGlass: false,
+    ...overrides,
+  };
+}
+const activation = { handle: { jti: "x" }, providerExpiresAt: now + 60_000, scope: ["read docs/a"] };
+
+describe("lease state machine in Redis", () => {
+  it("write-ahead: a lease is pending before activation and active after, never back", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const l = lease(t.id);
+    expect(await store.leases.createPending(l)).toBeNull();
+    expect((await store.leases.get(l.id))?.state).toBe("pending");
+    expect(await store.leases.stalePending(now + 1, 10)).toEqual([l.id]);
+    expect(await store.leases.activate(l.id, activation)).toBe("active");
+    const active = await store.leases.get(l.id);
+    expect(active).toMatchObject({ state: "active", handle: { jti: "x" }, scope: ["read docs/a"] });
+    await expect(store.leases.activate(l.id, activation)).rejects.toMatchObject({ code: "conflict" });
+    expect(await store.leases.abort(l.id, "late")).toBe(false);
+    expect(await store.leases.stalePending(now + 1, 10)).toEqual([]);
+  });
+
+  it("idempotency: the same key returns the first lease and writes nothing", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const first = lease(t.id);
+    expect(await store.leases.createPending(first, { key: "k1", bodyHash: "b1" })).toBeNull();
+    const second = lease(t.id);
+    expect(await store.leases.createPending(second, { key: "k1", bodyHash: "b2" })).toEqual({
+      leaseId: first.id,
+      bodyHash: "b1",
+    });
+    expect(await store.leases.get(second.id)).toBeNull();
+  });
+
+  it("ending a task puts its live leases in revoking at once, and a duplicate end is harmless", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const a = lease(t.id);
+    const p = lease(t.id);
+    await store.leases.createPending(a);
+    await store.leases.activate(a.id, activation);
+    await store.leases.createPending(p);
+    const first = await store.tasks.end(t.id, "completed", now, "task completed");
+    expect(first).toMatchObject({ changed: true, revoking: [a.id], task: { state: "completed" } });
+    expect((await store.leases.get(a.id))?.state).toBe("revoking");
+    const again = await store.tasks.end(t.id, "cancelled", now, "task cancelled");
+    expect(again).toMatchObject({ changed: false, revoking: [a.id], task: { state: "completed" } });
+    // The pending lease was flagged: activating it now revokes it straight away.
+    expect(await store.leases.activate(p.id, activation)).toBe("revoke");
+    expect((await store.leases.get(p.id))?.state).toBe("revoking");
+    expect(await store.tasks.leaseCounts(t.id)).toEqual({ revoking: 2 });
+  });
+
+  it("ending a task cascades to its sub-tasks and their leases", async () => {
+    const root = task();
+    const child = task({ parentId: root.id, depth: 1 });
+    const grandchild = task({ parentId: child.id, depth: 2 });
+    for (const t of [root, child, grandchild]) await store.tasks.create(t);
+    const l = lease(grandchild.id);
+    await store.leases.createPending(l);
+    await store.leases.activate(l.id, activation);
+    const outcome = await store.tasks.end(root.id, "completed", now, "task completed");
+    expect(outcome?.revoking).toEqual([l.id]);
+    expect((await store.tasks.get(grandchild.id))?.state).toBe("completed");
+  });
+
+  it("the deadline index hands each due lease to one poller and brings it back if its job is lost", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const l = lease(t.id, { expiresAt: now + 1_000 });
+    await store.leases.createPending(l);
+    await store.leases.activate(l.id, activation);
+    expect(await store.leases.claimDue(now, 10, 5_000)).toEqual([]);
+    expect(await store.leases.claimDue(now + 1_000, 10, 5_000)).toEqual([l.id]);
+    expect(await store.leases.claimDue(now + 2_000, 10, 5_000)).toEqual([]);
+    expect(await store.leases.claimDue(now + 6_000, 10, 5_000)).toEqual([l.id]);
+    expect(await store.leases.markExpired(l.id, now + 6_000)).toBe(true);
+    expect(await store.leases.claimDue(now + 60_000, 10, 5_000)).toEqual([]);
+  });
+
+  it("revocation: revoking -> revoke_failed -> revoked, each transition once", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const l = lease(t.id);
+    await store.leases.createPending(l);
+    await store.leases.activate(l.id, activation);
+    expect(await store.leases.requestRevocation([{ leaseId: l.id, reason: "returned" }])).toEqual([l.id]);
+    expect(await store.leases.markRevokeFailed(l.id, "provider down")).toBe(true);
+    expect(await store.leases.markRevokeFailed(l.id, "provider down")).toBe(false);
+    expect(await store.leases.markRevoked(l.id)).toBe(true);
+    expect(await store.leases.markRevoked(l.id)).toBe(false);
+    const revoked = await store.leases.get(l.id);
+    expect(revoked).toMatchObject({ state: "revoked", revokeReason: "returned" });
+    expect(await store.leases.liveCount({})).toBe(0);
+  });
+
+  it("lists newest first with a cursor, and selects live leases by selector", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const l = lease(t.id, {
+        id: newId("ls", now + i),
+        agent: i % 2 ? "spiffe://t/agent/b" : "spiffe://t/agent/a",
+      });
+      await store.leases.createPending(l);
+      await store.leases.activate(l.id, activation);
+      ids.push(l.id);
+    }
+    const page1 = await store.leases.list({ limit: 2 });
+    expect(page1.items.map((l) => l.id)).toEqual([ids[4], ids[3]]);
+    const page2 = await store.leases.list({ limit: 2, cursor: page1.nextCursor ?? undefined });
+    expect(page2.items.map((l) => l.id)).toEqual([ids[2], ids[1]]);
+    const page3 = await store.leases.list({ limit: 2, cursor: page2.nextCursor ?? undefined });
+    expect(page3.items.map((l) => l.id)).toEqual([ids[0]]);
+    expect(page3.nextCursor).toBeNull();
+    const b = await store.leases.selectLive({ agentPrefix: "spiffe://t/agent/b" });
+    expect(b.map((l) => l.id).sort()).toEqual([ids[1], ids[3]].sort());
+    expect(await store.leases.liveCount({ agent: "spiffe://t/agent/a" })).toBe(3);
+  });
+});
