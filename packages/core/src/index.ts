@@ -9,5 +9,6 @@ export * from "./lease.js";
 export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";
+export * from "./services/index.js";
 export * from "./task.js";
 export * from "./ttl.js";

@@ -60,6 +60,11 @@ export interface TargetCut {
  */
 export interface CredentialProvider {
   readonly name: ProviderName;
+  /**
+   * True when minting again for the same lease creates nothing new at the provider (Leash task tokens), so an
+   * idempotent replay can hand out a fresh copy; other providers' secrets are delivered once.
+   */
+  readonly remintable?: boolean;
   /** The longest lease this provider grants for a target (undefined: no limit of its own). */
   maxTtlSeconds(target: string | undefined): number | undefined;
   /** Throws before anything is written when the target or intent can never be served. */

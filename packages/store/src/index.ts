@@ -33,3 +33,4 @@ export function createStore(redis: Redis, prefix: string = DEFAULT_PREFIX): Stor
     campaigns: new RedisCampaignStore(redis, keys),
   };
 }
+export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";

@@ -1,0 +1,39 @@
+import type { AuditSink } from "../audit.js";
+import type { Clock } from "../clock.js";
+import type { ProviderName } from "../lease.js";
+import type { PolicyDecider } from "../policy.js";
+import type { LeaseStore, RevocationQueue, TaskStore } from "../ports.js";
+import type { CredentialProvider } from "../provider.js";
+
+export interface BrokerConfig {
+  /** TTL when the agent asks for none. */
+  defaultTtlSeconds: number;
+  /** Upper bound on any lease, whatever the provider allows. */
+  maxTtlSeconds: number;
+  /** Upper bound on a task's lifetime. */
+  maxTaskTtlSeconds: number;
+  /** How long a mint may take before its outcome is treated as unknown. */
+  mintTimeoutMs: number;
+  /** Passed to policies as `context.environment`. */
+  environment: string;
+  /** Deepest allowed delegation (a root task is depth 0). */
+  maxDelegationDepth: number;
+}
+
+/** Keeps a delivered credential in process memory for a few minutes so an idempotent replay returns it exactly. */
+export interface ReplayCache {
+  get(leaseId: string): Readonly<Record<string, unknown>> | undefined;
+  set(leaseId: string, credential: Readonly<Record<string, unknown>>): void;
+}
+
+export interface BrokerDeps {
+  tasks: TaskStore;
+  leases: LeaseStore;
+  queue: RevocationQueue;
+  providers: ReadonlyMap<ProviderName, CredentialProvider>;
+  policy: PolicyDecider | undefined;
+  audit: AuditSink;
+  clock: Clock;
+  replay: ReplayCache;
+  config: BrokerConfig;
+}

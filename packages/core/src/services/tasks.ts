@@ -1,0 +1,145 @@
+import { ceilingWithin } from "../ceiling.js";
+import { LeashError } from "../errors.js";
+import type { WorkloadIdentity } from "../identity.js";
+import { newId } from "../ids.js";
+import type { CeilingIntent } from "../intent.js";
+import type { LeaseState } from "../lease.js";
+import type { Task } from "../task.js";
+import { bodyHash } from "./body-hash.js";
+import type { BrokerDeps } from "./deps.js";
+
+export interface RegisterTask {
+  id: string | undefined;
+  agent: string;
+  ceiling: CeilingIntent[];
+  ttlSeconds: number;
+  parentId: string | undefined;
+  labels: Record<string, string>;
+}
+
+function isOperator(caller: WorkloadIdentity): boolean {
+  return caller.roles.has("orchestrator") || caller.roles.has("security");
+}
+
+/**
+ * Orchestrators register root tasks; an agent that owns an active task may delegate a sub-task whose ceiling is a
+ * subset of its own and whose deadline is no later. Re-registering an id with the same body returns the task.
+ */
+export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, input: RegisterTask) {
+  const now = deps.clock.now();
+  if (input.ttlSeconds > deps.config.maxTaskTtlSeconds) {
+    throw new LeashError("invalid_request", `ttl_seconds may be at most ${deps.config.maxTaskTtlSeconds}`);
+  }
+  const deadline = now + input.ttlSeconds * 1000;
+  let depth = 0;
+  if (input.parentId !== undefined) {
+    const parent = await deps.tasks.get(input.parentId);
+    if (!parent) throw new LeashError("not_found", `parent task ${input.parentId} does not exist`);
+    if (!caller.roles.has("orchestrator") && parent.agent !== caller.subject) {
+      throw new LeashError(
+        "forbidden",
+        "only the parent task's agent or an orchestrator may delegate from it",
+      );
+    }
+    if (parent.state !== "active")
+      throw new LeashError("task_not_active", `parent task ${parent.id} is ${parent.state}`);
+    if (!ceilingWithin(input.ceiling, parent.ceiling)) {
+      throw new LeashError("ceiling_exceeded", "a sub-task's ceiling must be within its parent's ceiling");
+    }
+    if (deadline > parent.deadline) {
+      const left = Math.max(0, Math.floor((parent.deadline - now) / 1000));
+      throw new LeashError(
+        "invalid_request",
+        `ttl_seconds would outlive the parent task (at most ${left} s left)`,
+      );
+    }
+    depth = parent.depth + 1;
+    if (depth > deps.config.maxDelegationDepth) {
+      throw new LeashError(
+        "forbidden",
+        `delegation deeper than ${deps.config.maxDelegationDepth} levels is not allowed`,
+      );
+    }
+  } else if (!caller.roles.has("orchestrator")) {
+    throw new LeashError("forbidden", "registering a root task needs the orchestrator role");
+  }
+
+  const hash = bodyHash({ ...input, id: undefined });
+  const task: Task = {
+    id: input.id ?? newId("tk", now),
+    agent: input.agent,
+    ceiling: input.ceiling,
+    ttlSeconds: input.ttlSeconds,
+    parentId: input.parentId ?? null,
+    depth,
+    labels: input.labels,
+    state: "active",
+    createdBy: caller.subject,
+    createdAt: now,
+    deadline,
+    endedAt: null,
+    bodyHash: hash,
+  };
+  const outcome = await deps.tasks.create(task);
+  if (!outcome.created && outcome.task.bodyHash !== hash) {
+    throw new LeashError("conflict", `task ${task.id} is already registered with a different body`);
+  }
+  if (outcome.created) {
+    await deps.audit.append({
+      type: "task.registered",
+      actor: caller.subject,
+      agent: task.agent,
+      taskId: task.id,
+      outcome: "ok",
+      detail: { ceiling: task.ceiling, deadline: task.deadline, parent_id: task.parentId, depth },
+    });
+  }
+  return outcome;
+}
+
+async function visibleTask(deps: BrokerDeps, caller: WorkloadIdentity, taskId: string): Promise<Task> {
+  const task = await deps.tasks.get(taskId);
+  // Someone else's task is reported as missing, so ids cannot be probed.
+  if (!task || !(isOperator(caller) || task.agent === caller.subject || task.createdBy === caller.subject)) {
+    throw new LeashError("not_found", `task ${taskId} does not exist`);
+  }
+  return task;
+}
+
+export async function getTask(deps: BrokerDeps, caller: WorkloadIdentity, taskId: string) {
+  const task = await visibleTask(deps, caller, taskId);
+  const counts: Partial<Record<LeaseState, number>> = await deps.tasks.leaseCounts(taskId);
+  return { task, counts };
+}
+
+/** Completion and cancellation: idempotent; every live lease of the task and its sub-tasks is revoked. */
+export async function endTask(
+  deps: BrokerDeps,
+  caller: WorkloadIdentity,
+  taskId: string,
+  state: "completed" | "cancelled",
+) {
+  const task = await visibleTask(deps, caller, taskId);
+  if (
+    !(caller.roles.has("orchestrator") || caller.roles.has("security") || task.createdBy === caller.subject)
+  ) {
+    throw new LeashError("forbidden", "only an orchestrator or the task's delegator may end it");
+  }
+  const now = deps.clock.now();
+  const outcome = await deps.tasks.end(taskId, state, now, `task ${state}`);
+  if (!outcome) throw new LeashError("not_found", `task ${taskId} does not exist`);
+  await deps.queue.revoke(
+    outcome.revoking.map((leaseId) => ({ leaseId, reason: `task ${outcome.task.state}` })),
+  );
+  if (outcome.changed) {
+    await deps.audit.append({
+      type: `task.${state}`,
+      actor: caller.subject,
+      agent: task.agent,
+      taskId,
+      outcome: "ok",
+      detail: { revoking: outcome.revoking.length },
+    });
+  }
+  return { task: outcome.task, revoking: outcome.revoking.length };
+}

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { AuditEvent, AuditSink } from "@leash/core";
+import type { Redis } from "ioredis";
+import { guard } from "./guard.js";
+
+const SCRIPT = readFileSync(new URL("./lua/audit_append.lua", import.meta.url), "utf8");
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: string;
+  ts: number;
+  hash: string;
+  prev: string;
+}
+
+export function chainHash(prev: string, payload: string): string {
+  return createHash("sha256").update(prev).update("\n").update(payload).digest("hex");
+}
+
+interface Waiting {
+  payload: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Append-only, hash-chained audit trail in a Redis stream: each entry carries the hash of the previous one, so an
+ * edited or deleted entry breaks verification from that point. Appends from one process are batched per tick.
+ */
+export class RedisAuditLog implements AuditSink {
+  private queue: Waiting[] = [];
+  private flushing: Promise<void> | undefined;
+  private head: string | undefined;
+  readonly stream: string;
+  private readonly headKey: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.stream = `${prefix}audit`;
+    this.headKey = `${prefix}audit:head`;
+    redis.defineCommand("leash_auditAppend", { numberOfKeys: 2, lua: SCRIPT });
+  }
+
+  append(event: AuditEvent): Promise<void> {
+    const payload = JSON.stringify({ ts: Date.now(), ...event });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payload, resolve, reject });
+      if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 200);
+      try {
+        await guard("append audit", () => this.write(batch.map((w) => w.payload)));
+        for (const w of batch) w.resolve();
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async write(payloads: string[]): Promise<void> {
+    const run = (this.redis as unknown as Record<string, (...args: string[]) => Promise<[number, string]>>)
+      .leash_auditAppend;
+    if (!run) throw new Error("audit script not registered");
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const expected = this.head ?? ((await this.redis.get(this.headKey)) || "");
+      const args: string[] = [expected];
+      let prev = expected;
+      for (const payload of payloads) {
+        prev = chainHash(prev, payload);
+        args.push(payload, prev);
+      }
+      const [ok, head] = await run.call(this.redis, this.stream, this.headKey, ...args);
+      this.head = head;
+      if (ok === 1) return;
+    }
+    throw new Error("audit chain head kept moving");
+  }
+
+  async read(since: string, limit: number): Promise<StoredAuditEvent[]> {
+    const entries = await this.redis.xrange(
+      this.stream,
+      since === "-" ? "-" : `(${since}`,
+      "+",
+      "COUNT",
+      limit,
+    );
+    return entries.map(([id, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
+      const event = JSON.parse(f.e ?? "{}") as AuditEvent & { ts: number };
+      return { ...event, id, hash: f.h ?? "", prev: f.p ?? "" };
+    });
+  }
+
+  /** Walks the whole chain; reports the first entry whose link or hash does not match. */
+  async verify(): Promise<{ ok: boolean; checked: number; firstBad?: { id: string; reason: string } }> {
+    let prev = "";
+    let checked = 0;
+    let cursor = "-";
+    for (;;) {
+      const entries = await this.redis.xrange(
+        this.stream,
+        cursor === "-" ? "-" : `(${cursor}`,
+        "+",
+        "COUNT",
+        1000,
+      );
+      for (const [id, fields] of entries) {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
+        if ((f.p ?? "") !== prev)
+          return { ok: false, checked, firstBad: { id, reason: "link to previous entry broken" } };
+        const expected = chainHash(prev, f.e ?? "");
+        if (expected !== f.h)
+          return { ok: false, checked, firstBad: { id, reason: "entry content does not match its hash" } };
+        prev = expected;
+        checked++;
+        cursor = id;
+      }
+      if (entries.length < 1000) break;
+    }
+    const head = (await this.redis.get(this.headKey)) ?? "";
+    if (head !== prev)
+      return { ok: false, checked, firstBad: { id: cursor, reason: "entries missing after this one" } };
+    return { ok: true, checked };
+  }
+}
