@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +51,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "leash-redis-"));
+  mkdirSync(dir, { recursive: true });
   let child: ChildProcess | undefined;
 
   const args = [
@@ -73,12 +74,26 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   ];
 
   async function start(): Promise<void> {
-    const proc = spawn("redis-server", args, { stdio: "ignore" });
+    const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
-    await waitFor(async () => ((await ping(port)) ? true : undefined), {
-      timeoutMs: 10_000,
-      what: `redis-server on port ${port}`,
+    let output = "";
+    proc.stdout?.on("data", (d: Buffer) => {
+      output = (output + d.toString()).slice(-2000);
     });
+    proc.stderr?.on("data", (d: Buffer) => {
+      output = (output + d.toString()).slice(-2000);
+    });
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null)
+          throw new Error(`redis-server exited: ${output.trim().split("\n").slice(-3).join(" | ")}`);
+        return (await ping(port)) ? true : undefined;
+      },
+      {
+        timeoutMs: 10_000,
+        what: `redis-server on port ${port}`,
+      },
+    );
   }
 
   async function halt(signal: NodeJS.Signals): Promise<void> {

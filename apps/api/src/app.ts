@@ -1,0 +1,80 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { LeashError } from "@leash/core";
+import { bodyLimit } from "hono/body-limit";
+import type { ApiContext } from "./context.js";
+import type { ApiEnv } from "./env.js";
+import { identity } from "./middleware/identity.js";
+import { jsonOnly } from "./middleware/json-only.js";
+import { errorHandler, notFound } from "./middleware/problem.js";
+import { requestId } from "./middleware/request-id.js";
+import { registerHealth } from "./routes/health.js";
+import { registerIntrospect } from "./routes/introspect.js";
+import { registerJwks } from "./routes/jwks.js";
+import { registerLeasesCreate } from "./routes/leases.create.js";
+import { registerLeasesGet } from "./routes/leases.get.js";
+import { registerLeasesList } from "./routes/leases.list.js";
+import { registerRevocations } from "./routes/revocations.js";
+import { registerTasksCreate } from "./routes/tasks.create.js";
+import { registerTasksEnd } from "./routes/tasks.end.js";
+import { registerTasksGet } from "./routes/tasks.get.js";
+
+const ROUTES = [
+  registerHealth,
+  registerJwks,
+  registerTasksCreate,
+  registerTasksGet,
+  registerTasksEnd,
+  registerLeasesCreate,
+  registerLeasesGet,
+  registerLeasesList,
+  registerRevocations,
+  registerIntrospect,
+];
+
+export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    // Validation failures become one invalid_request problem listing every issue with its path.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
+      throw new LeashError("invalid_request", issues.join("; "));
+    },
+  });
+  app.use("*", requestId());
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: ctx.bodyLimitBytes,
+      onError: () => {
+        throw new LeashError("payload_too_large", `the request body exceeds ${ctx.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/introspect" ? next() : jsonOnly()(c, next)));
+  app.use(
+    "/v1/*",
+    identity(ctx.verifier, (reason) => {
+      ctx.audit
+        .append({ type: "identity.rejected", actor: null, outcome: "denied", detail: { reason } })
+        .catch(() => {});
+    }),
+  );
+  for (const register of ROUTES) register(app, ctx);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT (SPIFFE JWT-SVID or OIDC)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Leash", version: "1.0.0", description: "Just-in-time credentials for AI agents." },
+  });
+  app.get("/docs", (c) =>
+    c.html(
+      '<!doctype html><html><head><title>Leash API</title><meta charset="utf-8"></head><body><script id="api-reference" data-url="/openapi.json"></script><script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script><noscript><a href="/openapi.json">openapi.json</a></noscript></body></html>',
+    ),
+  );
+  app.notFound(notFound);
+  app.onError(errorHandler(ctx.logger));
+  return app;
+}

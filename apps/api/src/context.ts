@@ -1,0 +1,25 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { BrokerDeps, IdentityVerifier } from "@leash/core";
+import type { SigningKeyFile } from "@leash/providers";
+import type { Producers } from "@leash/queue";
+import type { Logger } from "@leash/runtime";
+import type { RedisAuditLog, Store } from "@leash/store";
+import type { ApiEnv } from "./env.js";
+
+/** Everything a route may use, built once at boot (see main.ts). */
+export interface ApiContext {
+  broker: BrokerDeps;
+  store: Store;
+  producers: Producers;
+  verifier: IdentityVerifier;
+  audit: RedisAuditLog;
+  signingKeys: SigningKeyFile;
+  publicUrl: string;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Redis reachable and at least one worker alive. */
+  readiness(): Promise<{ redis: boolean; worker: boolean }>;
+}
+
+export type App = OpenAPIHono<ApiEnv>;
+export type RouteRegistrar = (app: App, ctx: ApiContext) => void;

@@ -1,0 +1,92 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { LeashError } from "@leash/core";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import type { RouteRegistrar } from "../context.js";
+import { bearer, errorResponses } from "../schemas.js";
+
+const Introspection = z
+  .object({
+    active: z.boolean(),
+    scope: z.string().optional(),
+    sub: z.string().optional(),
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
+    iss: z.string().optional(),
+    exp: z.number().int().optional(),
+    iat: z.number().int().optional(),
+    jti: z.string().optional(),
+    token_type: z.string().optional(),
+    task_id: z.string().optional(),
+  })
+  .openapi("Introspection");
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/introspect",
+  tags: ["tools"],
+  security: bearer,
+  description:
+    "RFC 7662 introspection of a Leash task token, `token=<JWT>` as a form or JSON. `active` is false as soon as the lease is revoked or expired.",
+  responses: {
+    200: { description: "Token state", content: { "application/json": { schema: Introspection } } },
+    ...errorResponses,
+  },
+});
+
+async function tokenFrom(req: {
+  header(name: string): string | undefined;
+  parseBody(): Promise<Record<string, unknown>>;
+  json(): Promise<unknown>;
+}): Promise<string> {
+  const type = req.header("content-type") ?? "";
+  let token: unknown;
+  if (/^application\/json\b/i.test(type))
+    token = ((await req.json()) as Record<string, unknown> | null)?.token;
+  else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))
+    token = (await req.parseBody()).token;
+  else
+    throw new LeashError(
+      "unsupported_media_type",
+      "send token=<JWT> as application/x-www-form-urlencoded or JSON",
+    );
+  if (typeof token !== "string" || token.length === 0 || token.length > 8192) {
+    throw new LeashError("invalid_request", "the body must carry token=<JWT> (at most 8192 characters)");
+  }
+  return token;
+}
+
+export const registerIntrospect: RouteRegistrar = (app, ctx) => {
+  app.openapi(route, async (c) => {
+    const token = await tokenFrom(c.req);
+    const inactive = () => c.json({ active: false }, 200);
+    const { jwks } = await ctx.signingKeys.current();
+    let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+    try {
+      ({ payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+        issuer: ctx.publicUrl,
+        algorithms: ["ES256"],
+      }));
+    } catch {
+      return inactive();
+    }
+    if (typeof payload.jti !== "string") return inactive();
+    const lease = await ctx.store.leases.get(payload.jti);
+    if (lease?.provider !== "leash-jwt" || lease.state !== "active" || lease.expiresAt <= Date.now()) {
+      return inactive();
+    }
+    return c.json(
+      {
+        active: true,
+        scope: typeof payload.scope === "string" ? payload.scope : undefined,
+        sub: payload.sub,
+        aud: payload.aud,
+        iss: payload.iss,
+        exp: payload.exp,
+        iat: payload.iat,
+        jti: payload.jti,
+        token_type: "Bearer",
+        task_id: lease.taskId,
+      },
+      200,
+    );
+  });
+};

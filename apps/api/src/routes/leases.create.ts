@@ -1,0 +1,58 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { issueLease, LeashError } from "@leash/core";
+import type { RouteRegistrar } from "../context.js";
+import { bearer, errorResponses, LeaseCreateBody, LeaseCreated } from "../schemas.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/leases",
+  tags: ["leases"],
+  security: bearer,
+  description:
+    "An agent asks for a credential for one intent of one of its tasks. `Idempotency-Key` makes a retry return the same lease.",
+  request: {
+    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
+    body: { content: { "application/json": { schema: LeaseCreateBody } }, required: true },
+  },
+  responses: {
+    201: { description: "Issued", content: { "application/json": { schema: LeaseCreated } } },
+    200: {
+      description: "Replay of an earlier request with the same Idempotency-Key",
+      content: { "application/json": { schema: LeaseCreated } },
+    },
+    ...errorResponses,
+  },
+});
+
+export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
+  app.openapi(route, async (c) => {
+    const caller = c.get("identity");
+    if (!caller.roles.has("agent"))
+      throw new LeashError("forbidden", "asking for a credential needs the agent role");
+    const body = c.req.valid("json");
+    const { lease, credential, replayed } = await issueLease(
+      ctx.broker,
+      caller,
+      {
+        taskId: body.task_id,
+        provider: body.provider,
+        target: body.target,
+        intent: body.intent,
+        ttlSeconds: body.ttl_seconds,
+      },
+      c.req.valid("header")["idempotency-key"],
+    );
+    c.header("cache-control", "no-store");
+    const view = {
+      lease_id: lease.id,
+      task_id: lease.taskId,
+      provider: lease.provider,
+      state: "active" as const,
+      issued_at: new Date(lease.issuedAt).toISOString(),
+      expires_at: new Date(lease.expiresAt).toISOString(),
+      scope: lease.scope,
+      credential: { ...credential },
+    };
+    return replayed ? c.json(view, 200) : c.json(view, 201);
+  });
+};

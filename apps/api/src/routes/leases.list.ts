@@ -1,0 +1,43 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { LeaseState, ProviderName } from "@leash/core";
+import type { RouteRegistrar } from "../context.js";
+import { requireRole } from "../middleware/identity.js";
+import { bearer, errorResponses, LeaseList, leaseView } from "../schemas.js";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/leases",
+  tags: ["security"],
+  security: bearer,
+  middleware: [requireRole("security")] as const,
+  description: "Leases, newest first, filtered; page with `cursor` = the previous page's `next_cursor`.",
+  request: {
+    query: z.strictObject({
+      agent: z.string().min(1).optional(),
+      task_id: z.string().min(1).optional(),
+      provider: ProviderName.optional(),
+      state: LeaseState.optional(),
+      cursor: z.string().min(1).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: { description: "A page of leases", content: { "application/json": { schema: LeaseList } } },
+    ...errorResponses,
+  },
+});
+
+export const registerLeasesList: RouteRegistrar = (app, ctx) => {
+  app.openapi(route, async (c) => {
+    const q = c.req.valid("query");
+    const page = await ctx.store.leases.list({
+      agent: q.agent,
+      taskId: q.task_id,
+      provider: q.provider,
+      state: q.state,
+      cursor: q.cursor,
+      limit: q.limit,
+    });
+    return c.json({ items: page.items.map(leaseView), next_cursor: page.nextCursor }, 200);
+  });
+};

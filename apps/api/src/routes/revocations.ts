@@ -1,0 +1,126 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { type LeaseSelector, LeashError, newId } from "@leash/core";
+import type { Campaign } from "@leash/store";
+import type { ApiContext, RouteRegistrar } from "../context.js";
+import { requireRole } from "../middleware/identity.js";
+import {
+  bearer,
+  errorResponses,
+  IdParam,
+  RevocationBody,
+  RevocationPreview,
+  RevocationView,
+  type Selector,
+} from "../schemas.js";
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/revocations",
+  tags: ["security"],
+  security: bearer,
+  middleware: [requireRole("security")] as const,
+  description:
+    "Mass revocation: every live lease matching the selector is revoked by a campaign in the worker, in chunks, with progress at GET /v1/revocations/{id}. `dry_run` only previews.",
+  request: { body: { content: { "application/json": { schema: RevocationBody } }, required: true } },
+  responses: {
+    202: { description: "Campaign started", content: { "application/json": { schema: RevocationView } } },
+    200: {
+      description: "Dry run: what the order would hit",
+      content: { "application/json": { schema: RevocationPreview } },
+    },
+    ...errorResponses,
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/revocations/{id}",
+  tags: ["security"],
+  security: bearer,
+  middleware: [requireRole("security")] as const,
+  request: { params: IdParam },
+  responses: {
+    200: { description: "Campaign progress", content: { "application/json": { schema: RevocationView } } },
+    ...errorResponses,
+  },
+});
+
+function toSelector(s: z.infer<typeof Selector>): LeaseSelector {
+  return {
+    agent: s.agent,
+    agentPrefix: s.agent_prefix,
+    taskId: s.task_id,
+    provider: s.provider,
+    target: s.target,
+    issuedBefore: s.issued_before === undefined ? undefined : Date.parse(s.issued_before),
+    all: s.all,
+  };
+}
+
+function view(c: Campaign): z.infer<typeof RevocationView> {
+  return {
+    id: c.id,
+    state: c.state,
+    matched: c.matched,
+    ordered: c.ordered,
+    revoked: c.revoked,
+    failed: c.failed,
+    reason: c.reason,
+    created_at: new Date(c.createdAt).toISOString(),
+  };
+}
+
+function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+async function startCampaign(
+  ctx: ApiContext,
+  by: string,
+  selector: LeaseSelector,
+  reason: string,
+): Promise<Campaign> {
+  const targets = await ctx.store.leases.selectLive(selector);
+  const now = Date.now();
+  const id = newId("rv", now);
+  await ctx.store.campaigns.create(
+    { id, reason, requestedBy: by, selector, createdAt: now, matched: targets.length },
+    targets.map((l) => l.id),
+  );
+  await ctx.producers.startCampaign(id);
+  await ctx.audit.append({
+    type: "revocation.ordered",
+    actor: by,
+    outcome: "warning",
+    detail: { campaign: id, selector, reason, matched: targets.length },
+  });
+  const campaign = await ctx.store.campaigns.get(id);
+  if (!campaign) throw new LeashError("internal", "campaign vanished after creation");
+  return campaign;
+}
+
+export const registerRevocations: RouteRegistrar = (app, ctx) => {
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const selector = toSelector(body.selector);
+    if (body.dry_run) {
+      const hits = await ctx.store.leases.selectLive(selector);
+      return c.json(
+        {
+          matched: hits.length,
+          by_provider: tally(hits.map((l) => l.provider)),
+          by_agent: tally(hits.map((l) => l.agent)),
+        },
+        200,
+      );
+    }
+    return c.json(view(await startCampaign(ctx, c.get("identity").subject, selector, body.reason)), 202);
+  });
+  app.openapi(get, async (c) => {
+    const campaign = await ctx.store.campaigns.get(c.req.valid("param").id);
+    if (!campaign) throw new LeashError("not_found", `revocation ${c.req.valid("param").id} does not exist`);
+    return c.json(view(campaign), 200);
+  });
+};

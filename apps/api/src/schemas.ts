@@ -1,0 +1,197 @@
+import { z } from "@hono/zod-openapi";
+import { Ceiling, Intent, type Lease, LeaseState, ProviderName, type Task, TaskState } from "@leash/core";
+
+const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 characters of letters, digits and _ . : -");
+const Time = z.string().openapi({ format: "date-time", example: "2026-11-23T10:00:00.000Z" });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    request_id: z.string(),
+    reasons: z.array(z.string()).optional(),
+  })
+  .openapi("Problem");
+
+export const TaskCreateBody = z
+  .strictObject({
+    id: Id.optional(),
+    agent: z.string().min(1).max(512),
+    ceiling: Ceiling,
+    ttl_seconds: z.number().int().min(1),
+    parent_id: Id.optional(),
+    labels: z
+      .record(z.string().max(64), z.string().max(256))
+      .refine((r) => Object.keys(r).length <= 32, "at most 32 labels")
+      .optional(),
+  })
+  .openapi("TaskCreate");
+
+export const TaskView = z
+  .object({
+    id: z.string(),
+    agent: z.string(),
+    ceiling: Ceiling,
+    ttl_seconds: z.number().int(),
+    parent_id: z.string().nullable(),
+    depth: z.number().int(),
+    labels: z.record(z.string(), z.string()),
+    state: TaskState,
+    created_by: z.string(),
+    created_at: Time,
+    deadline: Time,
+    ended_at: Time.nullable(),
+    leases: z.record(z.string(), z.number().int()),
+  })
+  .openapi("Task");
+
+export function taskView(
+  task: Task,
+  counts: Partial<Record<LeaseState, number>> = {},
+): z.infer<typeof TaskView> {
+  return {
+    id: task.id,
+    agent: task.agent,
+    ceiling: task.ceiling,
+    ttl_seconds: task.ttlSeconds,
+    parent_id: task.parentId,
+    depth: task.depth,
+    labels: task.labels,
+    state: task.state,
+    created_by: task.createdBy,
+    created_at: iso(task.createdAt) ?? "",
+    deadline: iso(task.deadline) ?? "",
+    ended_at: iso(task.endedAt),
+    leases: counts as Record<string, number>,
+  };
+}
+
+export const TaskEnded = z
+  .object({ id: z.string(), state: TaskState, revoking: z.number().int() })
+  .openapi("TaskEnded");
+
+export const LeaseCreateBody = z
+  .strictObject({
+    task_id: Id,
+    provider: ProviderName,
+    target: z.string().min(1).max(2048).optional(),
+    intent: Intent,
+    ttl_seconds: z.number().int().min(1).optional(),
+  })
+  .openapi("LeaseCreate");
+
+export const LeaseCreated = z
+  .object({
+    lease_id: z.string(),
+    task_id: z.string(),
+    provider: ProviderName,
+    state: z.literal("active"),
+    issued_at: Time,
+    expires_at: Time,
+    scope: z.array(z.string()),
+    credential: z.record(z.string(), z.unknown()),
+  })
+  .openapi("LeaseCreated");
+
+export const LeaseView = z
+  .object({
+    lease_id: z.string(),
+    task_id: z.string(),
+    agent: z.string(),
+    provider: ProviderName,
+    target: z.string().nullable(),
+    intent: Intent,
+    scope: z.array(z.string()),
+    state: LeaseState,
+    issued_at: Time,
+    expires_at: Time,
+    revoked_at: Time.nullable(),
+    revoke_reason: z.string().nullable(),
+    break_glass: z.boolean(),
+  })
+  .openapi("Lease");
+
+export function leaseView(lease: Lease): z.infer<typeof LeaseView> {
+  return {
+    lease_id: lease.id,
+    task_id: lease.taskId,
+    agent: lease.agent,
+    provider: lease.provider,
+    target: lease.target,
+    intent: lease.intent,
+    scope: lease.scope,
+    state: lease.state,
+    issued_at: iso(lease.issuedAt) ?? "",
+    expires_at: iso(lease.expiresAt) ?? "",
+    revoked_at: iso(lease.revokedAt),
+    revoke_reason: lease.revokeReason,
+    break_glass: lease.breakGlass,
+  };
+}
+
+export const LeaseList = z
+  .object({ items: z.array(LeaseView), next_cursor: z.string().nullable() })
+  .openapi("LeaseList");
+
+export const Selector = z
+  .strictObject({
+    agent: z.string().min(1).optional(),
+    agent_prefix: z.string().min(1).optional(),
+    task_id: Id.optional(),
+    provider: ProviderName.optional(),
+    target: z.string().min(1).optional(),
+    issued_before: Time.pipe(z.iso.datetime({ offset: true })).optional(),
+    all: z.literal(true).optional(),
+  })
+  .refine(
+    (s) => Object.keys(s).length > 0,
+    'the selector needs at least one criterion (use {"all": true} for everything)',
+  )
+  .openapi("RevocationSelector");
+
+export const RevocationBody = z
+  .strictObject({ selector: Selector, reason: z.string().min(1).max(500), dry_run: z.boolean().optional() })
+  .openapi("RevocationCreate");
+
+export const RevocationView = z
+  .object({
+    id: z.string(),
+    state: z.enum(["running", "done", "failed"]),
+    matched: z.number().int(),
+    ordered: z.number().int(),
+    revoked: z.number().int(),
+    failed: z.number().int(),
+    reason: z.string(),
+    created_at: Time,
+  })
+  .openapi("Revocation");
+
+export const RevocationPreview = z
+  .object({
+    matched: z.number().int(),
+    by_provider: z.record(z.string(), z.number().int()),
+    by_agent: z.record(z.string(), z.number().int()),
+  })
+  .openapi("RevocationPreview");
+
+export const IdParam = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
+
+export const errorResponses = {
+  400: { description: "Invalid request", content: { "application/problem+json": { schema: Problem } } },
+  401: {
+    description: "Missing or invalid workload identity",
+    content: { "application/problem+json": { schema: Problem } },
+  },
+  403: { description: "Not allowed", content: { "application/problem+json": { schema: Problem } } },
+  404: { description: "Not found", content: { "application/problem+json": { schema: Problem } } },
+  409: { description: "Conflict", content: { "application/problem+json": { schema: Problem } } },
+  503: {
+    description: "Unavailable (fail closed)",
+    content: { "application/problem+json": { schema: Problem } },
+  },
+} as const;
+
+export const bearer = [{ bearer: [] }];

@@ -1,0 +1,79 @@
+import { type BrokerDeps, systemClock } from "@leash/core";
+import { createIdentityVerifier } from "@leash/identity";
+import { SigningKeyFile } from "@leash/providers";
+import { createProducers, queuePrefix } from "@leash/queue";
+import {
+  buildProviders,
+  createLogger,
+  type LeashConfigFile,
+  publicUrl,
+  type RuntimeEnv,
+} from "@leash/runtime";
+import { connectRedis, createStore, RedisAuditLog, waitReady } from "@leash/store";
+import type { ApiContext } from "./context.js";
+import { createReplayCache } from "./replay-cache.js";
+
+export const WORKER_HEARTBEAT_MS = 10_000;
+
+/** Builds every client once at boot; `close()` releases them in reverse order. */
+export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
+  const logger = createLogger("leash-api", env.LOG_LEVEL);
+  const redis = connectRedis(env.REDIS_URL, { mode: "request", name: "leash-api" });
+  redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis connection problem"));
+  await waitReady(redis);
+  const queueRedis = connectRedis(env.REDIS_URL, { mode: "worker", name: "leash-api-queue" });
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX);
+  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
+  const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
+  const verifier = createIdentityVerifier(config.trust);
+  const providers = await buildProviders(env, config);
+  const broker: BrokerDeps = {
+    tasks: store.tasks,
+    leases: store.leases,
+    queue: producers,
+    providers,
+    policy: undefined,
+    audit,
+    clock: systemClock,
+    replay: createReplayCache(),
+    config: {
+      defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
+      maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,
+      maxTaskTtlSeconds: env.LEASH_MAX_TASK_TTL_SECONDS,
+      mintTimeoutMs: env.LEASH_MINT_TIMEOUT_MS,
+      environment: env.LEASH_ENVIRONMENT,
+      maxDelegationDepth: env.LEASH_MAX_DELEGATION_DEPTH,
+    },
+  };
+  const ctx: ApiContext = {
+    broker,
+    store,
+    producers,
+    verifier,
+    audit,
+    signingKeys: new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE),
+    publicUrl: publicUrl(env),
+    logger,
+    bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,
+    async readiness() {
+      try {
+        const alive = await redis.zcount(
+          `${env.LEASH_REDIS_PREFIX}workers`,
+          Date.now() - WORKER_HEARTBEAT_MS,
+          "+inf",
+        );
+        return { redis: true, worker: alive > 0 };
+      } catch {
+        return { redis: false, worker: false };
+      }
+    },
+  };
+  return {
+    ctx,
+    async close() {
+      await producers.close();
+      verifier.close?.();
+      await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { existsSync, writeFileSync } from "node:fs";
+import {
+  createDevIssuer,
+  devTrustConfig,
+  ENTRYPOINTS,
+  type RedisServer,
+  spawnTs,
+  startDevIssuerServer,
+  startRedisServer,
+  waitFor,
+} from "@leash/devstack";
+import { rotateSigningKeys } from "@leash/providers";
+import { devPath, writeDevState } from "./dev-state.js";
+import { walkthrough } from "./walkthrough.js";
+
+/**
+ * `pnpm dev`: a private redis-server (unless REDIS_URL is set), the dev identity issuer, the API and the worker,
+ * all on this machine; then prints how to make a first request.
+ */
+export async function dev(): Promise<number> {
+  const port = Number(process.env.PORT ?? 8080);
+  let redis: RedisServer | undefined;
+  const redisUrl =
+    process.env.REDIS_URL ??
+    (redis = await startRedisServer({ dir: devPath("redis"), appendOnly: true })).url;
+  const issuer = await createDevIssuer({ keyFile: devPath("issuer-key.json") });
+  const issuerServer = await startDevIssuerServer(issuer, {
+    port: Number(process.env.LEASH_DEV_ISSUER_PORT ?? 0),
+  });
+  const configFile = devPath("leash.json");
+  const trust = devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri });
+  writeFileSync(configFile, `${JSON.stringify(trust, null, 2)}\n`, { mode: 0o600 });
+  const signingKeys = devPath("signing-keys.json");
+  if (!existsSync(signingKeys)) await rotateSigningKeys(signingKeys);
+
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+    LEASH_CONFIG: configFile,
+    LEASH_SIGNING_KEY_FILE: signingKeys,
+    LEASH_PUBLIC_URL: apiUrl,
+    LEASH_ENVIRONMENT: "development",
+  };
+  const processes = [
+    spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
+    spawnTs("worker", ENTRYPOINTS.worker, { env, echo: true }),
+  ];
+  const stopAll = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await issuerServer.stop();
+    await redis?.stop();
+  };
+  try {
+    await waitFor(
+      async () => {
+        for (const p of processes)
+          if (p.child.exitCode !== null) throw new Error(`the ${p.name} exited early`);
+        const res = await fetch(`${apiUrl}/readyz`);
+        return res.ok ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: `the API at ${apiUrl} to be ready` },
+    );
+  } catch (error) {
+    process.stderr.write(`leash dev: ${(error as Error).message}\n`);
+    await stopAll();
+    return 1;
+  }
+  writeDevState({
+    api_url: apiUrl,
+    issuer_url: issuerServer.issuerUrl,
+    issuer_key_file: devPath("issuer-key.json"),
+    redis_url: redisUrl,
+    pid: process.pid,
+  });
+  process.stdout.write(walkthrough(apiUrl, configFile));
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+    for (const p of processes) void p.exited.then(() => resolve());
+  });
+  await stopAll();
+  return 0;
+}

@@ -1,0 +1,34 @@
+/** What `pnpm dev` prints once the stack is ready: copy-paste commands for a first lease. */
+export function walkthrough(api: string, configFile: string): string {
+  return `
+Leash is running (development stack)
+  API          ${api}   (OpenAPI: ${api}/openapi.json)
+  trust file   ${configFile}
+
+In another terminal, walk through a task:
+
+  export API=${api}
+  export ORCH=$(pnpm -s leash dev token --sub spiffe://dev.local/orchestrator)
+  export AGENT=$(pnpm -s leash dev token --sub spiffe://dev.local/agent/demo)
+
+  # 1. the orchestrator registers a task for the agent
+  curl -s -X POST $API/v1/tasks -H "authorization: Bearer $ORCH" -H 'content-type: application/json' \\
+    -d '{"id":"demo-1","agent":"spiffe://dev.local/agent/demo","ceiling":[{"action":"read","resource":"docs/*"}],"ttl_seconds":600}'
+
+  # 2. the agent asks for a credential for one intent
+  export TOKEN=$(curl -s -X POST $API/v1/leases -H "authorization: Bearer $AGENT" -H 'content-type: application/json' \\
+    -d '{"task_id":"demo-1","provider":"leash-jwt","intent":{"action":"read","resource":"docs/readme.md","tool":"docs-api"}}' \\
+    | node -pe 'JSON.parse(require("fs").readFileSync(0)).credential.token')
+
+  # 3. a tool asks whether the token is live            -> {"active":true,...}
+  curl -s -X POST $API/v1/introspect -H "authorization: Bearer $AGENT" -d "token=$TOKEN"
+
+  # 4. the orchestrator completes the task              -> {"id":"demo-1","state":"completed","revoking":1}
+  curl -s -X POST $API/v1/tasks/demo-1/complete -H "authorization: Bearer $ORCH"
+
+  # 5. the same token is dead                           -> {"active":false}
+  curl -s -X POST $API/v1/introspect -H "authorization: Bearer $AGENT" -d "token=$TOKEN"
+
+Press Ctrl-C to stop everything.
+`;
+}

@@ -1,0 +1,14 @@
+import type { RevokerDeps } from "@leash/core";
+import type { Producers } from "@leash/queue";
+import type { Logger, RuntimeEnv } from "@leash/runtime";
+import type { Store } from "@leash/store";
+
+export interface WorkerContext {
+  env: RuntimeEnv;
+  store: Store;
+  producers: Producers;
+  revoker: RevokerDeps;
+  logger: Logger;
+  /** Set on SIGTERM: long jobs hand back their remaining work instead of holding up the shutdown. */
+  stopping: { value: boolean };
+}

@@ -1,0 +1,45 @@
+import type { WorkerContext } from "./context.js";
+
+/** A claimed lease comes due again after this long if its revoke job is lost. */
+const CLAIM_MS = 30_000;
+
+/**
+ * Drains the deadline index every LEASH_DEADLINE_POLL_MS into the revoke queue, and ends tasks past their deadline.
+ * A loop rather than BullMQ delayed jobs: delayed jobs are not promised to fire on time and cost ~2 KB each, while
+ * one index entry costs tens of bytes and the claim in Lua lets any number of workers poll safely.
+ */
+export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function tick(): Promise<void> {
+    const now = Date.now();
+    for (;;) {
+      const due = await ctx.store.leases.claimDue(now, 1000, CLAIM_MS);
+      if (due.length === 0) break;
+      await ctx.producers.revoke(due.map((leaseId) => ({ leaseId, reason: "deadline reached" })));
+      if (due.length < 1000) break;
+    }
+    for (const taskId of await ctx.store.tasks.dueTasks(now, 100)) {
+      const outcome = await ctx.store.tasks.end(taskId, "expired", now, "task expired");
+      if (outcome)
+        await ctx.producers.revoke(outcome.revoking.map((leaseId) => ({ leaseId, reason: "task expired" })));
+    }
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((error: Error) => ctx.logger.warn({ error: error.message }, "deadline poll failed; retrying"))
+        .finally(schedule);
+    }, ctx.env.LEASH_DEADLINE_POLL_MS);
+  }
+  schedule();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await running;
+  };
+}

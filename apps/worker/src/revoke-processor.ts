@@ -1,0 +1,39 @@
+import { LeashError, revokeLease } from "@leash/core";
+import { RevokeJob } from "@leash/queue";
+import { type Job, UnrecoverableError } from "bullmq";
+import type { WorkerContext } from "./context.js";
+
+/**
+ * Revokes one lease. A provider failure throws so BullMQ backs off and retries (the lease shows `revoke_failed`
+ * meanwhile); only a malformed job is unrecoverable.
+ */
+export function revokeProcessor(ctx: WorkerContext) {
+  return async function processRevoke(job: Job): Promise<string> {
+    const parsed = RevokeJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed revoke job ${job.id}`);
+    const { leaseId, reason, campaignId } = parsed.data;
+    try {
+      const result = await revokeLease(ctx.revoker, leaseId, reason);
+      if (result.campaignId) {
+        await ctx.store.campaigns.count(result.campaignId, "revoked", 1);
+        if (result.recovered) await ctx.store.campaigns.count(result.campaignId, "failed", -1);
+      }
+      if (result.kind === "revoked" || result.kind === "expired") {
+        ctx.logger.debug({ lease_id: leaseId, outcome: result.kind }, "lease ended");
+      }
+      return result.kind;
+    } catch (error) {
+      if (campaignId && job.attemptsMade === 0) await ctx.store.campaigns.count(campaignId, "failed", 1);
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.logger.warn(
+        { lease_id: leaseId, attempt: job.attemptsMade + 1, error: message },
+        "revocation failed; retrying",
+      );
+      if (error instanceof LeashError && !error.retry && error.code !== "provider_unavailable") {
+        // A revocation must never be dropped: even "permanent" provider errors are retried, with the cap on backoff.
+        throw new Error(message);
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import { systemClock } from "@leash/core";
+import { createProducers, MaintenanceJob, QUEUES, queuePrefix, revokeBackoffMs } from "@leash/queue";
+import { buildProviders, createLogger, type LeashConfigFile, type RuntimeEnv } from "@leash/runtime";
+import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
+import { Queue, Worker } from "bullmq";
+import { campaignProcessor } from "./campaign-processor.js";
+import type { WorkerContext } from "./context.js";
+import { startDeadlinePoller } from "./deadline-poller.js";
+import { reconcile } from "./reconciler.js";
+import { revokeProcessor } from "./revoke-processor.js";
+
+const HEARTBEAT_MS = 3_000;
+
+/** Starts every consumer of the worker process; the returned function stops them gracefully. */
+export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Promise<() => Promise<void>> {
+  const logger = createLogger("leash-worker", env.LOG_LEVEL);
+  const redis = connectRedis(env.REDIS_URL, { mode: "worker", name: "leash-worker" });
+  redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX);
+  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
+  const prefix = queuePrefix(env.LEASH_REDIS_PREFIX);
+  const producers = createProducers(redis, prefix);
+  const providers = await buildProviders(env, config);
+  const ctx: WorkerContext = {
+    env,
+    store,
+    producers,
+    revoker: {
+      leases: store.leases,
+      providers,
+      audit,
+      clock: systemClock,
+      timeoutMs: env.LEASH_MINT_TIMEOUT_MS,
+    },
+    logger,
+    stopping: { value: false },
+  };
+
+  const connection = redis;
+  const workers = [
+    new Worker(QUEUES.revoke, revokeProcessor(ctx), {
+      connection,
+      prefix,
+      concurrency: env.LEASH_WORKER_CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade: number) => revokeBackoffMs(attemptsMade) },
+    }),
+    new Worker(QUEUES.campaign, campaignProcessor(ctx), { connection, prefix, concurrency: 2 }),
+    new Worker(
+      QUEUES.maintenance,
+      async (job) => {
+        const { kind } = MaintenanceJob.parse(job.data);
+        return kind === "reconcile" ? reconcile(ctx) : {};
+      },
+      { connection, prefix, concurrency: 1 },
+    ),
+  ];
+  for (const w of workers) {
+    w.on("failed", (job, error) => {
+      if (job?.queueName !== QUEUES.revoke)
+        logger.warn({ queue: job?.queueName, job: job?.id, error: error.message }, "job failed");
+    });
+    w.on("error", (error) => logger.warn({ error: error.message }, "worker error"));
+  }
+
+  const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
+  await maintenance.upsertJobScheduler(
+    "reconcile",
+    { every: env.LEASH_RECONCILE_INTERVAL_MS },
+    { name: "reconcile", data: { kind: "reconcile" }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+
+  const stopPoller = startDeadlinePoller(ctx);
+  const workerId = randomUUID();
+  const heartbeatKey = `${env.LEASH_REDIS_PREFIX}workers`;
+  const beat = () =>
+    redis
+      .multi()
+      .zadd(heartbeatKey, Date.now(), workerId)
+      .zremrangebyscore(heartbeatKey, "-inf", Date.now() - 60_000)
+      .exec()
+      .catch(() => undefined);
+  await beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  logger.info(
+    { concurrency: env.LEASH_WORKER_CONCURRENCY, poll_ms: env.LEASH_DEADLINE_POLL_MS },
+    "leash worker started",
+  );
+
+  let stopped = false;
+  return async function stop() {
+    if (stopped) return;
+    stopped = true;
+    ctx.stopping.value = true;
+    clearInterval(heartbeat);
+    await stopPoller();
+    // close() waits for in-flight jobs to finish.
+    await Promise.all(workers.map((w) => w.close()));
+    await maintenance.close();
+    await producers.close();
+    await redis.zrem(heartbeatKey, workerId).catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    logger.info("leash worker stopped");
+  };
+}

@@ -1,0 +1,1 @@
+export * from "./leash-jwt/index.js";

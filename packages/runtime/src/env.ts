@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+/** Every environment variable Leash reads, validated once at start-up. The README lists them all. */
+export const RuntimeEnv = z.object({
+  PORT: int(8080, 0),
+  HOST: z.string().default("127.0.0.1"),
+  REDIS_URL: z.string().url({ message: "must be a redis:// URL" }),
+  LEASH_CONFIG: z.string().min(1, "must name the trust configuration file (JSON or YAML)"),
+  LEASH_SIGNING_KEY_FILE: z.string().min(1, "must name the task-token signing key file"),
+  LEASH_PUBLIC_URL: z.string().url().optional(),
+  LEASH_REDIS_PREFIX: z
+    .string()
+    .regex(/\{[^}]+\}/, "must contain a {hash tag}")
+    .default("leash:{leash}:"),
+  LEASH_ENVIRONMENT: z.string().default("production"),
+  LEASH_DEFAULT_TTL_SECONDS: int(300),
+  LEASH_MAX_TTL_SECONDS: int(3600),
+  LEASH_MAX_TASK_TTL_SECONDS: int(86_400),
+  LEASH_MAX_DELEGATION_DEPTH: int(3, 0),
+  LEASH_MINT_TIMEOUT_MS: int(10_000),
+  LEASH_BODY_LIMIT_BYTES: int(65_536),
+  LEASH_POLICY_DIR: z.string().optional(),
+  LEASH_WORKER_CONCURRENCY: int(64),
+  LEASH_DEADLINE_POLL_MS: int(100, 10),
+  LEASH_PENDING_GRACE_MS: int(30_000, 1_000),
+  LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type RuntimeEnv = z.infer<typeof RuntimeEnv>;
+
+/** Parses the environment or exits non-zero naming each bad variable (never printing values: some are secrets). */
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
+  const parsed = RuntimeEnv.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  process.stderr.write(`leash: invalid environment\n${lines.join("\n")}\n`);
+  process.exit(2);
+}

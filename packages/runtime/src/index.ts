@@ -1,0 +1,4 @@
+export * from "./config-file.js";
+export * from "./env.js";
+export * from "./logger.js";
+export * from "./providers.js";
