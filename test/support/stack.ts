@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createDevIssuer,
+  type DevIssuer,
+  type DevIssuerServer,
+  devTrustConfig,
+  freePort,
+  REPO_ROOT,
+  startDevIssuerServer,
+  waitFor,
+} from "@leash/devstack";
+import { rotateSigningKeys } from "@leash/providers";
+
+export interface Stack {
+  api: string;
+  issuer: DevIssuer;
+  issuerServer: DevIssuerServer;
+  prefix: string;
+  redisUrl: string;
+  token(sub: string, ttlSeconds?: number): Promise<string>;
+  call(
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
+  /** Everything the started processes printed. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  redisUrl: string;
+  env?: Record<string, string>;
+}
+
+export const ORCHESTRATOR = "spiffe://dev.local/orchestrator";
+export const SECURITY = "spiffe://dev.local/security/alice";
+export const agentId = (name: string) => `spiffe://dev.local/agent/${name}`;
+
+/** Starts `pnpm start` (API + worker) as real processes against a fresh key prefix, with its own identity issuer. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), "leash-e2e-"));
+  const issuer = await createDevIssuer();
+  const issuerServer = await startDevIssuerServer(issuer);
+  const configFile = join(dir, "leash.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify(devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri })),
+  );
+  const signingKeys = join(dir, "signing-keys.json");
+  await rotateSigningKeys(signingKeys);
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const prefix = `e2e:{${randomUUID()}}:`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    REDIS_URL: options.redisUrl,
+    LEASH_CONFIG: configFile,
+    LEASH_SIGNING_KEY_FILE: signingKeys,
+    LEASH_PUBLIC_URL: api,
+    LEASH_REDIS_PREFIX: prefix,
+    LEASH_ENVIRONMENT: "test",
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const child: ChildProcess = spawn("pnpm", ["start"], {
+    cwd: REPO_ROOT,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: string[] = [];
+  child.stdout?.on("data", (d: Buffer) => chunks.push(d.toString()));
+  child.stderr?.on("data", (d: Buffer) => chunks.push(d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const output = () => chunks.join("");
+
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      process.kill(-child.pid, "SIGTERM");
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await issuerServer.stop();
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`pnpm start exited: ${output().slice(-2000)}`);
+        const res = await fetch(`${api}/readyz`).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 100, what: "the API to be ready" },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    api,
+    issuer,
+    issuerServer,
+    prefix,
+    redisUrl: options.redisUrl,
+    token: (sub, ttlSeconds) => issuer.mint({ sub, ttlSeconds }),
+    async call(method, path, token, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      const h = init.headers as Record<string, string>;
+      if (token) h.authorization = `Bearer ${token}`;
+      if (body !== undefined) {
+        h["content-type"] ??= "application/json";
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+      }
+      return fetch(`${api}${path}`, init);
+    },
+    output,
+    stop,
+  };
+}
+
+/** Polls an introspection until `active` is false; returns how long that took. */
+export async function msUntilInactive(
+  stack: Stack,
+  token: string,
+  caller: string,
+  timeoutMs = 5_000,
+): Promise<number> {
+  const start = Date.now();
+  await waitFor(
+    async () => {
+      const res = await stack.call("POST", "/v1/introspect", caller, `token=${token}`, {
+        "content-type": "application/x-www-form-urlencoded",
+      });
+      const body = (await res.json()) as { active: boolean };
+      return body.active ? undefined : true;
+    },
+    { timeoutMs, intervalMs: 10, what: "the token to become inactive" },
+  );
+  return Date.now() - start;
+}
