@@ -37,7 +37,10 @@ export function problem(c: Context<ApiEnv>, error: LeashError): Response {
     request_id: c.get("requestId"),
   };
   if (error.reasons) body.reasons = error.reasons;
-  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  const headers: Record<string, string> = {
+    "content-type": "application/problem+json",
+    "x-request-id": c.get("requestId") ?? "",
+  };
   if (error.code === "unauthenticated") {
     headers["www-authenticate"] =
       `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`;
@@ -52,6 +55,8 @@ function fromHttpException(error: HTTPException): LeashError {
   if (error.status === 400 && /json/i.test(error.message)) {
     return new LeashError("malformed_json", "the request body is not valid JSON");
   }
+  if (error.status === 415)
+    return new LeashError("unsupported_media_type", "send the body as application/json");
   if (error.status === 401) return new LeashError("unauthenticated", error.message);
   return new LeashError(error.status >= 500 ? "internal" : "invalid_request", error.message || "bad request");
 }

@@ -19,10 +19,10 @@ import { walkthrough } from "./walkthrough.js";
  */
 export async function dev(): Promise<number> {
   const port = Number(process.env.PORT ?? 8080);
-  let redis: RedisServer | undefined;
-  const redisUrl =
-    process.env.REDIS_URL ??
-    (redis = await startRedisServer({ dir: devPath("redis"), appendOnly: true })).url;
+  const redis: RedisServer | undefined = process.env.REDIS_URL
+    ? undefined
+    : await startRedisServer({ dir: devPath("redis"), appendOnly: true });
+  const redisUrl = process.env.REDIS_URL ?? redis?.url ?? "";
   const issuer = await createDevIssuer({ keyFile: devPath("issuer-key.json") });
   const issuerServer = await startDevIssuerServer(issuer, {
     port: Number(process.env.LEASH_DEV_ISSUER_PORT ?? 0),
