@@ -1,0 +1,227 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createDevIssuer,
+  devTrustConfig,
+  ENTRYPOINTS,
+  freePort,
+  spawnTs,
+  startDevIssuerServer,
+  startRedisServer,
+  waitFor,
+} from "@leash/devstack";
+import { rotateSigningKeys } from "@leash/providers";
+import { connectRedis, createStore } from "@leash/store";
+import { closedLoop, openLoop, type Shot } from "./load.js";
+import { median, summarize } from "./stats.js";
+
+/**
+ * `pnpm bench`: the API, the worker and Redis co-located on this machine, driven over real HTTP. Every figure is the
+ * median over RUNS runs; the floor baseline (JWT verification + one Redis write in a bare Hono route) runs
+ * alternately with the broker so machine drift affects both alike.
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const AGENTS = 32;
+
+const dir = mkdtempSync(join(tmpdir(), "leash-bench-"));
+const redis = await startRedisServer();
+const issuer = await createDevIssuer();
+const issuerServer = await startDevIssuerServer(issuer);
+const configFile = join(dir, "leash.json");
+writeFileSync(
+  configFile,
+  JSON.stringify(devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri })),
+);
+const signingKeys = join(dir, "signing.json");
+await rotateSigningKeys(signingKeys);
+const [apiPort, floorPort] = [await freePort(), await freePort()];
+const api = `http://127.0.0.1:${apiPort}`;
+const floor = `http://127.0.0.1:${floorPort}`;
+const prefix = `bench:{${randomUUID()}}:`;
+const env = {
+  ...process.env,
+  PORT: String(apiPort),
+  REDIS_URL: redis.url,
+  LEASH_CONFIG: configFile,
+  LEASH_SIGNING_KEY_FILE: signingKeys,
+  LEASH_PUBLIC_URL: api,
+  LEASH_REDIS_PREFIX: prefix,
+  LOG_LEVEL: "warn",
+};
+const processes = [
+  spawnTs("api", ENTRYPOINTS.api, { env }),
+  spawnTs("worker", ENTRYPOINTS.worker, { env }),
+  spawnTs("floor", "test/bench/floor-server.ts", {
+    env: {
+      ...env,
+      PORT: String(floorPort),
+      FLOOR_JWKS: JSON.stringify(issuer.jwks()),
+      FLOOR_ISSUER: issuerServer.issuerUrl,
+    },
+  }),
+];
+const stopAll = async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  await issuerServer.stop();
+  await redis.stop();
+};
+
+try {
+  await waitFor(async () => ((await fetch(`${api}/readyz`).catch(() => undefined))?.ok ? true : undefined), {
+    timeoutMs: 60_000,
+    what: "the API",
+  });
+  await waitFor(async () => ((await fetch(`${floor}/`).catch(() => undefined)) ? true : undefined), {
+    timeoutMs: 60_000,
+    what: "the floor server",
+  });
+  const orch = await issuer.mint({ sub: "spiffe://dev.local/orchestrator" });
+  const post = async (path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${api}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, string>>;
+  };
+  const newTask = async (agent: string) =>
+    (
+      await post("/v1/tasks", orch, {
+        agent,
+        ceiling: [{ action: "read", resource: "docs/*" }],
+        ttl_seconds: 3600,
+      })
+    ).id ?? "";
+  const agents = await Promise.all(
+    Array.from({ length: AGENTS }, async (_, i) => {
+      const sub = `spiffe://dev.local/agent/bench-${i}`;
+      return { sub, token: await issuer.mint({ sub }), taskId: await newTask(sub) };
+    }),
+  );
+  let n = 0;
+  const shot = (client: number): Shot => {
+    const a = agents[client % AGENTS];
+    if (!a) throw new Error("no agent");
+    return {
+      path: "/v1/leases",
+      token: a.token,
+      body: {
+        task_id: a.taskId,
+        provider: "leash-jwt",
+        intent: { action: "read", resource: `docs/${n++}` },
+        ttl_seconds: 600,
+      },
+    };
+  };
+
+  const store = createStore(connectRedis(redis.url, { mode: "worker" }), prefix);
+  const memory = async () => Number(/used_memory:(\d+)/.exec(await store.redis.info("memory"))?.[1] ?? 0);
+  const memBefore = await memory();
+  const liveBefore = await store.leases.liveCount({});
+
+  // Warm-up: JIT, connection pools, verification cache.
+  await closedLoop(api, AGENTS, 1000, shot);
+  await closedLoop(floor, AGENTS, 1000, shot);
+
+  const broker = { rate: [] as number[], p50: [] as number[], p99: [] as number[], errors: 0 };
+  const base = { rate: [] as number[], p50: [] as number[], p99: [] as number[] };
+  const half = { p50: [] as number[], p99: [] as number[] };
+  for (let run = 0; run < RUNS; run++) {
+    const b = await closedLoop(api, AGENTS, SECONDS * 1000, shot);
+    const sb = summarize(b.latencies);
+    broker.rate.push(b.perSecond);
+    broker.p50.push(sb.p50);
+    broker.p99.push(sb.p99);
+    broker.errors += b.errors;
+    const f = await closedLoop(floor, AGENTS, SECONDS * 1000, shot);
+    const sf = summarize(f.latencies);
+    base.rate.push(f.perSecond);
+    base.p50.push(sf.p50);
+    base.p99.push(sf.p99);
+    const h = await openLoop(api, Math.max(1, Math.floor(b.perSecond / 2)), SECONDS * 1000, shot);
+    const sh = summarize(h.latencies);
+    half.p50.push(sh.p50);
+    half.p99.push(sh.p99);
+  }
+  const liveAfter = await store.leases.liveCount({});
+  const bytesPerLease = ((await memory()) - memBefore) / Math.max(1, liveAfter - liveBefore);
+  const auditBytes = Number(await store.redis.call("MEMORY", "USAGE", `${prefix}audit`));
+  const auditEntries = await store.redis.xlen(`${prefix}audit`);
+
+  // Completion -> revoked at the provider (worker-confirmed), and expiry lateness, from the lease records.
+  const completion: number[] = [];
+  const lateness: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const sent = new Map<string, number>();
+    const leaseIds: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const a = agents[i % AGENTS];
+      if (!a) continue;
+      const taskId = await newTask(a.sub);
+      const l = await post("/v1/leases", a.token, {
+        task_id: taskId,
+        provider: "leash-jwt",
+        intent: { action: "read", resource: "docs/c" },
+      });
+      leaseIds.push(l.lease_id ?? "");
+      sent.set(l.lease_id ?? "", Date.now());
+      await post(`/v1/tasks/${taskId}/complete`, orch);
+    }
+    const expiring: { id: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const a = agents[i % AGENTS];
+      if (!a) continue;
+      const l = await post("/v1/leases", a.token, {
+        task_id: a.taskId,
+        provider: "leash-jwt",
+        intent: { action: "read", resource: "docs/e" },
+        ttl_seconds: 1,
+      });
+      expiring.push({ id: l.lease_id ?? "" });
+    }
+    const settled = await waitFor(
+      async () => {
+        const all = await store.leases.getMany([...leaseIds, ...expiring.map((e) => e.id)]);
+        return all.every((l) => l.state === "revoked" || l.state === "expired") ? all : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, what: "revocations to settle" },
+    );
+    for (const l of settled) {
+      const at = sent.get(l.id);
+      if (at !== undefined) completion.push((l.revokedAt ?? 0) - at);
+      else lateness.push((l.revokedAt ?? 0) - l.expiresAt);
+    }
+  }
+  const sc = summarize(completion);
+  const sl = summarize(lateness);
+  const fmt = (v: number, d = 1) => v.toFixed(d);
+  const ratio = median(base.rate) / median(broker.rate);
+  const lines = [
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; API, worker, Redis and load generator co-located`,
+    `runs: ${RUNS} x ${SECONDS}s per figure, ${AGENTS} concurrent agents over HTTP keep-alive; medians across runs`,
+    "",
+    "| figure | measured | target |",
+    "|---|---|---|",
+    `| issuance throughput, leash-jwt (req/s) | ${fmt(median(broker.rate), 0)} (runs: ${broker.rate.map((r) => fmt(r, 0)).join(", ")}) | >= 2000 |`,
+    `| issuance latency at full load p50 / p99 (ms) | ${fmt(median(broker.p50))} / ${fmt(median(broker.p99))} | |`,
+    `| issuance latency at half that rate p50 / p99 (ms) | ${fmt(median(half.p50))} / ${fmt(median(half.p99))} | p99 < 25 |`,
+    `| floor baseline throughput (req/s) | ${fmt(median(base.rate), 0)} (p50 ${fmt(median(base.p50))} ms, p99 ${fmt(median(base.p99))} ms) | |`,
+    `| broker overhead (floor rate / broker rate) | ${fmt(ratio, 2)}x | <= 2x |`,
+    `| completion -> revoked p50 / p99 (ms, n=${sc.n}) | ${fmt(sc.p50, 0)} / ${fmt(sc.p99, 0)} | p99 < 250 |`,
+    `| expiry lateness p50 / p99 (ms, n=${sl.n}) | ${fmt(sl.p50, 0)} / ${fmt(sl.p99, 0)} | p99 < 1000 |`,
+    `| Redis bytes per live lease (incl. its audit events) | ${fmt(bytesPerLease, 0)} | < 1024 |`,
+    `| of which audit stream, bytes per event | ${fmt(auditBytes / Math.max(1, auditEntries), 0)} | |`,
+    `| errors during load | ${broker.errors} | 0 |`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  await store.redis.quit();
+} finally {
+  await stopAll();
+}
