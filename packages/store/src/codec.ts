@@ -12,7 +12,6 @@ import {
 /** Field names are short because there is one hash per lease and the target is under 1 KiB per live lease. */
 export function leaseToFields(lease: Lease): string[] {
   const fields: Record<string, string> = {
-    id: lease.id,
     task: lease.taskId,
     agent: lease.agent,
     provider: lease.provider,
@@ -30,10 +29,10 @@ function num(value: string | undefined): number | null {
   return value === undefined || value === "" ? null : Number(value);
 }
 
-export function leaseFromHash(h: Record<string, string>): Lease | null {
-  if (!h.id || !h.state) return null;
+export function leaseFromHash(id: string, h: Record<string, string>): Lease | null {
+  if (!h.state) return null;
   return {
-    id: h.id,
+    id,
     taskId: h.task ?? "",
     agent: h.agent ?? "",
     provider: ProviderName.parse(h.provider),

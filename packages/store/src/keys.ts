@@ -14,9 +14,10 @@ export interface Keyspace {
   agentLeases(agent: string): string;
   /** All leases, newest last. */
   leases: string;
-  /** Leases in a live state (pending, active, revoking, revoke_failed). */
-  live: string;
-  /** Lease id -> epoch ms at which it must be revoked or settled (its expiry, or now after an order). */
+  /**
+   * Lease id -> epoch ms at which it must be revoked or settled (its expiry, or now after an order). Together with
+   * `pending` it is exactly the set of live leases, so no separate live index is kept.
+   */
   deadline: string;
   /** `pending` lease id -> epoch ms of the write-ahead. */
   pending: string;
@@ -40,7 +41,6 @@ export function keyspace(prefix: string): Keyspace {
     taskChildren: (taskId) => `${prefix}task:${taskId}:children`,
     agentLeases: (agent) => `${prefix}agent:${digest(agent)}:leases`,
     leases: `${prefix}leases`,
-    live: `${prefix}live`,
     deadline: `${prefix}deadline`,
     pending: `${prefix}pending`,
     activeTasks: `${prefix}tasks:active`,

@@ -38,7 +38,6 @@ export class RedisLeaseStore implements LeaseStore {
           k.taskLeases(lease.taskId),
           k.agentLeases(lease.agent),
           k.leases,
-          k.live,
           k.pending,
           idem ? k.idempotency(lease.agent, idem.key) : "",
         ],
@@ -71,7 +70,7 @@ export class RedisLeaseStore implements LeaseStore {
     return guard("abort", async () => {
       const k = this.keys;
       const reply = await this.scripts.abort(
-        [k.lease(leaseId), k.pending, k.live, k.deadline],
+        [k.lease(leaseId), k.pending, k.deadline],
         [leaseId, now, reason],
       );
       return reply === 1;
@@ -79,7 +78,9 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   get(leaseId: string): Promise<Lease | null> {
-    return guard("read lease", async () => leaseFromHash(await this.redis.hgetall(this.keys.lease(leaseId))));
+    return guard("read lease", async () =>
+      leaseFromHash(leaseId, await this.redis.hgetall(this.keys.lease(leaseId))),
+    );
   }
 
   async getMany(ids: readonly string[]): Promise<Lease[]> {
@@ -87,11 +88,12 @@ export class RedisLeaseStore implements LeaseStore {
       const out: Lease[] = [];
       for (let i = 0; i < ids.length; i += BATCH) {
         const pipeline = this.redis.pipeline();
-        for (const id of ids.slice(i, i + BATCH)) pipeline.hgetall(this.keys.lease(id));
+        const slice = ids.slice(i, i + BATCH);
+        for (const id of slice) pipeline.hgetall(this.keys.lease(id));
         const replies = (await pipeline.exec()) ?? [];
-        for (const [error, hash] of replies) {
+        for (const [index, [error, hash]] of replies.entries()) {
           if (error) throw error;
-          const lease = leaseFromHash(hash as Record<string, string>);
+          const lease = leaseFromHash(slice[index] ?? "", hash as Record<string, string>);
           if (lease) out.push(lease);
         }
       }
@@ -105,9 +107,7 @@ export class RedisLeaseStore implements LeaseStore {
         ? this.keys.taskLeases(query.taskId)
         : query.agent
           ? this.keys.agentLeases(query.agent)
-          : query.state && query.state !== "revoked" && query.state !== "aborted" && query.state !== "expired"
-            ? this.keys.live
-            : this.keys.leases;
+          : this.keys.leases;
       const items: Lease[] = [];
       let cursor = query.cursor ?? null;
       // Newest first; filters that the index cannot express are applied to bounded pages.
@@ -167,9 +167,7 @@ export class RedisLeaseStore implements LeaseStore {
   settle(leaseId: string, at: number, state: "revoked" | "expired"): Promise<string | null> {
     return guard("settle lease", async () => {
       const k = this.keys;
-      const reply = strings(
-        await this.scripts.settle([k.lease(leaseId), k.deadline, k.live], [leaseId, at, state]),
-      );
+      const reply = strings(await this.scripts.settle([k.lease(leaseId), k.deadline], [leaseId, at, state]));
       return reply[0] === "1" ? (reply[1] ?? "") : null;
     });
   }
@@ -198,19 +196,18 @@ export class RedisLeaseStore implements LeaseStore {
 
   selectLive(selector: LeaseSelector): Promise<Lease[]> {
     return guard("select leases", async () => {
-      const index = selector.taskId
-        ? this.keys.taskLeases(selector.taskId)
-        : selector.agent
-          ? this.keys.agentLeases(selector.agent)
-          : this.keys.live;
-      const ids: string[] = [];
-      let cursor = "-";
-      for (;;) {
-        const page = await this.redis.zrangebylex(index, cursor, "+", "LIMIT", 0, 5000);
-        ids.push(...page);
-        const last = page.at(-1);
-        if (page.length < 5000 || last === undefined) break;
-        cursor = `(${last}`;
+      let ids: string[];
+      if (selector.taskId || selector.agent) {
+        const index = selector.taskId
+          ? this.keys.taskLeases(selector.taskId)
+          : this.keys.agentLeases(selector.agent ?? "");
+        ids = await this.redis.zrange(index, 0, -1);
+      } else {
+        const [due, pending] = await Promise.all([
+          this.redis.zrange(this.keys.deadline, 0, -1),
+          this.redis.zrange(this.keys.pending, 0, -1),
+        ]);
+        ids = [...pending, ...due].sort();
       }
       const leases = await this.getMany(ids);
       return leases.filter((l) => matches(l, selector));
@@ -219,13 +216,23 @@ export class RedisLeaseStore implements LeaseStore {
 
   liveCount(filter: { agent?: string }): Promise<number> {
     return guard("count leases", async () => {
-      if (!filter.agent) return this.redis.zcard(this.keys.live);
+      if (!filter.agent) {
+        const [due, pending] = await Promise.all([
+          this.redis.zcard(this.keys.deadline),
+          this.redis.zcard(this.keys.pending),
+        ]);
+        return due + pending;
+      }
       const ids = await this.redis.zrange(this.keys.agentLeases(filter.agent), 0, -1);
       if (ids.length === 0) return 0;
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.zscore(this.keys.live, id);
+      for (const id of ids) pipeline.zscore(this.keys.deadline, id).zscore(this.keys.pending, id);
       const replies = (await pipeline.exec()) ?? [];
-      return replies.filter(([error, score]) => !error && score !== null).length;
+      let live = 0;
+      for (let i = 0; i < replies.length; i += 2) {
+        if (replies[i]?.[1] !== null || replies[i + 1]?.[1] !== null) live++;
+      }
+      return live;
     });
   }
 }

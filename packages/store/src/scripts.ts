@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 
 const SCRIPTS = {
-  createPending: 7,
+  createPending: 6,
   activate: 4,
-  abort: 4,
+  abort: 3,
   requestRevocation: 1,
-  settle: 3,
+  settle: 2,
   revokeFailed: 1,
   claimDue: 1,
   createTask: 3,

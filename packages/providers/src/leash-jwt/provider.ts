@@ -61,7 +61,8 @@ export function createLeashJwtProvider(config: LeashJwtConfig): CredentialProvid
         .sign(privateKey);
       return {
         credential: { token, token_type: "Bearer" },
-        handle: { jti: request.leaseId },
+        // The lease id is the jti: nothing else is needed to revoke, so nothing else is stored.
+        handle: {},
         providerExpiresAt: request.expiresAt,
         scope: [scopeOf(intent)],
       };

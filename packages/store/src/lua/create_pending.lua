@@ -1,9 +1,9 @@
 -- Write-ahead of a lease: records it `pending` and indexes it before anything exists at the provider.
--- KEYS: 1 lease, 2 task leases, 3 agent leases, 4 all leases, 5 live, 6 pending, 7 idempotency key (or "")
+-- KEYS: 1 lease, 2 task leases, 3 agent leases, 4 all leases, 5 pending, 6 idempotency key (or "")
 -- ARGV: 1 lease id, 2 now ms, 3 idempotency value ("<lease id> <body hash>"), 4 idempotency ttl ms, 5.. hash fields
 -- All keys share the prefix's hash tag.
-if KEYS[7] ~= "" then
-  local existing = redis.call("GET", KEYS[7])
+if KEYS[6] ~= "" then
+  local existing = redis.call("GET", KEYS[6])
   if existing then return existing end
 end
 if redis.call("EXISTS", KEYS[1]) == 1 then
@@ -14,9 +14,8 @@ local id = ARGV[1]
 redis.call("ZADD", KEYS[2], 0, id)
 redis.call("ZADD", KEYS[3], 0, id)
 redis.call("ZADD", KEYS[4], 0, id)
-redis.call("ZADD", KEYS[5], 0, id)
-redis.call("ZADD", KEYS[6], tonumber(ARGV[2]), id)
-if KEYS[7] ~= "" then
-  redis.call("SET", KEYS[7], ARGV[3], "PX", tonumber(ARGV[4]))
+redis.call("ZADD", KEYS[5], tonumber(ARGV[2]), id)
+if KEYS[6] ~= "" then
+  redis.call("SET", KEYS[6], ARGV[3], "PX", tonumber(ARGV[4]))
 end
 return false
