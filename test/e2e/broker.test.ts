@@ -2,6 +2,7 @@ import { type Lease, newId } from "@leash/core";
 import { waitFor } from "@leash/devstack";
 import { connectRedis, createStore } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seedActiveLeases } from "../support/seed.js";
 import {
   agentId,
   msUntilInactive,
@@ -194,34 +195,7 @@ describe("mass revocation", () => {
     const redis = connectRedis(stack.redisUrl, { mode: "worker" });
     const store = createStore(redis, stack.prefix);
     const t = await task("fleet");
-    const now = Date.now();
-    const activation = { handle: { jti: "x" }, providerExpiresAt: now + 600_000, scope: ["read:docs/a"] };
-    for (let i = 0; i < 10_000; i += 500) {
-      await Promise.all(
-        Array.from({ length: 500 }, async (_, j) => {
-          const issuedAt = Date.now();
-          const l: Lease = {
-            id: newId("ls", issuedAt),
-            taskId: t.id,
-            agent: agentId(`fleet-${(i + j) % 50}`),
-            provider: "leash-jwt",
-            target: null,
-            intent: { action: "read", resource: "docs/a" },
-            scope: [],
-            state: "pending",
-            issuedAt,
-            expiresAt: issuedAt + 600_000,
-            revokedAt: null,
-            revokeReason: null,
-            handle: null,
-            providerExpiresAt: null,
-            breakGlass: false,
-          };
-          await store.leases.createPending(l);
-          await store.leases.activate(l.id, activation);
-        }),
-      );
-    }
+    await seedActiveLeases(store, t.id, 10_000, (i) => agentId(`fleet-${i % 50}`));
     const preview = await stack.call("POST", "/v1/revocations", security, {
       selector: { task_id: t.id },
       reason: "drill",

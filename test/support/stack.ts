@@ -8,8 +8,11 @@ import {
   type DevIssuer,
   type DevIssuerServer,
   devTrustConfig,
+  ENTRYPOINTS,
   freePort,
   REPO_ROOT,
+  type SpawnedProcess,
+  spawnTs,
   startDevIssuerServer,
   waitFor,
 } from "@leash/devstack";
@@ -31,12 +34,17 @@ export interface Stack {
   ): Promise<Response>;
   /** Everything the started processes printed. */
   output(): string;
+  /** With `separate`: the worker process, and a way to start a fresh one with the same environment. */
+  worker?: SpawnedProcess;
+  startWorker(): SpawnedProcess;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   redisUrl: string;
   env?: Record<string, string>;
+  /** Start the API and the worker as two processes of their own (to kill one), instead of `pnpm start`. */
+  separate?: boolean;
 }
 
 export const ORCHESTRATOR = "spiffe://dev.local/orchestrator";
@@ -70,20 +78,38 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: "info",
     ...options.env,
   };
-  const child: ChildProcess = spawn("pnpm", ["start"], {
-    cwd: REPO_ROOT,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
   const chunks: string[] = [];
-  child.stdout?.on("data", (d: Buffer) => chunks.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => chunks.push(d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const output = () => chunks.join("");
+  const output = () => chunks.join("") + workers.map((w) => w.output()).join("");
+  const workers: SpawnedProcess[] = [];
+  const startWorker = () => {
+    const w = spawnTs("worker", ENTRYPOINTS.worker, { env });
+    workers.push(w);
+    return w;
+  };
+  let child: ChildProcess;
+  if (options.separate) {
+    const apiProcess = spawnTs("api", ENTRYPOINTS.api, { env });
+    child = apiProcess.child;
+    workers.push(apiProcess);
+    startWorker();
+  } else {
+    child = spawn("pnpm", ["start"], {
+      cwd: REPO_ROOT,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (d: Buffer) => chunks.push(d.toString()));
+    child.stderr?.on("data", (d: Buffer) => chunks.push(d.toString()));
+  }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
 
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
+    if (options.separate) await Promise.all(workers.map((w) => w.stop()));
+    else if (child.exitCode === null && child.pid) {
       process.kill(-child.pid, "SIGTERM");
       const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 15_000);
       await exited;
@@ -122,6 +148,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return fetch(`${api}${path}`, init);
     },
     output,
+    get worker() {
+      return options.separate ? workers.at(-1) : undefined;
+    },
+    startWorker,
     stop,
   };
 }

@@ -28,7 +28,7 @@ export function campaignProcessor(ctx: WorkerContext) {
       );
       await ctx.producers.revoke(due.map((leaseId) => ({ leaseId, reason, campaignId })));
       const states = await ctx.store.leases.getMany(ids);
-      const alreadyEnded = ids.length - states.filter((l) => !TERMINAL.has(l.state)).length;
+      const alreadyEnded = states.filter((l) => TERMINAL.has(l.state)).map((l) => l.id);
       await ctx.store.campaigns.advance(campaignId, campaign.ordered + ids.length, alreadyEnded);
       campaign = { ...campaign, ordered: campaign.ordered + ids.length };
       await job.updateProgress(Math.round((campaign.ordered / Math.max(campaign.matched, 1)) * 100));

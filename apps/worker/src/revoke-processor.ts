@@ -14,16 +14,19 @@ export function revokeProcessor(ctx: WorkerContext) {
     const { leaseId, reason, campaignId } = parsed.data;
     try {
       const result = await revokeLease(ctx.revoker, leaseId, reason);
-      if (result.campaignId) {
-        await ctx.store.campaigns.count(result.campaignId, "revoked", 1);
-        if (result.recovered) await ctx.store.campaigns.count(result.campaignId, "failed", -1);
+      const campaign = result.campaignId ?? campaignId;
+      if (
+        campaign &&
+        (result.kind === "revoked" || result.kind === "already_ended" || result.kind === "expired")
+      ) {
+        await ctx.store.campaigns.ended(campaign, leaseId);
       }
       if (result.kind === "revoked" || result.kind === "expired") {
         ctx.logger.debug({ lease_id: leaseId, outcome: result.kind }, "lease ended");
       }
       return result.kind;
     } catch (error) {
-      if (campaignId && job.attemptsMade === 0) await ctx.store.campaigns.count(campaignId, "failed", 1);
+      if (campaignId) await ctx.store.campaigns.failing(campaignId, leaseId);
       const message = error instanceof Error ? error.message : String(error);
       ctx.logger.warn(
         { lease_id: leaseId, attempt: job.attemptsMade + 1, error: message },

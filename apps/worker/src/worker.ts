@@ -38,14 +38,17 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   };
 
   const connection = redis;
+  // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
+  const locking = { lockDuration: env.LEASH_JOB_LOCK_MS, stalledInterval: env.LEASH_JOB_LOCK_MS };
   const workers = [
     new Worker(QUEUES.revoke, revokeProcessor(ctx), {
       connection,
       prefix,
       concurrency: env.LEASH_WORKER_CONCURRENCY,
+      ...locking,
       settings: { backoffStrategy: (attemptsMade: number) => revokeBackoffMs(attemptsMade) },
     }),
-    new Worker(QUEUES.campaign, campaignProcessor(ctx), { connection, prefix, concurrency: 2 }),
+    new Worker(QUEUES.campaign, campaignProcessor(ctx), { connection, prefix, concurrency: 2, ...locking }),
     new Worker(
       QUEUES.maintenance,
       async (job) => {

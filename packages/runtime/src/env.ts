@@ -26,6 +26,7 @@ export const RuntimeEnv = z.object({
   LEASH_DEADLINE_POLL_MS: int(100, 10),
   LEASH_PENDING_GRACE_MS: int(30_000, 1_000),
   LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
+  LEASH_JOB_LOCK_MS: int(30_000, 500),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;

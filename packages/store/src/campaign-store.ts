@@ -39,8 +39,6 @@ export class RedisCampaignStore {
         created: campaign.createdAt,
         matched: campaign.matched,
         ordered: 0,
-        revoked: 0,
-        failed: 0,
       });
       for (let i = 0; i < targets.length; i += 10_000) {
         multi.rpush(this.keys.campaignTargets(campaign.id), ...targets.slice(i, i + 10_000));
@@ -52,11 +50,13 @@ export class RedisCampaignStore {
 
   get(id: string): Promise<Campaign | null> {
     return guard("read campaign", async () => {
-      const h = await this.redis.hgetall(this.keys.campaign(id));
+      const [h, revoked, failed] = await Promise.all([
+        this.redis.hgetall(this.keys.campaign(id)),
+        this.redis.scard(this.keys.campaignDone(id)),
+        this.redis.scard(this.keys.campaignFailing(id)),
+      ]);
       if (!h.id) return null;
       const matched = Number(h.matched);
-      const revoked = Number(h.revoked);
-      const failed = Number(h.failed);
       const state: CampaignState =
         revoked >= matched ? "done" : revoked + failed >= matched ? "failed" : "running";
       return {
@@ -80,18 +80,29 @@ export class RedisCampaignStore {
     );
   }
 
-  advance(id: string, ordered: number, alreadyDone: number): Promise<void> {
+  advance(id: string, ordered: number, alreadyEnded: readonly string[]): Promise<void> {
     return guard("advance campaign", async () => {
       const multi = this.redis.multi();
       multi.hset(this.keys.campaign(id), "ordered", ordered);
-      if (alreadyDone > 0) multi.hincrby(this.keys.campaign(id), "revoked", alreadyDone);
+      if (alreadyEnded.length > 0) multi.sadd(this.keys.campaignDone(id), ...alreadyEnded);
       await multi.exec();
     });
   }
 
-  count(id: string, field: "revoked" | "failed", by: number): Promise<void> {
+  /** Idempotent: a lease counts once however often its end is reported. */
+  ended(id: string, leaseId: string): Promise<void> {
     return guard("count campaign progress", async () => {
-      await this.redis.hincrby(this.keys.campaign(id), field, by);
+      await this.redis
+        .multi()
+        .sadd(this.keys.campaignDone(id), leaseId)
+        .srem(this.keys.campaignFailing(id), leaseId)
+        .exec();
+    });
+  }
+
+  failing(id: string, leaseId: string): Promise<void> {
+    return guard("count campaign progress", async () => {
+      await this.redis.sadd(this.keys.campaignFailing(id), leaseId);
     });
   }
 }

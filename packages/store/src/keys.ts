@@ -26,6 +26,9 @@ export interface Keyspace {
   idempotency(agent: string, key: string): string;
   campaign(id: string): string;
   campaignTargets(id: string): string;
+  /** Leases of the campaign known ended, and those whose revocation is failing for now: sets, so replays count once. */
+  campaignDone(id: string): string;
+  campaignFailing(id: string): string;
   campaigns: string;
 }
 
@@ -47,6 +50,8 @@ export function keyspace(prefix: string): Keyspace {
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,
+    campaignDone: (id) => `${prefix}campaign:${id}:done`,
+    campaignFailing: (id) => `${prefix}campaign:${id}:failing`,
     campaigns: `${prefix}campaigns`,
   };
 }

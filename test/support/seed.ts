@@ -1,0 +1,41 @@
+import { type Lease, newId } from "@leash/core";
+import type { Store } from "@leash/store";
+
+/** Writes `count` active leash-jwt leases of one task straight into the store, as the API would have. */
+export async function seedActiveLeases(
+  store: Store,
+  taskId: string,
+  count: number,
+  agentOf: (i: number) => string,
+) {
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, count - i) }, async (_, j) => {
+        const issuedAt = Date.now();
+        const lease: Lease = {
+          id: newId("ls", issuedAt),
+          taskId,
+          agent: agentOf(i + j),
+          provider: "leash-jwt",
+          target: null,
+          intent: { action: "read", resource: "docs/a" },
+          scope: [],
+          state: "pending",
+          issuedAt,
+          expiresAt: issuedAt + 600_000,
+          revokedAt: null,
+          revokeReason: null,
+          handle: null,
+          providerExpiresAt: null,
+          breakGlass: false,
+        };
+        await store.leases.createPending(lease);
+        await store.leases.activate(lease.id, {
+          handle: {},
+          providerExpiresAt: lease.expiresAt,
+          scope: ["read:docs/a"],
+        });
+      }),
+    );
+  }
+}
