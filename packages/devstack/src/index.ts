@@ -2,4 +2,5 @@ export * from "./dev-issuer/index.js";
 export * from "./free-port.js";
 export * from "./processes.js";
 export * from "./redis-server.js";
+export * from "./vault/index.js";
 export * from "./wait-for.js";
