@@ -45,6 +45,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the API and the worker as two processes of their own (to kill one), instead of `pnpm start`. */
   separate?: boolean;
+  /** Extra top-level sections of LEASH_CONFIG, e.g. `providers`. */
+  config?: Record<string, unknown>;
 }
 
 export const ORCHESTRATOR = "spiffe://dev.local/orchestrator";
@@ -59,7 +61,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const configFile = join(dir, "leash.json");
   writeFileSync(
     configFile,
-    JSON.stringify(devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri })),
+    JSON.stringify({
+      ...devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri }),
+      ...options.config,
+    }),
   );
   const signingKeys = join(dir, "signing-keys.json");
   await rotateSigningKeys(signingKeys);

@@ -26,7 +26,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const providers = await buildProviders(env, config);
+  const registry = await buildProviders(env, config);
+  const providers = registry.providers;
   const broker: BrokerDeps = {
     tasks: store.tasks,
     leases: store.leases,
@@ -72,6 +73,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     ctx,
     async close() {
       await producers.close();
+      await registry.close();
       verifier.close?.();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
     },

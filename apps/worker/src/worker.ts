@@ -21,7 +21,8 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
   const prefix = queuePrefix(env.LEASH_REDIS_PREFIX);
   const producers = createProducers(redis, prefix);
-  const providers = await buildProviders(env, config);
+  const registry = await buildProviders(env, config);
+  const providers = registry.providers;
   const ctx: WorkerContext = {
     env,
     store,
@@ -101,6 +102,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
     await Promise.all(workers.map((w) => w.close()));
     await maintenance.close();
     await producers.close();
+    await registry.close();
     await redis.zrem(heartbeatKey, workerId).catch(() => undefined);
     await redis.quit().catch(() => undefined);
     logger.info("leash worker stopped");

@@ -1,4 +1,5 @@
 export * from "./dev-issuer/index.js";
+export * from "./dev-providers.js";
 export * from "./free-port.js";
 export * from "./processes.js";
 export * from "./redis-server.js";

@@ -1,1 +1,2 @@
 export * from "./leash-jwt/index.js";
+export * from "./vault/index.js";

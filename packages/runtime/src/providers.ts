@@ -1,16 +1,35 @@
 import type { CredentialProvider, ProviderName } from "@leash/core";
-import { createLeashJwtProvider, SigningKeyFile } from "@leash/providers";
+import {
+  createLeashJwtProvider,
+  createVaultProvider,
+  SigningKeyFile,
+  VaultProviderConfig,
+} from "@leash/providers";
+import type { z } from "zod";
 import type { LeashConfigFile } from "./config-file.js";
 import type { RuntimeEnv } from "./env.js";
 
-/** Builds every configured provider once at start-up. `leash-jwt` is always there: it needs nothing external. */
-export async function buildProviders(
-  env: RuntimeEnv,
-  config: LeashConfigFile,
-): Promise<Map<ProviderName, CredentialProvider>> {
+export interface ProviderRegistry {
+  providers: Map<ProviderName, CredentialProvider>;
+  close(): Promise<void>;
+}
+
+function section<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `providers.${name}.${i.path.join(".")}: ${i.message}`);
+  throw new Error(`invalid provider configuration: ${lines.join("; ")}`);
+}
+
+/**
+ * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external);
+ * `vault` and `aws-sts` exist when their section of LEASH_CONFIG is present.
+ */
+export async function buildProviders(env: RuntimeEnv, config: LeashConfigFile): Promise<ProviderRegistry> {
   const keys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
   await keys.current();
   const providers = new Map<ProviderName, CredentialProvider>();
+  const closers: (() => Promise<void>)[] = [];
   providers.set(
     "leash-jwt",
     createLeashJwtProvider({
@@ -19,7 +38,18 @@ export async function buildProviders(
       keys,
     }),
   );
-  return providers;
+  if (config.providers.vault !== undefined) {
+    const vault = createVaultProvider(section("vault", VaultProviderConfig, config.providers.vault));
+    await vault.start();
+    providers.set("vault", vault);
+    closers.push(async () => vault.close());
+  }
+  return {
+    providers,
+    async close() {
+      await Promise.allSettled(closers.map((c) => c()));
+    },
+  };
 }
 
 export function publicUrl(env: RuntimeEnv): string {

@@ -6,6 +6,7 @@ import {
   type RedisServer,
   spawnTs,
   startDevIssuerServer,
+  startDevVault,
   startRedisServer,
   waitFor,
 } from "@leash/devstack";
@@ -27,9 +28,11 @@ export async function dev(): Promise<number> {
   const issuerServer = await startDevIssuerServer(issuer, {
     port: Number(process.env.LEASH_DEV_ISSUER_PORT ?? 0),
   });
+  const vault = await startDevVault(Number(process.env.LEASH_DEV_VAULT_PORT ?? 0));
   const configFile = devPath("leash.json");
   const trust = devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri });
-  writeFileSync(configFile, `${JSON.stringify(trust, null, 2)}\n`, { mode: 0o600 });
+  const config = { ...trust, providers: { "leash-jwt": {}, vault: vault.providerConfig } };
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   const signingKeys = devPath("signing-keys.json");
   if (!existsSync(signingKeys)) await rotateSigningKeys(signingKeys);
 
@@ -42,6 +45,7 @@ export async function dev(): Promise<number> {
     LEASH_SIGNING_KEY_FILE: signingKeys,
     LEASH_PUBLIC_URL: apiUrl,
     LEASH_ENVIRONMENT: "development",
+    ...vault.env,
   };
   const processes = [
     spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
@@ -50,6 +54,7 @@ export async function dev(): Promise<number> {
   const stopAll = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await issuerServer.stop();
+    await vault.emulator.stop();
     await redis?.stop();
   };
   try {
@@ -74,7 +79,7 @@ export async function dev(): Promise<number> {
     redis_url: redisUrl,
     pid: process.pid,
   });
-  process.stdout.write(walkthrough(apiUrl, configFile));
+  process.stdout.write(walkthrough(apiUrl, configFile, { vault: vault.emulator.url }));
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
     for (const p of processes) void p.exited.then(() => resolve());

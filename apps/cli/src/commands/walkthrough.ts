@@ -1,9 +1,10 @@
 /** What `pnpm dev` prints once the stack is ready: copy-paste commands for a first lease. */
-export function walkthrough(api: string, configFile: string): string {
+export function walkthrough(api: string, configFile: string, emulators: { vault: string }): string {
   return `
 Leash is running (development stack)
   API          ${api}   (OpenAPI: ${api}/openapi.json)
   trust file   ${configFile}
+  Vault        ${emulators.vault}   (emulator; targets kv-reader, db-readonly)
 
 In another terminal, walk through a task:
 
@@ -28,6 +29,9 @@ In another terminal, walk through a task:
 
   # 5. the same token is dead                           -> {"active":false}
   curl -s -X POST $API/v1/introspect -H "authorization: Bearer $AGENT" -d "token=$TOKEN"
+
+  # Vault: a token scoped to the kv-read policy, for a task whose ceiling allows it
+  #   -d '{"task_id":"<task>","provider":"vault","target":"kv-reader","intent":{"action":"read","resource":"secret/app"}}'
 
 Press Ctrl-C to stop everything.
 `;
