@@ -7,6 +7,8 @@ import { identity } from "./middleware/identity.js";
 import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
 import { requestId } from "./middleware/request-id.js";
+import { registerExposure } from "./routes/agents.exposure.js";
+import { registerAudit } from "./routes/audit.js";
 import { registerHealth } from "./routes/health.js";
 import { registerIntrospect } from "./routes/introspect.js";
 import { registerJwks } from "./routes/jwks.js";
@@ -29,6 +31,8 @@ const ROUTES = [
   registerLeasesList,
   registerRevocations,
   registerIntrospect,
+  registerExposure,
+  registerAudit,
 ];
 
 export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {

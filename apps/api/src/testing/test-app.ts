@@ -8,12 +8,14 @@ import { rotateSigningKeys } from "@leash/providers";
 import { RuntimeEnv } from "@leash/runtime";
 import { importJWK, type JWTPayload, SignJWT } from "jose";
 import { createApp } from "../app.js";
+import type { ApiContext } from "../context.js";
 import { wireApi } from "../wiring.js";
 
 export const ISSUER = "https://issuer.test";
 
 export interface TestApp {
   issuer: DevIssuer;
+  ctx: ApiContext;
   /** Signs arbitrary claims with the trusted issuer's key (for expired, not-yet-valid and other crafted tokens). */
   signRaw(claims: JWTPayload): Promise<string>;
   request(
@@ -66,6 +68,7 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
   const app = createApp(ctx);
   return {
     issuer,
+    ctx,
     signRaw: (claims) => new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: jwk.kid }).sign(key),
     async request(method, path, token, body, headers = {}) {
       const h: Record<string, string> = { ...headers };
