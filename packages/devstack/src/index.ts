@@ -1,3 +1,11 @@
+export {
+  type AwsEmulator,
+  AwsEmulatorOptions,
+  type FaultSpec as AwsFaultSpec,
+  INLINE_ROLE_POLICY_LIMIT,
+  RoleSpec,
+  startAwsEmulator,
+} from "./aws/index.js";
 export * from "./dev-issuer/index.js";
 export * from "./dev-providers.js";
 export * from "./free-port.js";

@@ -1,5 +1,7 @@
 import type { CredentialProvider, ProviderName } from "@leash/core";
 import {
+  AwsStsProviderConfig,
+  createAwsStsProvider,
   createLeashJwtProvider,
   createVaultProvider,
   SigningKeyFile,
@@ -43,6 +45,11 @@ export async function buildProviders(env: RuntimeEnv, config: LeashConfigFile): 
     await vault.start();
     providers.set("vault", vault);
     closers.push(async () => vault.close());
+  }
+  if (config.providers["aws-sts"] !== undefined) {
+    const aws = createAwsStsProvider(section("aws-sts", AwsStsProviderConfig, config.providers["aws-sts"]));
+    providers.set("aws-sts", aws);
+    closers.push(async () => aws.close());
   }
   return {
     providers,

@@ -5,6 +5,7 @@ import {
   ENTRYPOINTS,
   type RedisServer,
   spawnTs,
+  startDevAws,
   startDevIssuerServer,
   startDevVault,
   startRedisServer,
@@ -29,9 +30,13 @@ export async function dev(): Promise<number> {
     port: Number(process.env.LEASH_DEV_ISSUER_PORT ?? 0),
   });
   const vault = await startDevVault(Number(process.env.LEASH_DEV_VAULT_PORT ?? 0));
+  const aws = await startDevAws(Number(process.env.LEASH_DEV_AWS_PORT ?? 0));
   const configFile = devPath("leash.json");
   const trust = devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri });
-  const config = { ...trust, providers: { "leash-jwt": {}, vault: vault.providerConfig } };
+  const config = {
+    ...trust,
+    providers: { "leash-jwt": {}, vault: vault.providerConfig, "aws-sts": aws.providerConfig },
+  };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   const signingKeys = devPath("signing-keys.json");
   if (!existsSync(signingKeys)) await rotateSigningKeys(signingKeys);
@@ -46,6 +51,7 @@ export async function dev(): Promise<number> {
     LEASH_PUBLIC_URL: apiUrl,
     LEASH_ENVIRONMENT: "development",
     ...vault.env,
+    ...aws.env,
   };
   const processes = [
     spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
@@ -55,6 +61,7 @@ export async function dev(): Promise<number> {
     await Promise.all(processes.map((p) => p.stop()));
     await issuerServer.stop();
     await vault.emulator.stop();
+    await aws.emulator.stop();
     await redis?.stop();
   };
   try {
@@ -79,7 +86,7 @@ export async function dev(): Promise<number> {
     redis_url: redisUrl,
     pid: process.pid,
   });
-  process.stdout.write(walkthrough(apiUrl, configFile, { vault: vault.emulator.url }));
+  process.stdout.write(walkthrough(apiUrl, configFile, { vault: vault.emulator.url, aws: aws.emulator.url }));
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
     for (const p of processes) void p.exited.then(() => resolve());

@@ -1,10 +1,15 @@
 /** What `pnpm dev` prints once the stack is ready: copy-paste commands for a first lease. */
-export function walkthrough(api: string, configFile: string, emulators: { vault: string }): string {
+export function walkthrough(
+  api: string,
+  configFile: string,
+  emulators: { vault: string; aws: string },
+): string {
   return `
 Leash is running (development stack)
   API          ${api}   (OpenAPI: ${api}/openapi.json)
   trust file   ${configFile}
   Vault        ${emulators.vault}   (emulator; targets kv-reader, db-readonly)
+  AWS          ${emulators.aws}   (STS/IAM/S3 emulator; target docs-reader, bucket leash-docs)
 
 In another terminal, walk through a task:
 
@@ -32,6 +37,9 @@ In another terminal, walk through a task:
 
   # Vault: a token scoped to the kv-read policy, for a task whose ceiling allows it
   #   -d '{"task_id":"<task>","provider":"vault","target":"kv-reader","intent":{"action":"read","resource":"secret/app"}}'
+
+  # AWS: keys scoped to one object of the leash-docs bucket (use them with the AWS CLI or SDK against the emulator)
+  #   -d '{"task_id":"<task>","provider":"aws-sts","target":"docs-reader","intent":{"action":"read","resource":"docs/readme.md"}}'
 
 Press Ctrl-C to stop everything.
 `;

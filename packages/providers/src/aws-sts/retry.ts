@@ -1,0 +1,39 @@
+/** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
+export function backoffMs(attempt: number, random: () => number, baseMs = 100, capMs = 2_000): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs `call` up to `attempts` times while `retryable` says the failure is worth another try. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  options: {
+    attempts: number;
+    signal: AbortSignal;
+    retryable: (error: unknown) => boolean;
+    random?: () => number;
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= options.attempts || !options.retryable(error) || options.signal.aborted) throw error;
+      await pause(backoffMs(attempt, options.random ?? Math.random), options.signal);
+    }
+  }
+}
