@@ -1,3 +1,3 @@
+export * from "./aws-sts/index.js";
 export * from "./leash-jwt/index.js";
 export * from "./vault/index.js";
-export * from "./aws-sts/index.js";
