@@ -8,7 +8,9 @@ import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
 import { requestId } from "./middleware/request-id.js";
 import { registerExposure } from "./routes/agents.exposure.js";
+import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
+import { registerBreakGlass } from "./routes/break-glass.js";
 import { registerHealth } from "./routes/health.js";
 import { registerIntrospect } from "./routes/introspect.js";
 import { registerJwks } from "./routes/jwks.js";
@@ -33,6 +35,8 @@ const ROUTES = [
   registerIntrospect,
   registerExposure,
   registerAudit,
+  registerApprovals,
+  registerBreakGlass,
 ];
 
 export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {

@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+
+export { Intent } from "@leash/core";
+
 import { Ceiling, Intent, type Lease, LeaseState, ProviderName, type Task, TaskState } from "@leash/core";
 
 const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 characters of letters, digits and _ . : -");
@@ -195,3 +198,7 @@ export const errorResponses = {
 } as const;
 
 export const bearer = [{ bearer: [] }];
+
+export const PendingApproval = z
+  .object({ approval_id: z.string(), state: z.literal("pending_approval"), expires_at: Time })
+  .openapi("PendingApproval");

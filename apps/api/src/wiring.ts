@@ -37,6 +37,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     audit,
     clock: systemClock,
     replay: createReplayCache(),
+    approvals: store.approvals,
+    breakGlass: store.breakGlass,
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
       maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,
@@ -44,6 +46,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       mintTimeoutMs: env.LEASH_MINT_TIMEOUT_MS,
       environment: env.LEASH_ENVIRONMENT,
       maxDelegationDepth: env.LEASH_MAX_DELEGATION_DEPTH,
+      approvalTtlSeconds: env.LEASH_APPROVAL_TTL_SECONDS,
+      maxBreakGlassSeconds: env.LEASH_BREAK_GLASS_MAX_SECONDS,
     },
   };
   const ctx: ApiContext = {

@@ -1,3 +1,4 @@
+export * from "./approval.js";
 export * from "./audit.js";
 export * from "./ceiling.js";
 export * from "./clock.js";

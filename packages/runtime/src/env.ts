@@ -27,6 +27,8 @@ export const RuntimeEnv = z.object({
   LEASH_PENDING_GRACE_MS: int(30_000, 1_000),
   LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
   LEASH_JOB_LOCK_MS: int(30_000, 500),
+  LEASH_APPROVAL_TTL_SECONDS: int(900),
+  LEASH_BREAK_GLASS_MAX_SECONDS: int(900),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;

@@ -1,10 +1,12 @@
 import type { Redis } from "ioredis";
+import { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import { type Keyspace, keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { loadScripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
 
+export { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
 export type { Campaign, CampaignState } from "./campaign-store.js";
 export { RedisCampaignStore } from "./campaign-store.js";
 export { connectRedis, waitReady } from "./connection.js";
@@ -20,6 +22,8 @@ export interface Store {
   leases: RedisLeaseStore;
   tasks: RedisTaskStore;
   campaigns: RedisCampaignStore;
+  approvals: RedisApprovalStore;
+  breakGlass: RedisBreakGlassStore;
 }
 
 export function createStore(redis: Redis, prefix: string = DEFAULT_PREFIX): Store {
@@ -31,6 +35,8 @@ export function createStore(redis: Redis, prefix: string = DEFAULT_PREFIX): Stor
     leases: new RedisLeaseStore(redis, keys, scripts),
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys),
+    approvals: new RedisApprovalStore(redis, prefix),
+    breakGlass: new RedisBreakGlassStore(redis, prefix),
   };
 }
 export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";

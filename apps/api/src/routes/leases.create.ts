@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueLease, LeashError } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
-import { bearer, errorResponses, LeaseCreateBody, LeaseCreated } from "../schemas.js";
+import { bearer, errorResponses, LeaseCreateBody, LeaseCreated, PendingApproval } from "../schemas.js";
 
 const route = createRoute({
   method: "post",
@@ -20,6 +20,10 @@ const route = createRoute({
       description: "Replay of an earlier request with the same Idempotency-Key",
       content: { "application/json": { schema: LeaseCreated } },
     },
+    202: {
+      description: "Step-up: a person must approve first; retry the same request (or redeem) after approval",
+      content: { "application/json": { schema: PendingApproval } },
+    },
     ...errorResponses,
   },
 });
@@ -30,7 +34,7 @@ export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
     if (!caller.roles.has("agent"))
       throw new LeashError("forbidden", "asking for a credential needs the agent role");
     const body = c.req.valid("json");
-    const { lease, credential, replayed } = await issueLease(
+    const outcome = await issueLease(
       ctx.broker,
       caller,
       {
@@ -43,6 +47,17 @@ export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
       c.req.valid("header")["idempotency-key"],
     );
     c.header("cache-control", "no-store");
+    if (outcome.kind === "approval") {
+      return c.json(
+        {
+          approval_id: outcome.approval.id,
+          state: "pending_approval" as const,
+          expires_at: new Date(outcome.approval.expiresAt).toISOString(),
+        },
+        202,
+      );
+    }
+    const { lease, credential, replayed } = outcome;
     const view = {
       lease_id: lease.id,
       task_id: lease.taskId,

@@ -1,3 +1,4 @@
+import type { ApprovalStore, BreakGlassStore } from "../approval.js";
 import type { AuditSink } from "../audit.js";
 import type { Clock } from "../clock.js";
 import type { ProviderName } from "../lease.js";
@@ -18,6 +19,10 @@ export interface BrokerConfig {
   environment: string;
   /** Deepest allowed delegation (a root task is depth 0). */
   maxDelegationDepth: number;
+  /** How long a step-up request waits for a decision. */
+  approvalTtlSeconds: number;
+  /** Longest break-glass grant. */
+  maxBreakGlassSeconds: number;
 }
 
 /** Keeps a delivered credential in process memory for a few minutes so an idempotent replay returns it exactly. */
@@ -35,5 +40,7 @@ export interface BrokerDeps {
   audit: AuditSink;
   clock: Clock;
   replay: ReplayCache;
+  approvals: ApprovalStore;
+  breakGlass: BreakGlassStore;
   config: BrokerConfig;
 }

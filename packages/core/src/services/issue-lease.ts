@@ -1,3 +1,4 @@
+import type { Approval } from "../approval.js";
 import { intentWithinCeiling } from "../ceiling.js";
 import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
@@ -10,6 +11,7 @@ import { leaseTtlSeconds } from "../ttl.js";
 import { bodyHash } from "./body-hash.js";
 import type { BrokerDeps } from "./deps.js";
 import { spiffeParts } from "./spiffe.js";
+import { stepUp } from "./step-up.js";
 
 export interface IssueRequest {
   taskId: string;
@@ -20,10 +22,16 @@ export interface IssueRequest {
 }
 
 export interface Issued {
+  kind: "issued";
   lease: Lease;
   credential: Readonly<Record<string, unknown>>;
   /** True when this is the replay of an earlier request with the same Idempotency-Key. */
   replayed: boolean;
+}
+
+export interface AwaitingApproval {
+  kind: "approval";
+  approval: Approval;
 }
 
 /**
@@ -35,20 +43,30 @@ export async function issueLease(
   caller: WorkloadIdentity,
   request: IssueRequest,
   idempotencyKey?: string,
-): Promise<Issued> {
+): Promise<Issued | AwaitingApproval> {
   const now = deps.clock.now();
   const task = await loadIssuableTask(deps, caller, request.taskId, now);
   const provider = deps.providers.get(request.provider);
   if (!provider) throw new LeashError("invalid_request", `provider ${request.provider} is not configured`);
+  const chain = await actorChain(deps, task);
 
+  let breakGlass = false;
   if (!intentWithinCeiling(request.intent, task.ceiling)) {
-    await deny(deps, caller, task, request, ["outside the task ceiling"]);
-    throw new LeashError("ceiling_exceeded", "the intent is outside the task's ceiling", {
-      reasons: ["intent not covered by any ceiling entry of the task"],
-    });
+    const grant = await deps.breakGlass.current(task.id, now);
+    breakGlass = grant !== null && intentWithinCeiling(request.intent, grant.ceiling);
+    if (!breakGlass) {
+      await deny(deps, caller, task, request, ["outside the task ceiling"]);
+      throw new LeashError("ceiling_exceeded", "the intent is outside the task's ceiling", {
+        reasons: ["intent not covered by any ceiling entry of the task"],
+      });
+    }
   }
   provider.validate(request.target, request.intent);
-  const decision = await decide(deps, caller, task, request, now);
+  const decision = await decide(deps, caller, task, request, now, chain, breakGlass);
+  const leaseId = newId("ls", now);
+  const requestHash = bodyHash(request);
+  const step = await stepUp(deps, caller, request, requestHash, decision, now, leaseId);
+  if (step.kind === "wait") return { kind: "approval", approval: step.approval };
 
   const ttl = leaseTtlSeconds({
     requestedSeconds: request.ttlSeconds,
@@ -60,7 +78,7 @@ export async function issueLease(
   if (ttl < 1) throw new LeashError("task_not_active", `task ${task.id} has reached its deadline`);
 
   const lease: Lease = {
-    id: newId("ls", now),
+    id: leaseId,
     taskId: task.id,
     agent: caller.subject,
     provider: request.provider,
@@ -74,16 +92,16 @@ export async function issueLease(
     revokeReason: null,
     handle: null,
     providerExpiresAt: null,
-    breakGlass: false,
+    breakGlass,
   };
-  const hash = idempotencyKey ? bodyHash(request) : "";
+  const hash = idempotencyKey ? requestHash : "";
   const earlier = await deps.leases.createPending(
     lease,
     idempotencyKey ? { key: idempotencyKey, bodyHash: hash } : undefined,
   );
-  if (earlier) return replay(deps, provider, earlier.leaseId, earlier.bodyHash === hash);
+  if (earlier) return replay(deps, provider, earlier.leaseId, earlier.bodyHash === hash, chain);
 
-  const minted = await mint(deps, provider, lease, task, decision?.scopeHints ?? []);
+  const minted = await mint(deps, provider, lease, task, decision?.scopeHints ?? [], chain);
   const outcome = await deps.leases.activate(lease.id, {
     handle: minted.handle,
     providerExpiresAt: minted.providerExpiresAt,
@@ -103,16 +121,20 @@ export async function issueLease(
     agent: caller.subject,
     taskId: task.id,
     leaseId: lease.id,
-    outcome: "ok",
+    outcome: breakGlass ? "warning" : "ok",
     detail: {
       provider: lease.provider,
       target: lease.target,
       intent: lease.intent,
       expires_at: lease.expiresAt,
       reasons: decision?.reasons ?? [],
+      ...(breakGlass ? { break_glass: true } : {}),
+      ...(step.approvalId ? { approval_id: step.approvalId } : {}),
+      ...(chain.length > 0 ? { chain } : {}),
     },
   });
   return {
+    kind: "issued",
     lease: {
       ...lease,
       state: "active",
@@ -123,6 +145,19 @@ export async function issueLease(
     credential: minted.credential,
     replayed: false,
   };
+}
+
+/** Agents of the ancestor tasks, nearest first (the RFC 8693 `act` chain and the policy's `task.chain`). */
+async function actorChain(deps: BrokerDeps, task: Task): Promise<string[]> {
+  const chain: string[] = [];
+  let parentId = task.parentId;
+  while (parentId !== null && chain.length <= deps.config.maxDelegationDepth) {
+    const parent = await deps.tasks.get(parentId);
+    if (!parent) break;
+    chain.push(parent.agent);
+    parentId = parent.parentId;
+  }
+  return chain;
 }
 
 async function loadIssuableTask(
@@ -150,6 +185,8 @@ async function decide(
   task: Task,
   request: IssueRequest,
   now: number,
+  chain: string[],
+  breakGlass: boolean,
 ) {
   if (!deps.policy) return undefined;
   const spiffe = spiffeParts(caller.subject);
@@ -166,8 +203,8 @@ async function decide(
       labels: task.labels,
       remainingSeconds: Math.floor((task.deadline - now) / 1000),
       depth: task.depth,
-      chain: [],
-      breakGlass: false,
+      chain,
+      breakGlass,
     },
     provider: request.provider,
     target: request.target ?? null,
@@ -208,6 +245,7 @@ async function mint(
   lease: Lease,
   task: Task,
   scopeHints: string[],
+  actorChain: string[],
 ): Promise<MintedCredential> {
   const revokeRequest = {
     leaseId: lease.id,
@@ -228,7 +266,7 @@ async function mint(
         intent: lease.intent,
         ttlSeconds: Math.round((lease.expiresAt - lease.issuedAt) / 1000),
         expiresAt: lease.expiresAt,
-        actorChain: [],
+        actorChain,
         scopeHints,
       },
       AbortSignal.timeout(deps.config.mintTimeoutMs),
@@ -265,6 +303,7 @@ async function replay(
   provider: CredentialProvider,
   leaseId: string,
   sameBody: boolean,
+  chain: string[],
 ): Promise<Issued> {
   if (!sameBody) {
     throw new LeashError(
@@ -285,7 +324,7 @@ async function replay(
     );
   }
   const cached = deps.replay.get(leaseId);
-  if (cached) return { lease, credential: cached, replayed: true };
+  if (cached) return { kind: "issued", lease, credential: cached, replayed: true };
   if (provider.remintable) {
     const again = await provider.mint(
       {
@@ -296,12 +335,12 @@ async function replay(
         intent: lease.intent,
         ttlSeconds: Math.round((lease.expiresAt - lease.issuedAt) / 1000),
         expiresAt: lease.expiresAt,
-        actorChain: [],
+        actorChain: chain,
         scopeHints: [],
       },
       AbortSignal.timeout(deps.config.mintTimeoutMs),
     );
-    return { lease, credential: again.credential, replayed: true };
+    return { kind: "issued", lease, credential: again.credential, replayed: true };
   }
   throw new LeashError(
     "idempotency_conflict",

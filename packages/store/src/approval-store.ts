@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import type { Approval, ApprovalState, ApprovalStore, BreakGlass, BreakGlassStore } from "@leash/core";
+import type { Redis } from "ioredis";
+import { guard } from "./guard.js";
+
+const DECIDE = `
+-- pending -> approved|denied, once. KEYS: 1 approval. ARGV: 1 state, 2 by, 3 at
+local raw = redis.call("GET", KEYS[1])
+if not raw then return 0 end
+local a = cjson.decode(raw)
+if a.state ~= "pending" then return 0 end
+a.state = ARGV[1]; a.decidedBy = ARGV[2]; a.decidedAt = tonumber(ARGV[3])
+redis.call("SET", KEYS[1], cjson.encode(a), "KEEPTTL")
+return 1`;
+
+const REDEEM = `
+-- approved -> redeemed, once. KEYS: 1 approval. ARGV: 1 lease id
+local raw = redis.call("GET", KEYS[1])
+if not raw then return 0 end
+local a = cjson.decode(raw)
+if a.state ~= "approved" then return 0 end
+a.state = "redeemed"; a.leaseId = ARGV[1]
+redis.call("SET", KEYS[1], cjson.encode(a), "KEEPTTL")
+return 1`;
+
+/** Approvals as JSON documents (small, short-lived, kept a day after they expire for the audit trail's sake). */
+export class RedisApprovalStore implements ApprovalStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    redis.defineCommand("leash_approvalDecide", { numberOfKeys: 1, lua: DECIDE });
+    redis.defineCommand("leash_approvalRedeem", { numberOfKeys: 1, lua: REDEEM });
+  }
+
+  private key(id: string): string {
+    return `${this.prefix}approval:${id}`;
+  }
+
+  private byRequest(agent: string, hash: string): string {
+    return `${this.prefix}approval-req:${createHash("sha256").update(`${agent}\n${hash}`).digest("base64url")}`;
+  }
+
+  private get index(): string {
+    return `${this.prefix}approvals`;
+  }
+
+  create(a: Approval): Promise<void> {
+    return guard("create approval", async () => {
+      const keepMs = Math.max(1, a.expiresAt - a.createdAt) + 86_400_000;
+      await this.redis
+        .multi()
+        .set(this.key(a.id), JSON.stringify(a), "PX", keepMs)
+        .set(this.byRequest(a.agent, a.requestHash), a.id, "PX", keepMs)
+        .zadd(this.index, a.createdAt, a.id)
+        .exec();
+    });
+  }
+
+  get(id: string): Promise<Approval | null> {
+    return guard("read approval", async () => {
+      const raw = await this.redis.get(this.key(id));
+      if (!raw) return null;
+      const a = JSON.parse(raw) as Approval;
+      return a.state === "pending" && a.expiresAt <= Date.now() ? { ...a, state: "expired" } : a;
+    });
+  }
+
+  findByRequest(agent: string, requestHash: string): Promise<Approval | null> {
+    return guard("find approval", async () => {
+      const id = await this.redis.get(this.byRequest(agent, requestHash));
+      const a = id ? await this.get(id) : null;
+      return a && a.agent === agent ? a : null;
+    });
+  }
+
+  list(state: ApprovalState | undefined, limit: number): Promise<Approval[]> {
+    return guard("list approvals", async () => {
+      const ids = await this.redis.zrevrange(this.index, 0, 999);
+      const out: Approval[] = [];
+      for (const id of ids) {
+        const a = await this.get(id);
+        if (!a) {
+          await this.redis.zrem(this.index, id);
+          continue;
+        }
+        if (state === undefined || a.state === state) out.push(a);
+        if (out.length === limit) break;
+      }
+      return out;
+    });
+  }
+
+  private run(name: string, key: string, args: (string | number)[]): Promise<unknown> {
+    const fn = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
+      name
+    ];
+    if (!fn) throw new Error(`script ${name} not registered`);
+    return fn.call(this.redis, key, ...args);
+  }
+
+  decide(id: string, state: "approved" | "denied", by: string, at: number): Promise<boolean> {
+    return guard(
+      "decide approval",
+      async () => (await this.run("leash_approvalDecide", this.key(id), [state, by, at])) === 1,
+    );
+  }
+
+  redeem(id: string, leaseId: string): Promise<boolean> {
+    return guard(
+      "redeem approval",
+      async () => (await this.run("leash_approvalRedeem", this.key(id), [leaseId])) === 1,
+    );
+  }
+}
+
+/** Break-glass grants: one key per task, expiring with the grant itself. */
+export class RedisBreakGlassStore implements BreakGlassStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  open(grant: BreakGlass): Promise<void> {
+    return guard("open break-glass", async () => {
+      await this.redis.set(
+        `${this.prefix}breakglass:${grant.taskId}`,
+        JSON.stringify(grant),
+        "PX",
+        Math.max(1, grant.expiresAt - grant.openedAt),
+      );
+    });
+  }
+
+  current(taskId: string, now: number): Promise<BreakGlass | null> {
+    return guard("read break-glass", async () => {
+      const raw = await this.redis.get(`${this.prefix}breakglass:${taskId}`);
+      if (!raw) return null;
+      const grant = JSON.parse(raw) as BreakGlass;
+      return grant.expiresAt > now ? grant : null;
+    });
+  }
+}
