@@ -1,5 +1,6 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier } from "@leash/identity";
+import { createPolicyEngine, type PolicyEngine } from "@leash/policy";
 import { SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
@@ -27,13 +28,43 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
   const registry = await buildProviders(env, config);
+  const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
+  // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
+  const policy: PolicyEngine | undefined = policyDir
+    ? await createPolicyEngine({
+        dir: policyDir,
+        onReload: (set) => {
+          logger.info({ policies: set.policies.size }, "policy set reloaded");
+          audit
+            .append({
+              type: "policy.reloaded",
+              actor: null,
+              outcome: "ok",
+              detail: { policies: set.policies.size },
+            })
+            .catch(() => {});
+        },
+        onReloadError: (error) => {
+          logger.error({ error: error.message }, "policy reload rejected; keeping the previous set");
+          audit
+            .append({
+              type: "policy.reload_failed",
+              actor: null,
+              outcome: "failed",
+              detail: { error: error.message },
+            })
+            .catch(() => {});
+        },
+      })
+    : undefined;
+  policy?.watch();
   const providers = registry.providers;
   const broker: BrokerDeps = {
     tasks: store.tasks,
     leases: store.leases,
     queue: producers,
     providers,
-    policy: undefined,
+    policy,
     audit,
     clock: systemClock,
     replay: createReplayCache(),
@@ -78,6 +109,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     async close() {
       await producers.close();
       await registry.close();
+      policy?.close();
       verifier.close?.();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
     },

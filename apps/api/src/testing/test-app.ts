@@ -42,8 +42,9 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
       issuers: [{ issuer: ISSUER, jwks_file: "jwks.json" }],
       roles: {
         orchestrator: ["spiffe://t/orchestrator"],
-        security: ["spiffe://t/security/"],
-        agent: ["spiffe://t/agent/"],
+        // A "dual" identity holds both roles, to prove nobody approves their own request.
+        security: ["spiffe://t/security/", "spiffe://t/dual/"],
+        agent: ["spiffe://t/agent/", "spiffe://t/dual/"],
       },
     },
     dir,
