@@ -1,8 +1,10 @@
 import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   createDevIssuer,
   devTrustConfig,
   ENTRYPOINTS,
+  REPO_ROOT,
   type RedisServer,
   spawnTs,
   startDevAws,
@@ -50,6 +52,7 @@ export async function dev(): Promise<number> {
     LEASH_SIGNING_KEY_FILE: signingKeys,
     LEASH_PUBLIC_URL: apiUrl,
     LEASH_ENVIRONMENT: "development",
+    LEASH_POLICY_DIR: process.env.LEASH_POLICY_DIR ?? join(REPO_ROOT, "infra/policies"),
     ...vault.env,
     ...aws.env,
   };

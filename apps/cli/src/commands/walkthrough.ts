@@ -23,7 +23,7 @@ In another terminal, walk through a task:
 
   # 2. the agent asks for a credential for one intent
   export TOKEN=$(curl -s -X POST $API/v1/leases -H "authorization: Bearer $AGENT" -H 'content-type: application/json' \\
-    -d '{"task_id":"demo-1","provider":"leash-jwt","intent":{"action":"read","resource":"docs/readme.md","tool":"docs-api"}}' \\
+    -d '{"task_id":"demo-1","provider":"leash-jwt","intent":{"action":"read","resource":"docs/readme.md","tool":"docs-api","sensitivity":"internal"}}' \\
     | node -pe 'JSON.parse(require("fs").readFileSync(0)).credential.token')
 
   # 3. a tool asks whether the token is live            -> {"active":true,...}
@@ -36,10 +36,10 @@ In another terminal, walk through a task:
   curl -s -X POST $API/v1/introspect -H "authorization: Bearer $AGENT" -d "token=$TOKEN"
 
   # Vault: a token scoped to the kv-read policy, for a task whose ceiling allows it
-  #   -d '{"task_id":"<task>","provider":"vault","target":"kv-reader","intent":{"action":"read","resource":"secret/app"}}'
+  #   -d '{"task_id":"<task>","provider":"vault","target":"kv-reader","intent":{"action":"read","resource":"secret/app","sensitivity":"internal"}}'
 
   # AWS: keys scoped to one object of the leash-docs bucket (use them with the AWS CLI or SDK against the emulator)
-  #   -d '{"task_id":"<task>","provider":"aws-sts","target":"docs-reader","intent":{"action":"read","resource":"docs/readme.md"}}'
+  #   -d '{"task_id":"<task>","provider":"aws-sts","target":"docs-reader","intent":{"action":"read","resource":"docs/readme.md","sensitivity":"internal"}}'
 
 Press Ctrl-C to stop everything.
 `;
