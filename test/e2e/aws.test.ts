@@ -172,4 +172,35 @@ describe("aws-sts provider through the public API (observed at the S3 data plane
     expect(aws.emulator.sessions().length).toBe(before);
     expect(agent).toBeTruthy();
   });
+  // Last: sessions issued in the same second as a role cut are cut too (AWS compares whole seconds).
+  it("mass revocation of a whole target cuts the role once and settles every lease of it", async () => {
+    const a = await setup("aws-cut-a");
+    const b = await setup("aws-cut-b");
+    const la = (await a.lease()).body;
+    const lb = (await b.lease()).body;
+    const security = await stack.token(SECURITY);
+    const res = await stack.call("POST", "/v1/revocations", security, {
+      selector: { target: "docs-reader" },
+      reason: "role compromised",
+    });
+    const { id } = (await res.json()) as { id: string };
+    expect(await msUntilDenied(la.credential)).toBeLessThan(1_000);
+    expect(await get(lb.credential)).toBe("AccessDenied");
+    const done = await waitFor(
+      async () => {
+        const p = (await (await stack.call("GET", `/v1/revocations/${id}`, security)).json()) as {
+          state: string;
+          revoked: number;
+          matched: number;
+        };
+        return p.state === "done" ? p : undefined;
+      },
+      { what: "the campaign to finish" },
+    );
+    expect(done.revoked).toBe(done.matched);
+    const cuts = (await (
+      await stack.call("GET", "/v1/audit?type=revocation.target_cut", security)
+    ).json()) as { items: unknown[] };
+    expect(cuts.items).toHaveLength(1);
+  });
 });

@@ -1,5 +1,6 @@
 import { CampaignJob } from "@leash/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { cutTargets, isCut } from "./campaign-cuts.js";
 import type { WorkerContext } from "./context.js";
 
 const CHUNK = 500;
@@ -16,6 +17,11 @@ export function campaignProcessor(ctx: WorkerContext) {
     const { campaignId } = parsed.data;
     let campaign = await ctx.store.campaigns.get(campaignId);
     if (!campaign) throw new UnrecoverableError(`campaign ${campaignId} does not exist`);
+    // Whole-target cuts first (one provider call per target), before any per-lease work.
+    const firstChunk = await ctx.store.leases.getMany(
+      await ctx.store.campaigns.targets(campaignId, 0, campaign.matched),
+    );
+    const cut = await cutTargets(ctx, campaignId, campaign.selector, campaign.createdAt, firstChunk);
     while (campaign.ordered < campaign.matched) {
       if (ctx.stopping.value && token) {
         await job.moveToDelayed(Date.now(), token);
@@ -23,8 +29,17 @@ export function campaignProcessor(ctx: WorkerContext) {
       }
       const ids = await ctx.store.campaigns.targets(campaignId, campaign.ordered, CHUNK);
       const reason = `revocation ${campaignId}: ${campaign.reason}`;
+      const viaCut = (cut.size === 0 ? [] : await ctx.store.leases.getMany(ids))
+        .filter((l) => isCut(cut, l) && l.state !== "pending")
+        .map((l) => l.id);
+      if (viaCut.length > 0) {
+        // Already dead at the provider: record them revoked without a call per lease.
+        await ctx.store.leases.requestRevocation(viaCut.map((leaseId) => ({ leaseId, reason, campaignId })));
+        for (const id of viaCut) await ctx.store.leases.markRevoked(id);
+      }
+      const cutIds = new Set(viaCut);
       const due = await ctx.store.leases.requestRevocation(
-        ids.map((leaseId) => ({ leaseId, reason, campaignId })),
+        ids.filter((id) => !cutIds.has(id)).map((leaseId) => ({ leaseId, reason, campaignId })),
       );
       await ctx.producers.revoke(due.map((leaseId) => ({ leaseId, reason, campaignId })));
       const states = await ctx.store.leases.getMany(ids);
