@@ -16,8 +16,8 @@ async function fire(base: string, shot: Shot): Promise<number> {
     headers: { authorization: `Bearer ${shot.token}`, "content-type": "application/json" },
     body: JSON.stringify(shot.body),
   });
-  await res.body.text();
-  if (res.statusCode !== 201) throw new Error(`unexpected ${res.statusCode}`);
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw new Error(`unexpected ${res.statusCode}: ${text.slice(0, 300)}`);
   return performance.now() - started;
 }
 
@@ -30,6 +30,7 @@ export async function closedLoop(
 ) {
   const latencies: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
   const until = performance.now() + durationMs;
   const started = performance.now();
   await Promise.all(
@@ -37,14 +38,14 @@ export async function closedLoop(
       while (performance.now() < until) {
         try {
           latencies.push(await fire(base, next(client)));
-        } catch {
-          errors++;
+        } catch (error) {
+          if (errors++ === 0) firstError = (error as Error).message;
         }
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { latencies, errors, perSecond: latencies.length / seconds };
+  return { latencies, errors, firstError, perSecond: latencies.length / seconds };
 }
 
 /** Open loop at a fixed rate (requests start on schedule whatever the latency), for latency at a given load. */

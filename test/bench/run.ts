@@ -8,12 +8,16 @@ import {
   ENTRYPOINTS,
   freePort,
   spawnTs,
+  startDevAws,
   startDevIssuerServer,
+  startDevVault,
   startRedisServer,
   waitFor,
 } from "@leash/devstack";
+import { benchPolicyDecisions } from "@leash/policy";
 import { rotateSigningKeys } from "@leash/providers";
 import { connectRedis, createStore } from "@leash/store";
+import { seedActiveLeases } from "../support/seed.js";
 import { closedLoop, openLoop, type Shot } from "./load.js";
 import { median, summarize } from "./stats.js";
 
@@ -30,10 +34,15 @@ const dir = mkdtempSync(join(tmpdir(), "leash-bench-"));
 const redis = await startRedisServer();
 const issuer = await createDevIssuer();
 const issuerServer = await startDevIssuerServer(issuer);
+const vault = await startDevVault();
+const aws = await startDevAws();
 const configFile = join(dir, "leash.json");
 writeFileSync(
   configFile,
-  JSON.stringify(devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri })),
+  JSON.stringify({
+    ...devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri }),
+    providers: { "leash-jwt": {}, vault: vault.providerConfig, "aws-sts": aws.providerConfig },
+  }),
 );
 const signingKeys = join(dir, "signing.json");
 await rotateSigningKeys(signingKeys);
@@ -50,6 +59,8 @@ const env = {
   LEASH_PUBLIC_URL: api,
   LEASH_REDIS_PREFIX: prefix,
   LOG_LEVEL: "warn",
+  ...vault.env,
+  ...aws.env,
 };
 const processes = [
   spawnTs("api", ENTRYPOINTS.api, { env }),
@@ -66,6 +77,8 @@ const processes = [
 const stopAll = async () => {
   await Promise.all(processes.map((p) => p.stop()));
   await issuerServer.stop();
+  await vault.emulator.stop();
+  await aws.emulator.stop();
   await redis.stop();
 };
 
@@ -95,7 +108,10 @@ try {
     (
       await post("/v1/tasks", orch, {
         agent,
-        ceiling: [{ action: "read", resource: "docs/*" }],
+        ceiling: [
+          { action: "read", resource: "docs/*" },
+          { action: "read", resource: "secret/*" },
+        ],
         ttl_seconds: 3600,
       })
     ).id ?? "";
@@ -199,6 +215,63 @@ try {
       else lateness.push((l.revokedAt ?? 0) - l.expiresAt);
     }
   }
+  // Per provider against the emulators (each mint is a real HTTP call to STS or Vault).
+  const perProvider: Record<string, { rate: number[]; p99: number[] }> = {};
+  const providerShot =
+    (provider: string) =>
+    (client: number): Shot => {
+      const a = agents[client % AGENTS];
+      if (!a) throw new Error("no agent");
+      const intent =
+        provider === "vault"
+          ? { action: "read", resource: `secret/${n++}` }
+          : { action: "read", resource: `docs/${n++}` };
+      const target = provider === "vault" ? "kv-reader" : "docs-reader";
+      return {
+        path: "/v1/leases",
+        token: a.token,
+        body: { task_id: a.taskId, provider, target, intent, ttl_seconds: 600 },
+      };
+    };
+  for (const provider of ["aws-sts", "vault"]) {
+    perProvider[provider] = { rate: [], p99: [] };
+    for (let run = 0; run < RUNS; run++) {
+      const r = await closedLoop(api, AGENTS, Math.max(1000, (SECONDS * 1000) / 2), providerShot(provider));
+      perProvider[provider]?.rate.push(r.perSecond);
+      perProvider[provider]?.p99.push(summarize(r.latencies).p99);
+      broker.errors += r.errors;
+      if (r.firstError) process.stderr.write(`${provider}: ${r.errors} errors, first: ${r.firstError}\n`);
+    }
+  }
+
+  // Mass revocation of everything live (top it up to at least 10,000 leases), across all three providers.
+  const live = await store.leases.liveCount({});
+  const firstAgent = agents[0];
+  if (firstAgent && live < 10_000)
+    await seedActiveLeases(store, firstAgent.taskId, 10_000 - live, () => firstAgent.sub);
+  const security = await issuer.mint({ sub: "spiffe://dev.local/security/bench" });
+  const massStarted = Date.now();
+  const order = await post("/v1/revocations", security, { selector: { all: true }, reason: "bench" });
+  const mass = await waitFor(
+    async () => {
+      const res = await fetch(`${api}/v1/revocations/${order.id}`, {
+        headers: { authorization: `Bearer ${security}` },
+      });
+      const body = (await res.json()) as { state: string; matched: number; revoked: number };
+      return body.state !== "running" ? body : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 50, what: "the mass revocation" },
+  );
+  const massMs = Date.now() - massStarted;
+  const byProvider = (
+    await store.leases.getMany(await store.redis.lrange(store.keys.campaignTargets(order.id ?? ""), 0, -1))
+  ).reduce<Record<string, number>>((acc, l) => {
+    acc[l.provider] = (acc[l.provider] ?? 0) + 1;
+    return acc;
+  }, {});
+
+  const policyBench = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
+
   const sc = summarize(completion);
   const sl = summarize(lateness);
   const fmt = (v: number, d = 1) => v.toFixed(d);
@@ -218,6 +291,16 @@ try {
     `| expiry lateness p50 / p99 (ms, n=${sl.n}) | ${fmt(sl.p50, 0)} / ${fmt(sl.p99, 0)} | p99 < 1000 |`,
     `| Redis bytes per live lease (incl. its audit events) | ${fmt(bytesPerLease, 0)} | < 1024 |`,
     `| of which audit stream, bytes per event | ${fmt(auditBytes / Math.max(1, auditEntries), 0)} | |`,
+    ...Object.entries(perProvider).map(
+      ([p, r]) =>
+        `| issuance via ${p} (emulator) req/s / p99 ms | ${fmt(median(r.rate), 0)} / ${fmt(median(r.p99))} | |`,
+    ),
+    `| mass revocation of ${mass.matched} live leases (${Object.entries(byProvider)
+      .map(([p, c]) => `${p} ${c}`)
+      .join(
+        ", ",
+      )}) | ${fmt(massMs / 1000, 2)} s (${fmt(mass.matched / (massMs / 1000), 0)} leases/s), ${mass.state} | < 10 s for 10,000 |`,
+    `| Cedar decision, 100 policies, p50 / p99 (ms) | ${fmt(policyBench.p50Ms, 3)} / ${fmt(policyBench.p99Ms, 3)} | p99 < 1 |`,
     `| errors during load | ${broker.errors} | 0 |`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

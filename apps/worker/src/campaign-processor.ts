@@ -29,13 +29,16 @@ export function campaignProcessor(ctx: WorkerContext) {
       }
       const ids = await ctx.store.campaigns.targets(campaignId, campaign.ordered, CHUNK);
       const reason = `revocation ${campaignId}: ${campaign.reason}`;
-      const viaCut = (cut.size === 0 ? [] : await ctx.store.leases.getMany(ids))
-        .filter((l) => isCut(cut, l) && l.state !== "pending")
+      const viaCut = (await ctx.store.leases.getMany(ids))
+        .filter(
+          (l) =>
+            l.state !== "pending" && (isCut(cut, l) || ctx.revoker.providers.get(l.provider)?.revokesInStore),
+        )
         .map((l) => l.id);
       if (viaCut.length > 0) {
-        // Already dead at the provider: record them revoked without a call per lease.
+        // Dead at the provider already (target cut), or revoked by this very transition (task tokens).
         await ctx.store.leases.requestRevocation(viaCut.map((leaseId) => ({ leaseId, reason, campaignId })));
-        for (const id of viaCut) await ctx.store.leases.markRevoked(id);
+        await Promise.all(viaCut.map((id) => ctx.store.leases.markRevoked(id)));
       }
       const cutIds = new Set(viaCut);
       const due = await ctx.store.leases.requestRevocation(

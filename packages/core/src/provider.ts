@@ -65,6 +65,11 @@ export interface CredentialProvider {
    * idempotent replay can hand out a fresh copy; other providers' secrets are delivered once.
    */
   readonly remintable?: boolean;
+  /**
+   * True when revocation is entirely the lease's state in the store (Leash task tokens): bulk revocations settle
+   * such leases directly instead of queueing a provider call per lease.
+   */
+  readonly revokesInStore?: boolean;
   /** The longest lease this provider grants for a target (undefined: no limit of its own). */
   maxTtlSeconds(target: string | undefined): number | undefined;
   /** Throws before anything is written when the target or intent can never be served. */

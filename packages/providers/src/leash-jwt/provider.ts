@@ -28,6 +28,8 @@ export function scopeOf(intent: Intent): string {
 export function createLeashJwtProvider(config: LeashJwtConfig): CredentialProvider {
   return {
     name: "leash-jwt",
+    remintable: true,
+    revokesInStore: true,
     maxTtlSeconds: () => config.maxTtlSeconds,
     validate(target) {
       if (target !== undefined) {
