@@ -2,6 +2,8 @@ import type { Lease, LeaseState, ProviderName, RevocationHandle } from "./lease.
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {
+  /** The lease's task, when the caller knows it (saves a read). */
+  taskId?: string;
   handle: RevocationHandle;
   providerExpiresAt: number;
   scope: string[];

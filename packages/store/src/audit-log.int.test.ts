@@ -26,7 +26,7 @@ describe("tamper-evident audit log", () => {
     const events = await log.read("-", 10);
     const victim = events[2];
     if (!victim) throw new Error("no event");
-    // Rebuild the stream with the same ids and links, altering only entry 3's content.
+    // Rebuild the stream with the same ids and hashes, altering only entry 3's content.
     const entries = await redis.xrange(log.stream, "-", "+");
     await redis.del(log.stream);
     for (const [id, fields] of entries) {
@@ -37,7 +37,7 @@ describe("tamper-evident audit log", () => {
     }
     const result = await log.verify();
     expect(result.ok).toBe(false);
-    expect(result.firstBad).toEqual({ id: victim.id, reason: "entry content does not match its hash" });
+    expect(result.firstBad?.id).toBe(victim.id);
   });
 
   it("detects a deleted entry at the one after it", async () => {

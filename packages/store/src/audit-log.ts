@@ -10,7 +10,6 @@ export interface StoredAuditEvent extends AuditEvent {
   id: string;
   ts: number;
   hash: string;
-  prev: string;
 }
 
 export function chainHash(prev: string, payload: string): string {
@@ -95,7 +94,7 @@ export class RedisAuditLog implements AuditSink {
       const f: Record<string, string> = {};
       for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
       const event = JSON.parse(f.e ?? "{}") as AuditEvent & { ts: number };
-      return { ...event, id, hash: f.h ?? "", prev: f.p ?? "" };
+      return { ...event, id, hash: f.h ?? "" };
     });
   }
 
@@ -115,11 +114,11 @@ export class RedisAuditLog implements AuditSink {
       for (const [id, fields] of entries) {
         const f: Record<string, string> = {};
         for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
-        if ((f.p ?? "") !== prev)
-          return { ok: false, checked, firstBad: { id, reason: "link to previous entry broken" } };
         const expected = chainHash(prev, f.e ?? "");
-        if (expected !== f.h)
-          return { ok: false, checked, firstBad: { id, reason: "entry content does not match its hash" } };
+        if (expected !== f.h) {
+          const reason = "hash chain broken: this entry, or one removed just before it, was altered";
+          return { ok: false, checked, firstBad: { id, reason } };
+        }
         prev = expected;
         checked++;
         cursor = id;

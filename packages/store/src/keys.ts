@@ -21,6 +21,8 @@ export interface Keyspace {
   deadline: string;
   /** `pending` lease id -> epoch ms of the write-ahead. */
   pending: string;
+  /** Agent -> number of its live leases (kept by the same scripts that move leases in and out of live states). */
+  agentsLive: string;
   /** Active task id -> its deadline. */
   activeTasks: string;
   idempotency(agent: string, key: string): string;
@@ -47,6 +49,7 @@ export function keyspace(prefix: string): Keyspace {
     deadline: `${prefix}deadline`,
     pending: `${prefix}pending`,
     activeTasks: `${prefix}tasks:active`,
+    agentsLive: `${prefix}agents:live`,
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,

@@ -40,6 +40,7 @@ export class RedisLeaseStore implements LeaseStore {
           k.leases,
           k.pending,
           idem ? k.idempotency(lease.agent, idem.key) : "",
+          k.agentsLive,
         ],
         [
           lease.id,
@@ -57,7 +58,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   activate(leaseId: string, input: ActivateInput, now = Date.now()): Promise<ActivateOutcome> {
     return guard("activate", async () => {
-      const lease = await this.redis.hget(this.keys.lease(leaseId), "task");
+      const lease = input.taskId ?? (await this.redis.hget(this.keys.lease(leaseId), "task"));
       const reply = await this.scripts.activate(
         [this.keys.lease(leaseId), this.keys.task(lease ?? ""), this.keys.pending, this.keys.deadline],
         [leaseId, now, JSON.stringify(input.handle), input.providerExpiresAt, JSON.stringify(input.scope)],
@@ -70,7 +71,7 @@ export class RedisLeaseStore implements LeaseStore {
     return guard("abort", async () => {
       const k = this.keys;
       const reply = await this.scripts.abort(
-        [k.lease(leaseId), k.pending, k.deadline],
+        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive],
         [leaseId, now, reason],
       );
       return reply === 1;
@@ -167,7 +168,9 @@ export class RedisLeaseStore implements LeaseStore {
   settle(leaseId: string, at: number, state: "revoked" | "expired"): Promise<string | null> {
     return guard("settle lease", async () => {
       const k = this.keys;
-      const reply = strings(await this.scripts.settle([k.lease(leaseId), k.deadline], [leaseId, at, state]));
+      const reply = strings(
+        await this.scripts.settle([k.lease(leaseId), k.deadline, k.agentsLive], [leaseId, at, state]),
+      );
       return reply[0] === "1" ? (reply[1] ?? "") : null;
     });
   }
@@ -216,23 +219,12 @@ export class RedisLeaseStore implements LeaseStore {
 
   liveCount(filter: { agent?: string }): Promise<number> {
     return guard("count leases", async () => {
-      if (!filter.agent) {
-        const [due, pending] = await Promise.all([
-          this.redis.zcard(this.keys.deadline),
-          this.redis.zcard(this.keys.pending),
-        ]);
-        return due + pending;
-      }
-      const ids = await this.redis.zrange(this.keys.agentLeases(filter.agent), 0, -1);
-      if (ids.length === 0) return 0;
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.zscore(this.keys.deadline, id).zscore(this.keys.pending, id);
-      const replies = (await pipeline.exec()) ?? [];
-      let live = 0;
-      for (let i = 0; i < replies.length; i += 2) {
-        if (replies[i]?.[1] !== null || replies[i + 1]?.[1] !== null) live++;
-      }
-      return live;
+      if (filter.agent) return Number((await this.redis.hget(this.keys.agentsLive, filter.agent)) ?? 0);
+      const [due, pending] = await Promise.all([
+        this.redis.zcard(this.keys.deadline),
+        this.redis.zcard(this.keys.pending),
+      ]);
+      return due + pending;
     });
   }
 }

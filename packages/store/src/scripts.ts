@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 
 const SCRIPTS = {
-  createPending: 6,
+  createPending: 7,
   activate: 4,
-  abort: 3,
+  abort: 4,
   requestRevocation: 1,
-  settle: 2,
+  settle: 3,
   revokeFailed: 1,
   claimDue: 1,
   createTask: 3,

@@ -103,6 +103,7 @@ export async function issueLease(
 
   const minted = await mint(deps, provider, lease, task, decision?.scopeHints ?? [], chain);
   const outcome = await deps.leases.activate(lease.id, {
+    taskId: task.id,
     handle: minted.handle,
     providerExpiresAt: minted.providerExpiresAt,
     scope: minted.scope,

@@ -6,8 +6,9 @@
 local head = redis.call("GET", KEYS[2]) or ""
 if head ~= ARGV[1] then return {0, head} end
 local prev = ARGV[1]
+-- The previous hash is not stored: each hash covers it, so a removed entry breaks the next one.
 for i = 2, #ARGV, 2 do
-  redis.call("XADD", KEYS[1], "*", "e", ARGV[i], "p", prev, "h", ARGV[i + 1])
+  redis.call("XADD", KEYS[1], "*", "e", ARGV[i], "h", ARGV[i + 1])
   prev = ARGV[i + 1]
 end
 redis.call("SET", KEYS[2], prev)
