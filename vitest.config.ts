@@ -29,8 +29,28 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "security",
+          include: ["test/security/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // The full fault-injection suite runs with `pnpm test:chaos`; its short form (*.short.test.ts) is in pnpm test.
+        extends: true,
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.chaos.test.ts"],
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/chaos/**/*.short.test.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
         },
