@@ -284,3 +284,25 @@ describe("operations", () => {
     }
   });
 });
+
+describe("rate limits per identity", () => {
+  it("beyond the burst an identity gets 429 with Retry-After, while another identity is unaffected", async () => {
+    const limited = await createTestApp(inject("redisUrl"), {
+      LEASH_RATE_LIMIT_PER_SECOND: "1",
+      LEASH_RATE_LIMIT_BURST: "3",
+    });
+    try {
+      const a = await limited.issuer.mint({ sub: "spiffe://t/orchestrator" });
+      const b = await limited.issuer.mint({ sub: "spiffe://t/security/other" });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await limited.request("GET", "/v1/tasks/x", a)).status);
+      expect(statuses).toEqual([404, 404, 404, 429, 429]);
+      const res = await limited.request("GET", "/v1/tasks/x", a);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(((await res.json()) as { type: string }).type).toBe("urn:leash:problem:rate_limited");
+      expect((await limited.request("GET", "/v1/tasks/x", b)).status).toBe(404);
+    } finally {
+      await limited.close();
+    }
+  });
+});

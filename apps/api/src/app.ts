@@ -6,6 +6,7 @@ import type { ApiEnv } from "./env.js";
 import { identity } from "./middleware/identity.js";
 import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
+import { rateLimit } from "./middleware/rate-limit.js";
 import { requestId } from "./middleware/request-id.js";
 import { registerExposure } from "./routes/agents.exposure.js";
 import { registerApprovals } from "./routes/approvals.js";
@@ -67,6 +68,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
         .catch(() => {});
     }),
   );
+  app.use("/v1/*", rateLimit(ctx.rateLimit));
   for (const register of ROUTES) register(app, ctx);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -17,6 +17,7 @@ export interface ApiContext {
   publicUrl: string;
   logger: Logger;
   bodyLimitBytes: number;
+  rateLimit: { perSecond: number; burst: number };
   /** Redis reachable and at least one worker alive. */
   readiness(): Promise<{ redis: boolean; worker: boolean }>;
 }

@@ -91,6 +91,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     publicUrl: publicUrl(env),
     logger,
     bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,
+    rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },
     async readiness() {
       try {
         const alive = await redis.zcount(

@@ -28,6 +28,8 @@ export const RuntimeEnv = z.object({
   LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
   LEASH_JOB_LOCK_MS: int(30_000, 500),
   LEASH_APPROVAL_TTL_SECONDS: int(900),
+  LEASH_RATE_LIMIT_PER_SECOND: int(100),
+  LEASH_RATE_LIMIT_BURST: int(200),
   LEASH_BREAK_GLASS_MAX_SECONDS: int(900),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
