@@ -18,6 +18,7 @@ import { registerJwks } from "./routes/jwks.js";
 import { registerLeasesCreate } from "./routes/leases.create.js";
 import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
+import { registerMetrics } from "./routes/metrics.js";
 import { registerRevocations } from "./routes/revocations.js";
 import { registerTasksCreate } from "./routes/tasks.create.js";
 import { registerTasksEnd } from "./routes/tasks.end.js";
@@ -38,6 +39,7 @@ const ROUTES = [
   registerAudit,
   registerApprovals,
   registerBreakGlass,
+  registerMetrics,
 ];
 
 export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {

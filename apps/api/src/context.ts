@@ -2,7 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BrokerDeps, IdentityVerifier } from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
-import type { Logger } from "@leash/runtime";
+import type { ApiMetrics, Logger } from "@leash/runtime";
 import type { RedisAuditLog, Store } from "@leash/store";
 import type { ApiEnv } from "./env.js";
 
@@ -18,6 +18,9 @@ export interface ApiContext {
   logger: Logger;
   bodyLimitBytes: number;
   rateLimit: { perSecond: number; burst: number };
+  metrics: ApiMetrics;
+  /** Reload counters of the policy engine, when one is configured. */
+  policyStats(): { reloads: number; reloadErrors: number } | undefined;
   /** Redis reachable and at least one worker alive. */
   readiness(): Promise<{ redis: boolean; worker: boolean }>;
 }

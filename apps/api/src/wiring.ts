@@ -4,6 +4,7 @@ import { createPolicyEngine, type PolicyEngine } from "@leash/policy";
 import { SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
+  apiMetrics,
   buildProviders,
   createLogger,
   type LeashConfigFile,
@@ -92,6 +93,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     logger,
     bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,
     rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },
+    metrics: apiMetrics(),
+    policyStats: () => policy && { reloads: policy.stats.reloads, reloadErrors: policy.stats.reloadErrors },
     async readiness() {
       try {
         const alive = await redis.zcount(

@@ -1,63 +1,141 @@
-import { parseArgs } from "node:util";
-import { rotateSigningKeys } from "@leash/providers";
-import { dev } from "./commands/dev.js";
-import { devToken } from "./commands/dev-token.js";
-import { start } from "./commands/start.js";
+import { LeashApiError, LeashConnectionError } from "@leash/sdk";
+import { auditExport } from "./commands/audit-export.js";
+import { auditTail } from "./commands/audit-tail.js";
+import { auditVerify } from "./commands/audit-verify.js";
+import { devCommand, devTokenCommand, startCommand } from "./commands/dev-commands.js";
+import { exposure } from "./commands/exposure.js";
+import { keysRotate } from "./commands/keys-rotate.js";
+import { leasesLs } from "./commands/leases-ls.js";
+import { login } from "./commands/login.js";
+import { logout } from "./commands/logout.js";
+import { revoke } from "./commands/revoke.js";
+import { AuthError, type Command, EXIT, UsageError, wantsHelp } from "./commands/support/command.js";
+import { errPaint, type Io, processIo } from "./commands/support/io.js";
+
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  devCommand,
+  devTokenCommand,
+  keysRotate,
+  login,
+  logout,
+  leasesLs,
+  exposure,
+  revoke,
+  auditTail,
+  auditVerify,
+  auditExport,
+];
 
 const HELP = `leash — just-in-time credentials for AI agents
 
 Usage:
-  leash start                      run the API and the worker from the environment (production)
-  leash dev                        run the whole development stack on this machine
-  leash dev token --sub <id>       mint a dev workload token (needs a running \`leash dev\`)
-        [--ttl <seconds>]          token lifetime (default 3600)
-  leash keys rotate --file <path>  add a new task-token signing key, keeping the previous one
+  leash <command> [options]        every command takes --help; API commands take --json
+
+Commands:
+${COMMANDS.map((c) => `  ${c.path.join(" ").padEnd(15)} ${c.summary}`).join("\n")}
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 not logged in or not allowed.
+Environment: LEASH_API_URL and LEASH_TOKEN override \`leash login\`; NO_COLOR turns colour off.
 
 Examples:
   pnpm dev
   pnpm -s leash dev token --sub spiffe://dev.local/agent/demo
-  pnpm leash keys rotate --file /etc/leash/signing-keys.json
+  leash login --api https://leash.internal:8080 < token.jwt
+  leash exposure spiffe://example.org/agent/etl
+  leash revoke --agent spiffe://example.org/agent/etl --reason "suspected injection" --dry-run
+  leash audit verify
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      sub: { type: "string" },
-      ttl: { type: "string" },
-      file: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, sub] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(HELP);
-    return command || values.help ? 0 : 2;
+/** The command whose words are the longest prefix of the arguments (so `dev token` wins over `dev`). */
+function find(argv: string[]): { command: Command; rest: string[] } | undefined {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith("-")) break;
+    words.push(a);
   }
-  if (command === "start") return start();
-  if (command === "dev" && sub === "token") {
-    if (!values.sub) throw new Error("--sub <spiffe id or subject> is required");
-    await devToken(values.sub, Number(values.ttl ?? 3600));
-    return 0;
-  }
-  if (command === "dev") return dev();
-  if (command === "keys" && sub === "rotate") {
-    if (!values.file) throw new Error("--file <path> is required");
-    const kid = await rotateSigningKeys(values.file);
-    process.stdout.write(
-      `new signing key ${kid} written to ${values.file}; the previous key stays published\n`,
-    );
-    return 0;
-  }
-  process.stderr.write(`leash: unknown command '${positionals.join(" ")}'\n\n${HELP}`);
-  return 2;
+  let best: Command | undefined;
+  for (const c of COMMANDS)
+    if (c.path.every((w, i) => words[i] === w) && c.path.length > (best?.path.length ?? 0)) best = c;
+  if (!best) return undefined;
+  const rest = [...argv];
+  rest.splice(argv.indexOf(best.path[0] ?? ""), best.path.length);
+  return { command: best, rest };
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`leash: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+function groupHelp(word: string): string | undefined {
+  const members = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word);
+  if (members.length === 0) return undefined;
+  return `Usage:\n${members.map((c) => `  leash ${c.path.join(" ").padEnd(15)} ${c.summary}`).join("\n")}\n\nSee \`leash ${word} <command> --help\`.\n`;
+}
+
+function report(io: Io, error: unknown, command: Command | undefined): number {
+  const p = errPaint(io);
+  const say = (text: string) => io.stderr.write(`${p.red("leash:")} ${text}\n`);
+  if (error instanceof UsageError) {
+    say(error.message);
+    io.stderr.write(`see \`leash ${command ? `${command.path.join(" ")} ` : ""}--help\`\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof AuthError) {
+    say(error.message);
+    return EXIT.auth;
+  }
+  if (error instanceof LeashApiError) {
+    say(`${error.title}: ${error.detail || `HTTP ${error.status}`}`);
+    for (const reason of error.reasons ?? []) io.stderr.write(`  - ${reason}\n`);
+    if (error.request_id) io.stderr.write(p.dim(`  request id ${error.request_id}\n`));
+    if (error.status === 401) io.stderr.write("  your token was refused: run `leash login` again\n");
+    return error.status === 401 || error.status === 403 ? EXIT.auth : EXIT.failure;
+  }
+  say(error instanceof Error ? error.message : String(error));
+  if (error instanceof LeashConnectionError)
+    io.stderr.write("  is the API running? check LEASH_API_URL or `leash login --api`\n");
+  return EXIT.failure;
+}
+
+async function main(argv: string[], io: Io): Promise<number> {
+  const found = find(argv);
+  if (!found) {
+    const [first] = argv;
+    if (first === "--help" || first === "-h" || first === "help") {
+      io.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    const group = first === undefined ? undefined : groupHelp(first);
+    if (group && wantsHelp(argv)) {
+      io.stdout.write(group);
+      return EXIT.ok;
+    }
+    if (first !== undefined && !group)
+      io.stderr.write(`leash: unknown command '${argv.filter((a) => !a.startsWith("-")).join(" ")}'\n\n`);
+    io.stderr.write(group ?? HELP);
+    return EXIT.usage;
+  }
+  const { command, rest } = found;
+  if (wantsHelp(rest)) {
+    io.stdout.write(command.help);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    return report(io, error, command);
+  }
+}
+
+// `leash audit export | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(EXIT.ok);
+  throw error;
+});
+
+/** Exits once stdout and stderr are flushed: on some platforms pipe writes are asynchronous and would be cut. */
+function exit(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+main(process.argv.slice(2), processIo()).then(exit, (error: Error) => {
+  process.stderr.write(`leash: ${error.message}\n`);
+  exit(EXIT.failure);
+});

@@ -58,6 +58,8 @@ export interface Lease {
   expiresAt: number;
   revokedAt: number | null;
   revokeReason: string | null;
+  /** When a revocation was ordered (task end, return, campaign, expiry), for revocation latency. */
+  revokeRequestedAt?: number | null;
   handle: RevocationHandle | null;
   /** When the credential dies by itself at the provider (STS never less than 900 s). */
   providerExpiresAt: number | null;

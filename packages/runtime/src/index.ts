@@ -1,4 +1,5 @@
 export * from "./config-file.js";
 export * from "./env.js";
 export * from "./logger.js";
+export * from "./metrics.js";
 export * from "./providers.js";

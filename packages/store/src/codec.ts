@@ -44,6 +44,7 @@ export function leaseFromHash(id: string, h: Record<string, string>): Lease | nu
     expiresAt: Number(h.expires),
     revokedAt: num(h.revoked_at),
     revokeReason: h.reason ?? null,
+    revokeRequestedAt: num(h.revoke_req),
     handle: h.handle ? (JSON.parse(h.handle) as RevocationHandle) : null,
     providerExpiresAt: num(h.pexp),
     breakGlass: h.bg === "1",

@@ -23,6 +23,10 @@ export interface Keyspace {
   pending: string;
   /** Agent -> number of its live leases (kept by the same scripts that move leases in and out of live states). */
   agentsLive: string;
+  /** Provider -> number of its live leases. */
+  providersLive: string;
+  /** Gauges kept by the scripts (e.g. `revoke_failed`), for metrics without scans. */
+  counters: string;
   /** Active task id -> its deadline. */
   activeTasks: string;
   idempotency(agent: string, key: string): string;
@@ -50,6 +54,8 @@ export function keyspace(prefix: string): Keyspace {
     pending: `${prefix}pending`,
     activeTasks: `${prefix}tasks:active`,
     agentsLive: `${prefix}agents:live`,
+    providersLive: `${prefix}providers:live`,
+    counters: `${prefix}counters`,
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,

@@ -41,6 +41,7 @@ export class RedisLeaseStore implements LeaseStore {
           k.pending,
           idem ? k.idempotency(lease.agent, idem.key) : "",
           k.agentsLive,
+          k.providersLive,
         ],
         [
           lease.id,
@@ -71,7 +72,7 @@ export class RedisLeaseStore implements LeaseStore {
     return guard("abort", async () => {
       const k = this.keys;
       const reply = await this.scripts.abort(
-        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive],
+        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive, k.providersLive],
         [leaseId, now, reason],
       );
       return reply === 1;
@@ -169,7 +170,10 @@ export class RedisLeaseStore implements LeaseStore {
     return guard("settle lease", async () => {
       const k = this.keys;
       const reply = strings(
-        await this.scripts.settle([k.lease(leaseId), k.deadline, k.agentsLive], [leaseId, at, state]),
+        await this.scripts.settle(
+          [k.lease(leaseId), k.deadline, k.agentsLive, k.providersLive, k.counters],
+          [leaseId, at, state],
+        ),
       );
       return reply[0] === "1" ? (reply[1] ?? "") : null;
     });
@@ -177,7 +181,12 @@ export class RedisLeaseStore implements LeaseStore {
 
   markRevokeFailed(leaseId: string, error: string): Promise<boolean> {
     return guard("record revoke failure", async () => {
-      return (await this.scripts.revokeFailed([this.keys.lease(leaseId)], [error.slice(0, 500)])) === 1;
+      return (
+        (await this.scripts.revokeFailed(
+          [this.keys.lease(leaseId), this.keys.counters],
+          [error.slice(0, 500)],
+        )) === 1
+      );
     });
   }
 
@@ -214,6 +223,20 @@ export class RedisLeaseStore implements LeaseStore {
       }
       const leases = await this.getMany(ids);
       return leases.filter((l) => matches(l, selector));
+    });
+  }
+
+  /** Live leases by provider and the number of leases in `revoke_failed`, for metrics. */
+  gauges(): Promise<{ liveByProvider: Record<string, number>; revokeFailed: number }> {
+    return guard("read gauges", async () => {
+      const [live, failed] = await Promise.all([
+        this.redis.hgetall(this.keys.providersLive),
+        this.redis.hget(this.keys.counters, "revoke_failed"),
+      ]);
+      return {
+        liveByProvider: Object.fromEntries(Object.entries(live).map(([p, n]) => [p, Number(n)])),
+        revokeFailed: Number(failed ?? 0),
+      };
     });
   }
 

@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 
 const SCRIPTS = {
-  createPending: 7,
+  createPending: 8,
   activate: 4,
-  abort: 4,
+  abort: 5,
   requestRevocation: 1,
-  settle: 3,
-  revokeFailed: 1,
+  settle: 5,
+  revokeFailed: 2,
   claimDue: 1,
   createTask: 3,
   endTask: 3,

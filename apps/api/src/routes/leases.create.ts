@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueLease, LeashError } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
+import { observeIssue } from "../observe-issue.js";
 import { bearer, errorResponses, LeaseCreateBody, LeaseCreated, PendingApproval } from "../schemas.js";
 
 const route = createRoute({
@@ -34,17 +35,19 @@ export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
     if (!caller.roles.has("agent"))
       throw new LeashError("forbidden", "asking for a credential needs the agent role");
     const body = c.req.valid("json");
-    const outcome = await issueLease(
-      ctx.broker,
-      caller,
-      {
-        taskId: body.task_id,
-        provider: body.provider,
-        target: body.target,
-        intent: body.intent,
-        ttlSeconds: body.ttl_seconds,
-      },
-      c.req.valid("header")["idempotency-key"],
+    const outcome = await observeIssue(ctx, body.provider, () =>
+      issueLease(
+        ctx.broker,
+        caller,
+        {
+          taskId: body.task_id,
+          provider: body.provider,
+          target: body.target,
+          intent: body.intent,
+          ttlSeconds: body.ttl_seconds,
+        },
+        c.req.valid("header")["idempotency-key"],
+      ),
     );
     c.header("cache-control", "no-store");
     if (outcome.kind === "approval") {

@@ -25,6 +25,9 @@ export interface RevokeResult {
   recovered: boolean;
   /** Other leases ended because the provider cut a whole target. */
   cutLeases: number;
+  provider: ProviderName | null;
+  /** From the revocation order (or the lease's expiry) to this confirmation, when this call ended the lease. */
+  latencyMs: number | null;
 }
 
 export function revokeRequestOf(lease: Lease): RevokeRequest {
@@ -40,7 +43,15 @@ export function revokeRequestOf(lease: Lease): RevokeRequest {
 }
 
 function result(kind: RevokeOutcomeKind, extra: Partial<RevokeResult> = {}): RevokeResult {
-  return { kind, campaignId: null, recovered: false, cutLeases: 0, ...extra };
+  return {
+    kind,
+    campaignId: null,
+    recovered: false,
+    cutLeases: 0,
+    provider: null,
+    latencyMs: null,
+    ...extra,
+  };
 }
 
 /**
@@ -64,10 +75,15 @@ export async function revokeLease(deps: RevokerDeps, leaseId: string, reason: st
       if (now < lease.expiresAt) return result("not_due");
       if (lease.providerExpiresAt === null || lease.providerExpiresAt <= now) {
         const campaign = await deps.leases.settle(lease.id, now, "expired");
-        return result(campaign === null ? "already_ended" : "expired");
+        if (campaign === null) return result("already_ended");
+        return result("expired", { provider: lease.provider, latencyMs: now - lease.expiresAt });
       }
       await deps.leases.requestRevocation([{ leaseId, reason: "lease expired" }], now);
-      return revokeAtProvider(deps, { ...lease, state: "revoking" }, "lease expired");
+      return revokeAtProvider(
+        deps,
+        { ...lease, state: "revoking", revokeRequestedAt: lease.expiresAt },
+        "lease expired",
+      );
     }
     case "revoking":
     case "revoke_failed":
@@ -125,6 +141,8 @@ async function revokeAtProvider(deps: RevokerDeps, lease: Lease, reason: string)
     campaignId: campaignId || null,
     recovered: lease.state === "revoke_failed",
     cutLeases,
+    provider: lease.provider,
+    latencyMs: now - (lease.revokeRequestedAt ?? now),
   });
 }
 

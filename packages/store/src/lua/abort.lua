@@ -1,5 +1,5 @@
 -- pending -> aborted: the mint failed or was reclaimed, nothing exists at the provider.
--- KEYS: 1 lease, 2 pending, 3 deadline, 4 live leases per agent
+-- KEYS: 1 lease, 2 pending, 3 deadline, 4 live leases per agent, 5 live leases per provider
 -- ARGV: 1 lease id, 2 now ms, 3 reason
 local state = redis.call("HGET", KEYS[1], "state")
 if state ~= "pending" then return 0 end
@@ -7,4 +7,5 @@ redis.call("HSET", KEYS[1], "state", "aborted", "reason", ARGV[3], "revoked_at",
 redis.call("ZREM", KEYS[2], ARGV[1])
 redis.call("ZREM", KEYS[3], ARGV[1])
 redis.call("HINCRBY", KEYS[4], redis.call("HGET", KEYS[1], "agent"), -1)
+redis.call("HINCRBY", KEYS[5], redis.call("HGET", KEYS[1], "provider"), -1)
 return 1

@@ -1,0 +1,26 @@
+import type { RouteRegistrar } from "../context.js";
+
+/** Prometheus exposition. Counts only, never identities or secrets; open like /healthz (scrapers carry no JWT). */
+export const registerMetrics: RouteRegistrar = (app, ctx) => {
+  app.get("/metrics", async (c) => {
+    const m = ctx.metrics;
+    try {
+      const gauges = await ctx.store.leases.gauges();
+      m.liveLeases.reset();
+      for (const [provider, n] of Object.entries(gauges.liveByProvider)) m.liveLeases.set({ provider }, n);
+      m.revokeFailed.set(gauges.revokeFailed);
+      for (const [name, n] of Object.entries(await ctx.producers.counts())) {
+        const [queue = "", ...state] = name.split("_");
+        m.queueJobs.set({ queue, state: state.join("_") }, n);
+      }
+    } catch {
+      // Redis down: the process metrics still answer; readiness reports the outage.
+    }
+    const stats = ctx.policyStats();
+    if (stats) {
+      m.policyReloads.set({ result: "ok" }, stats.reloads);
+      m.policyReloads.set({ result: "rejected" }, stats.reloadErrors);
+    }
+    return c.text(await m.registry.metrics(), 200, { "content-type": m.registry.contentType });
+  });
+};

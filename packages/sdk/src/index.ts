@@ -1,0 +1,19 @@
+export {
+  type CallOptions,
+  createLeashClient,
+  type LeaseRequestOptions,
+  type LeashClient,
+  type LeashClientOptions,
+  type WaitOptions,
+} from "./client.js";
+export { isLeashApiError, LeashApiError, LeashConnectionError } from "./errors.js";
+export type { FetchLike, TokenSource } from "./transport.js";
+export * from "./types.js";
+export {
+  createTokenVerifier,
+  type InactiveReason,
+  TaskTokenClaims,
+  type TokenVerification,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from "./verifier.js";
