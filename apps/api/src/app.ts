@@ -3,6 +3,7 @@ import { LeashError } from "@leash/core";
 import { bodyLimit } from "hono/body-limit";
 import type { ApiContext } from "./context.js";
 import type { ApiEnv } from "./env.js";
+import { accessLog } from "./middleware/access-log.js";
 import { identity } from "./middleware/identity.js";
 import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
@@ -12,6 +13,7 @@ import { registerExposure } from "./routes/agents.exposure.js";
 import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
 import { registerBreakGlass } from "./routes/break-glass.js";
+import { registerDocs } from "./routes/docs.js";
 import { registerHealth } from "./routes/health.js";
 import { registerIntrospect } from "./routes/introspect.js";
 import { registerJwks } from "./routes/jwks.js";
@@ -52,6 +54,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
     },
   });
   app.use("*", requestId());
+  app.use("*", accessLog(ctx.logger));
   app.use(
     "/v1/*",
     bodyLimit({
@@ -81,11 +84,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
     openapi: "3.1.0",
     info: { title: "Leash", version: "1.0.0", description: "Just-in-time credentials for AI agents." },
   });
-  app.get("/docs", (c) =>
-    c.html(
-      '<!doctype html><html><head><title>Leash API</title><meta charset="utf-8"></head><body><script id="api-reference" data-url="/openapi.json"></script><script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script><noscript><a href="/openapi.json">openapi.json</a></noscript></body></html>',
-    ),
-  );
+  registerDocs(app, ctx);
   app.notFound(notFound);
   app.onError(errorHandler(ctx.logger));
   return app;

@@ -29,16 +29,16 @@ export function campaignProcessor(ctx: WorkerContext) {
       }
       const ids = await ctx.store.campaigns.targets(campaignId, campaign.ordered, CHUNK);
       const reason = `revocation ${campaignId}: ${campaign.reason}`;
-      const viaCut = (await ctx.store.leases.getMany(ids))
-        .filter(
-          (l) =>
-            l.state !== "pending" && (isCut(cut, l) || ctx.revoker.providers.get(l.provider)?.revokesInStore),
-        )
-        .map((l) => l.id);
+      const settled = (await ctx.store.leases.getMany(ids)).filter(
+        (l) =>
+          l.state !== "pending" && (isCut(cut, l) || ctx.revoker.providers.get(l.provider)?.revokesInStore),
+      );
+      const viaCut = settled.map((l) => l.id);
       if (viaCut.length > 0) {
         // Dead at the provider already (target cut), or revoked by this very transition (task tokens).
         await ctx.store.leases.requestRevocation(viaCut.map((leaseId) => ({ leaseId, reason, campaignId })));
         await Promise.all(viaCut.map((id) => ctx.store.leases.markRevoked(id)));
+        for (const l of settled) ctx.metrics.revocations.inc({ provider: l.provider, outcome: "revoked" });
       }
       const cutIds = new Set(viaCut);
       const due = await ctx.store.leases.requestRevocation(

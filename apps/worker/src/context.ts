@@ -1,6 +1,6 @@
 import type { RevokerDeps } from "@leash/core";
 import type { Producers } from "@leash/queue";
-import type { Logger, RuntimeEnv } from "@leash/runtime";
+import type { Logger, RuntimeEnv, WorkerMetrics } from "@leash/runtime";
 import type { Store } from "@leash/store";
 
 export interface WorkerContext {
@@ -9,6 +9,7 @@ export interface WorkerContext {
   producers: Producers;
   revoker: RevokerDeps;
   logger: Logger;
+  metrics: WorkerMetrics;
   /** Set on SIGTERM: long jobs hand back their remaining work instead of holding up the shutdown. */
   stopping: { value: boolean };
 }

@@ -1,5 +1,5 @@
-import { LeashError, revokeLease } from "@leash/core";
-import { RevokeJob } from "@leash/queue";
+import { LeashError, type RevokeResult, revokeLease } from "@leash/core";
+import { QUEUES, RevokeJob } from "@leash/queue";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { WorkerContext } from "./context.js";
 
@@ -21,11 +21,13 @@ export function revokeProcessor(ctx: WorkerContext) {
       ) {
         await ctx.store.campaigns.ended(campaign, leaseId);
       }
+      observe(ctx, result);
       if (result.kind === "revoked" || result.kind === "expired") {
         ctx.logger.debug({ lease_id: leaseId, outcome: result.kind }, "lease ended");
       }
       return result.kind;
     } catch (error) {
+      ctx.metrics.jobFailures.inc({ queue: QUEUES.revoke });
       if (campaignId) await ctx.store.campaigns.failing(campaignId, leaseId);
       const message = error instanceof Error ? error.message : String(error);
       ctx.logger.warn(
@@ -39,4 +41,11 @@ export function revokeProcessor(ctx: WorkerContext) {
       throw error;
     }
   };
+}
+
+function observe(ctx: WorkerContext, result: RevokeResult): void {
+  if (result.provider === null) return;
+  ctx.metrics.revocations.inc({ provider: result.provider, outcome: result.kind });
+  if (result.latencyMs !== null)
+    ctx.metrics.revocationLatency.observe({ provider: result.provider }, result.latencyMs / 1000);
 }

@@ -1,12 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { systemClock } from "@leash/core";
 import { createProducers, MaintenanceJob, QUEUES, queuePrefix, revokeBackoffMs } from "@leash/queue";
-import { buildProviders, createLogger, type LeashConfigFile, type RuntimeEnv } from "@leash/runtime";
+import {
+  buildProviders,
+  createLogger,
+  type LeashConfigFile,
+  type RuntimeEnv,
+  workerMetrics,
+} from "@leash/runtime";
 import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
 import { Queue, Worker } from "bullmq";
 import { campaignProcessor } from "./campaign-processor.js";
 import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
+import { serveWorkerMetrics } from "./metrics-server.js";
 import { reconcile } from "./reconciler.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
@@ -35,8 +42,13 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
       timeoutMs: env.LEASH_MINT_TIMEOUT_MS,
     },
     logger,
+    metrics: workerMetrics(),
     stopping: { value: false },
   };
+  const metricsServer =
+    env.LEASH_WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await serveWorkerMetrics(ctx.metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
 
   const connection = redis;
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
@@ -61,6 +73,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   ];
   for (const w of workers) {
     w.on("failed", (job, error) => {
+      if (job && job.queueName !== QUEUES.revoke) ctx.metrics.jobFailures.inc({ queue: job.queueName });
       if (job?.queueName !== QUEUES.revoke)
         logger.warn({ queue: job?.queueName, job: job?.id, error: error.message }, "job failed");
     });
@@ -87,7 +100,11 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_MS);
   logger.info(
-    { concurrency: env.LEASH_WORKER_CONCURRENCY, poll_ms: env.LEASH_DEADLINE_POLL_MS },
+    {
+      concurrency: env.LEASH_WORKER_CONCURRENCY,
+      poll_ms: env.LEASH_DEADLINE_POLL_MS,
+      ...(metricsServer ? { metrics_port: metricsServer.port } : {}),
+    },
     "leash worker started",
   );
 
@@ -103,6 +120,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
     await maintenance.close();
     await producers.close();
     await registry.close();
+    await metricsServer?.close();
     await redis.zrem(heartbeatKey, workerId).catch(() => undefined);
     await redis.quit().catch(() => undefined);
     logger.info("leash worker stopped");

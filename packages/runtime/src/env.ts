@@ -31,6 +31,8 @@ export const RuntimeEnv = z.object({
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),
   LEASH_BREAK_GLASS_MAX_SECONDS: int(900),
+  /** The worker serves Prometheus metrics on this port when set (the API serves its own at /metrics). */
+  LEASH_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;

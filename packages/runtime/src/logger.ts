@@ -1,4 +1,4 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
 /** Every field a credential can travel in; pino replaces them with "[redacted]" wherever they appear. */
 export const REDACTED_PATHS = [
@@ -20,8 +20,9 @@ export const REDACTED_PATHS = [
   "*.client_token",
 ];
 
-export function createLogger(name: string, level: string): Logger {
-  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -14,6 +14,7 @@ import { wireApi } from "../wiring.js";
 export const ISSUER = "https://issuer.test";
 
 export interface TestApp {
+  app: ReturnType<typeof createApp>;
   issuer: DevIssuer;
   ctx: ApiContext;
   /** Signs arbitrary claims with the trusted issuer's key (for expired, not-yet-valid and other crafted tokens). */
@@ -68,6 +69,7 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
   });
   const app = createApp(ctx);
   return {
+    app,
     issuer,
     ctx,
     signRaw: (claims) => new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: jwk.kid }).sign(key),

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestApp, type TestApp } from "./testing/test-app.js";
+
+let t: TestApp;
+let orch: string;
+let agent: string;
+beforeAll(async () => {
+  t = await createTestApp(inject("redisUrl"));
+  orch = await t.issuer.mint({ sub: "spiffe://t/orchestrator" });
+  agent = await t.issuer.mint({ sub: "spiffe://t/agent/metrics" });
+});
+afterAll(() => t?.close());
+
+async function scrape(): Promise<string> {
+  const res = await t.request("GET", "/metrics", null);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/plain");
+  return res.text();
+}
+
+function value(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+describe("/metrics after a scenario", () => {
+  it("counts requests by provider and outcome, times them, and reports live leases", async () => {
+    const task = await t.request("POST", "/v1/tasks", orch, {
+      agent: "spiffe://t/agent/metrics",
+      ceiling: [{ action: "read", resource: "docs/*" }],
+      ttl_seconds: 600,
+    });
+    const { id } = (await task.json()) as { id: string };
+    const ask = (resource: string, key?: string) =>
+      t.request(
+        "POST",
+        "/v1/leases",
+        agent,
+        { task_id: id, provider: "leash-jwt", intent: { action: "read", resource } },
+        key ? { "idempotency-key": key } : {},
+      );
+    for (const doc of ["a", "b", "c"]) expect((await ask(`docs/${doc}`)).status).toBe(201);
+    expect((await ask("docs/d", "k1")).status).toBe(201);
+    expect((await ask("docs/d", "k1")).status).toBe(200);
+    expect((await ask("secrets/x")).status).toBe(403);
+
+    const text = await scrape();
+    const issued = 'leash_issue_requests_total{provider="leash-jwt",outcome="issued"}';
+    expect(value(text, issued)).toBe(4);
+    expect(value(text, 'leash_issue_requests_total{provider="leash-jwt",outcome="replayed"}')).toBe(1);
+    expect(value(text, 'leash_issue_requests_total{provider="leash-jwt",outcome="denied"}')).toBe(1);
+    expect(value(text, 'leash_issue_duration_seconds_count{provider="leash-jwt"}')).toBe(6);
+    expect(value(text, 'leash_live_leases{provider="leash-jwt"}')).toBe(4);
+    expect(value(text, "leash_revoke_failed_leases")).toBe(0);
+    expect(text).toMatch(/leash_queue_jobs\{queue="[a-z]+",state="\w+"\} \d+/);
+    expect(text).toContain("leash_api_process_cpu_seconds_total");
+
+    const ret = await t.request("POST", `/v1/tasks/${id}/complete`, orch);
+    expect(ret.status).toBe(202);
+    // Completion moves the leases to revoking; they stay live until the worker confirms, so the gauge holds.
+    expect(value(await scrape(), 'leash_live_leases{provider="leash-jwt"}')).toBe(4);
+  });
+
+  it("never exposes identities or credentials", async () => {
+    const text = await scrape();
+    expect(text).not.toMatch(/spiffe:|eyJ/);
+  });
+});
