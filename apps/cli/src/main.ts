@@ -3,6 +3,7 @@ import { auditExport } from "./commands/audit-export.js";
 import { auditTail } from "./commands/audit-tail.js";
 import { auditVerify } from "./commands/audit-verify.js";
 import { devCommand, devTokenCommand, startCommand } from "./commands/dev-commands.js";
+import { devstackCommand } from "./commands/devstack.js";
 import { exposure } from "./commands/exposure.js";
 import { keysRotate } from "./commands/keys-rotate.js";
 import { leasesLs } from "./commands/leases-ls.js";
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   startCommand,
   devCommand,
   devTokenCommand,
+  devstackCommand,
   keysRotate,
   login,
   logout,
