@@ -21,9 +21,14 @@ async function fire(base: string, shot: Shot): Promise<number> {
   return performance.now() - started;
 }
 
+/** Spreads clients over several API processes, as a load balancer would. */
+function pick(base: string | readonly string[], client: number): string {
+  return typeof base === "string" ? base : (base[client % base.length] ?? "");
+}
+
 /** Closed loop: `concurrency` clients back to back for `durationMs`; returns latencies and the rate achieved. */
 export async function closedLoop(
-  base: string,
+  base: string | readonly string[],
   concurrency: number,
   durationMs: number,
   next: (client: number) => Shot,
@@ -37,7 +42,7 @@ export async function closedLoop(
     Array.from({ length: concurrency }, async (_, client) => {
       while (performance.now() < until) {
         try {
-          latencies.push(await fire(base, next(client)));
+          latencies.push(await fire(pick(base, client), next(client)));
         } catch (error) {
           if (errors++ === 0) firstError = (error as Error).message;
         }
@@ -50,7 +55,7 @@ export async function closedLoop(
 
 /** Open loop at a fixed rate (requests start on schedule whatever the latency), for latency at a given load. */
 export async function openLoop(
-  base: string,
+  base: string | readonly string[],
   ratePerSecond: number,
   durationMs: number,
   next: (i: number) => Shot,
@@ -65,7 +70,7 @@ export async function openLoop(
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
-      fire(base, next(i)).then(
+      fire(pick(base, i), next(i)).then(
         (ms) => void latencies.push(ms),
         () => void errors++,
       ),

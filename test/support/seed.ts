@@ -7,6 +7,7 @@ export async function seedActiveLeases(
   taskId: string,
   count: number,
   agentOf: (i: number) => string,
+  ttlMs = 600_000,
 ) {
   for (let i = 0; i < count; i += 500) {
     await Promise.all(
@@ -22,7 +23,7 @@ export async function seedActiveLeases(
           scope: [],
           state: "pending",
           issuedAt,
-          expiresAt: issuedAt + 600_000,
+          expiresAt: issuedAt + ttlMs,
           revokedAt: null,
           revokeReason: null,
           handle: null,

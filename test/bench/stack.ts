@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createDevIssuer,
+  type DevIssuer,
+  devTrustConfig,
+  ENTRYPOINTS,
+  freePort,
+  type SpawnedProcess,
+  spawnTs,
+  startDevAws,
+  startDevIssuerServer,
+  startDevVault,
+  waitFor,
+} from "@leash/devstack";
+import { rotateSigningKeys } from "@leash/providers";
+import { connectRedis, createStore, type Store } from "@leash/store";
+
+export interface BenchStackOptions {
+  redisUrl: string;
+  /** Extra environment for the API and worker processes (e.g. Redis Cluster settings). */
+  env?: Record<string, string>;
+  apis?: number;
+  workers?: number;
+  /** Start the floor baseline server too. */
+  floor?: boolean;
+}
+
+export interface BenchStack {
+  apis: string[];
+  floor: string | undefined;
+  issuer: DevIssuer;
+  store: Store;
+  prefix: string;
+  /** CPU accounting: every process of the stack by name. */
+  pids(): Record<string, number>;
+  post(path: string, token: string, body?: unknown): Promise<Record<string, string>>;
+  get(path: string, token: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** API process(es), worker(s), emulators and (optionally) the floor server against one Redis, as `pnpm start` runs. */
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
+  const dir = mkdtempSync(join(tmpdir(), "leash-bench-"));
+  const issuer = await createDevIssuer();
+  const issuerServer = await startDevIssuerServer(issuer);
+  const vault = await startDevVault();
+  const aws = await startDevAws();
+  const configFile = join(dir, "leash.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri }),
+      providers: { "leash-jwt": {}, vault: vault.providerConfig, "aws-sts": aws.providerConfig },
+    }),
+  );
+  const signingKeys = join(dir, "signing.json");
+  await rotateSigningKeys(signingKeys);
+  const prefix = `bench:{${randomUUID()}}:`;
+  const env = {
+    ...process.env,
+    REDIS_URL: options.redisUrl,
+    LEASH_CONFIG: configFile,
+    LEASH_SIGNING_KEY_FILE: signingKeys,
+    LEASH_REDIS_PREFIX: prefix,
+    LOG_LEVEL: "warn",
+    // The bench drives thousands of requests per second from a handful of identities.
+    LEASH_RATE_LIMIT_PER_SECOND: "1000000",
+    LEASH_RATE_LIMIT_BURST: "1000000",
+    ...vault.env,
+    ...aws.env,
+    ...options.env,
+  };
+  const processes: SpawnedProcess[] = [];
+  const apis: string[] = [];
+  for (let i = 0; i < (options.apis ?? 1); i++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    apis.push(url);
+    processes.push(
+      spawnTs(`api${i}`, ENTRYPOINTS.api, { env: { ...env, PORT: String(port), LEASH_PUBLIC_URL: url } }),
+    );
+  }
+  for (let i = 0; i < (options.workers ?? 1); i++)
+    processes.push(spawnTs(`worker${i}`, ENTRYPOINTS.worker, { env }));
+  let floor: string | undefined;
+  if (options.floor) {
+    const port = await freePort();
+    floor = `http://127.0.0.1:${port}`;
+    processes.push(
+      spawnTs("floor", "test/bench/floor-server.ts", {
+        env: {
+          ...env,
+          PORT: String(port),
+          FLOOR_JWKS: JSON.stringify(issuer.jwks()),
+          FLOOR_ISSUER: issuerServer.issuerUrl,
+        },
+      }),
+    );
+  }
+  const store = createStore(connectRedis(options.redisUrl, { mode: "worker", name: "bench" }), prefix);
+  const stop = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await issuerServer.stop();
+    await vault.emulator.stop();
+    await aws.emulator.stop();
+    await store.redis.quit().catch(() => undefined);
+  };
+  const request = async (method: string, url: string, token: string, body?: unknown) => {
+    const res = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, string>>;
+  };
+  try {
+    for (const url of [...apis, ...(floor ? [floor] : [])])
+      await waitFor(
+        async () => ((await fetch(`${url}/healthz`).catch(() => undefined))?.status ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          what: url,
+        },
+      );
+    for (const url of apis)
+      await waitFor(
+        async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          what: `${url}/readyz`,
+        },
+      );
+  } catch (error) {
+    for (const p of processes) process.stderr.write(p.output());
+    await stop();
+    throw error;
+  }
+  const [first] = apis;
+  return {
+    apis,
+    floor,
+    issuer,
+    store,
+    prefix,
+    pids() {
+      const named: Record<string, number> = {};
+      for (const p of processes) if (p.child.pid) named[p.name.replace(/0$/, "")] = p.child.pid;
+      return named;
+    },
+    post: (path, token, body) => request("POST", `${first}${path}`, token, body),
+    get: (path, token) => request("GET", `${first}${path}`, token),
+    stop,
+  };
+}
