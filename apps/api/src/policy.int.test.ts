@@ -69,6 +69,68 @@ describe("Cedar decides every request, in addition to the ceiling", () => {
   });
 });
 
+describe("audit of policy decisions", () => {
+  it("every decision records the verdict, its obligations and the exact request, so it can be replayed", async () => {
+    const id = await task();
+    await ask(agent, id, { action: "read", resource: "docs/audited" }, { ttl_seconds: 600 });
+    await ask(agent, id, { action: "read", resource: "docs/x", destination: "pastebin" });
+    await ask(agent, id, { action: "write", resource: "docs/audited" });
+    await ask(agent, id, { action: "read", resource: "outside/ceiling" });
+    const events = (await (await t.request("GET", "/v1/audit?limit=1000", security)).json()) as {
+      items: { type: string; task_id?: string; detail?: Record<string, unknown> }[];
+    };
+    const mine = events.items.filter((e) => e.task_id === id);
+    const details = Object.fromEntries(
+      mine.map((e) => [`${e.type} ${JSON.stringify(e.detail?.intent)}`, e.detail]),
+    );
+    const request = (resource: string, extra: Record<string, unknown> = {}) => ({
+      agent: { id: "spiffe://t/agent/a", trust_domain: "t", path: "/agent/a", labels: {} },
+      intent: { action: "read", resource, ...extra },
+      task: {
+        id,
+        labels: {},
+        depth: 0,
+        chain: [],
+        break_glass: false,
+        remaining_seconds: expect.any(Number),
+      },
+      provider: "leash-jwt",
+      target: null,
+      environment: "production",
+      now: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      exposure: { live_leases: expect.any(Number) },
+    });
+    expect(
+      details[`lease.issued ${JSON.stringify({ action: "read", resource: "docs/audited" })}`],
+    ).toMatchObject({
+      decision: "allow",
+      obligations: { max_ttl_seconds: 120, approval_required: false },
+      policy_request: { ...request("docs/audited"), ttl_seconds: 600 },
+    });
+    expect(
+      details[
+        `lease.denied ${JSON.stringify({ action: "read", resource: "docs/x", destination: "pastebin" })}`
+      ],
+    ).toMatchObject({
+      decision: "deny",
+      reasons: ["no-exports"],
+      policy_request: request("docs/x", { destination: "pastebin" }),
+    });
+    expect(
+      details[`approval.requested ${JSON.stringify({ action: "write", resource: "docs/audited" })}`],
+    ).toMatchObject({
+      decision: "allow",
+      obligations: { approval_required: true },
+      policy_request: { intent: { action: "write", resource: "docs/audited" } },
+    });
+    // The ceiling decided this one before any policy was asked: there is no policy request to replay.
+    const ceiling =
+      details[`lease.denied ${JSON.stringify({ action: "read", resource: "outside/ceiling" })}`];
+    expect(ceiling).toBeDefined();
+    expect(ceiling).not.toHaveProperty("policy_request");
+  });
+});
+
 describe("step-up approval", () => {
   it("a write needs a person: 202, the same approval on retry, then the lease once approved", async () => {
     const id = await task();

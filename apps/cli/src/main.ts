@@ -9,6 +9,9 @@ import { keysRotate } from "./commands/keys-rotate.js";
 import { leasesLs } from "./commands/leases-ls.js";
 import { login } from "./commands/login.js";
 import { logout } from "./commands/logout.js";
+import { policyTest } from "./commands/policy-test.js";
+import { policyValidate } from "./commands/policy-validate.js";
+import { policyWhatIf } from "./commands/policy-what-if.js";
 import { revoke } from "./commands/revoke.js";
 import { AuthError, type Command, EXIT, UsageError, wantsHelp } from "./commands/support/command.js";
 import { errPaint, type Io, processIo } from "./commands/support/io.js";
@@ -27,7 +30,13 @@ const COMMANDS: readonly Command[] = [
   auditTail,
   auditVerify,
   auditExport,
+  policyValidate,
+  policyTest,
+  policyWhatIf,
 ];
+
+/** Wide enough for the longest command path, so summaries line up with a gap after it. */
+const PATH_WIDTH = Math.max(...COMMANDS.map((c) => c.path.join(" ").length)) + 2;
 
 const HELP = `leash — just-in-time credentials for AI agents
 
@@ -35,7 +44,7 @@ Usage:
   leash <command> [options]        every command takes --help; API commands take --json
 
 Commands:
-${COMMANDS.map((c) => `  ${c.path.join(" ").padEnd(15)} ${c.summary}`).join("\n")}
+${COMMANDS.map((c) => `  ${c.path.join(" ").padEnd(PATH_WIDTH)} ${c.summary}`).join("\n")}
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 not logged in or not allowed.
 Environment: LEASH_API_URL and LEASH_TOKEN override \`leash login\`; NO_COLOR turns colour off.
@@ -47,6 +56,7 @@ Examples:
   leash exposure spiffe://example.org/agent/etl
   leash revoke --agent spiffe://example.org/agent/etl --reason "suspected injection" --dry-run
   leash audit verify
+  leash policy what-if ./policies-next --since 24h
 `;
 
 /** The command whose words are the longest prefix of the arguments (so `dev token` wins over `dev`). */
@@ -68,7 +78,7 @@ function find(argv: string[]): { command: Command; rest: string[] } | undefined 
 function groupHelp(word: string): string | undefined {
   const members = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word);
   if (members.length === 0) return undefined;
-  return `Usage:\n${members.map((c) => `  leash ${c.path.join(" ").padEnd(15)} ${c.summary}`).join("\n")}\n\nSee \`leash ${word} <command> --help\`.\n`;
+  return `Usage:\n${members.map((c) => `  leash ${c.path.join(" ").padEnd(PATH_WIDTH)} ${c.summary}`).join("\n")}\n\nSee \`leash ${word} <command> --help\`.\n`;
 }
 
 function report(io: Io, error: unknown, command: Command | undefined): number {

@@ -27,3 +27,12 @@ export {
 export { type LoadOptions, loadPolicyDir, SCHEMA_FILE } from "./load.js";
 export { formatProblem, PolicyLoadError, type PolicyProblem } from "./load-error.js";
 export { cedarActionId, SENSITIVITY_RANK, toCedarRequest } from "./request.js";
+export {
+  DECISION_EVENT_TYPES,
+  type DecisionChange,
+  type DecisionOutcome,
+  type ReplayResult,
+  replayRecordedDecision,
+  type WhatIfReport,
+  whatIf,
+} from "./what-if.js";

@@ -5,6 +5,7 @@ import type { WorkloadIdentity } from "../identity.js";
 import { newId } from "../ids.js";
 import type { Intent } from "../intent.js";
 import type { Lease, ProviderName } from "../lease.js";
+import { type PolicyRequest, policyDecisionDetail } from "../policy.js";
 import type { CredentialProvider, MintedCredential } from "../provider.js";
 import type { Task } from "../task.js";
 import { leaseTtlSeconds } from "../ttl.js";
@@ -62,10 +63,11 @@ export async function issueLease(
     }
   }
   provider.validate(request.target, request.intent);
-  const decision = await decide(deps, caller, task, request, now, chain, breakGlass);
+  const decided = await decide(deps, caller, task, request, now, chain, breakGlass);
+  const decision = decided?.decision;
   const leaseId = newId("ls", now);
   const requestHash = bodyHash(request);
-  const step = await stepUp(deps, caller, request, requestHash, decision, now, leaseId);
+  const step = await stepUp(deps, caller, request, requestHash, decision, now, leaseId, decided?.detail);
   if (step.kind === "wait") return { kind: "approval", approval: step.approval };
 
   const ttl = leaseTtlSeconds({
@@ -132,6 +134,7 @@ export async function issueLease(
       ...(breakGlass ? { break_glass: true } : {}),
       ...(step.approvalId ? { approval_id: step.approvalId } : {}),
       ...(chain.length > 0 ? { chain } : {}),
+      ...decided?.detail,
     },
   });
   return {
@@ -191,7 +194,7 @@ async function decide(
 ) {
   if (!deps.policy) return undefined;
   const spiffe = spiffeParts(caller.subject);
-  const decision = deps.policy.decide({
+  const policyRequest: PolicyRequest = {
     agent: {
       id: caller.subject,
       trustDomain: spiffe?.trustDomain ?? null,
@@ -213,14 +216,17 @@ async function decide(
     environment: deps.config.environment,
     now: new Date(now),
     exposure: { liveLeases: await deps.leases.liveCount({ agent: caller.subject }) },
-  });
+  };
+  const decision = deps.policy.decide(policyRequest);
+  // Every policy decision is audited with the request it was made on, so it can be replayed (`policy what-if`).
+  const detail = policyDecisionDetail(policyRequest, decision);
   if (!decision.allowed) {
-    await deny(deps, caller, task, request, decision.reasons);
+    await deny(deps, caller, task, request, decision.reasons, detail);
     throw new LeashError("policy_denied", "the policy set does not permit this request", {
       reasons: decision.reasons,
     });
   }
-  return decision;
+  return { decision, detail };
 }
 
 async function deny(
@@ -229,6 +235,7 @@ async function deny(
   task: Task,
   request: IssueRequest,
   reasons: string[],
+  policyDetail: Readonly<Record<string, unknown>> = {},
 ) {
   await deps.audit.append({
     type: "lease.denied",
@@ -236,7 +243,13 @@ async function deny(
     agent: caller.subject,
     taskId: task.id,
     outcome: "denied",
-    detail: { provider: request.provider, target: request.target ?? null, intent: request.intent, reasons },
+    detail: {
+      provider: request.provider,
+      target: request.target ?? null,
+      intent: request.intent,
+      reasons,
+      ...policyDetail,
+    },
   });
 }
 

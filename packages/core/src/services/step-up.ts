@@ -20,6 +20,8 @@ export async function stepUp(
   decision: PolicyDecision | undefined,
   now: number,
   leaseId: string,
+  /** The policy decision's audit detail (its request and obligations), recorded with the approval request. */
+  policyDetail: Readonly<Record<string, unknown>> = {},
 ): Promise<StepUp> {
   if (!decision?.approvalRequired) return { kind: "proceed", approvalId: null };
   const existing = await deps.approvals.findByRequest(caller.subject, requestHash);
@@ -62,6 +64,7 @@ export async function stepUp(
       intent: request.intent,
       provider: request.provider,
       reasons: decision.reasons,
+      ...policyDetail,
     },
   });
   return { kind: "wait", approval };
