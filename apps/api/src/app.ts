@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { LeashError } from "@leash/core";
-import { bodyLimit } from "hono/body-limit";
 import type { ApiContext } from "./context.js";
 import type { ApiEnv } from "./env.js";
 import { accessLog } from "./middleware/access-log.js";
+import { cappedBody } from "./middleware/body.js";
 import { identity } from "./middleware/identity.js";
 import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
@@ -55,15 +55,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
   });
   app.use("*", requestId());
   app.use("*", accessLog(ctx.logger));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: ctx.bodyLimitBytes,
-      onError: () => {
-        throw new LeashError("payload_too_large", `the request body exceeds ${ctx.bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  app.use("/v1/*", cappedBody(ctx.bodyLimitBytes));
   app.use("/v1/*", async (c, next) => (c.req.path === "/v1/introspect" ? next() : jsonOnly()(c, next)));
   app.use(
     "/v1/*",
