@@ -1,5 +1,10 @@
 /** Bench sizes from the environment; `pnpm bench` runs the full set, `pnpm bench:quick` a small one. */
+const ALL_SECTIONS = ["overhead", "providers", "revocation", "scale", "mass", "policy", "scaleout"] as const;
+export type Section = (typeof ALL_SECTIONS)[number];
+
 export const CONFIG = {
+  /** BENCH_SECTIONS=overhead,mass runs only those parts of the report. */
+  sections: new Set<string>((process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(",")).split(",")),
   runs: Number(process.env.BENCH_RUNS ?? 3),
   seconds: Number(process.env.BENCH_SECONDS ?? 4),
   concurrency: (process.env.BENCH_CONCURRENCY ?? "32,256").split(",").map(Number),
@@ -10,3 +15,5 @@ export const CONFIG = {
     return { apis: apis ?? 1, workers: workers ?? 1 };
   }),
 };
+
+export const wants = (section: Section) => CONFIG.sections.has(section);

@@ -4,7 +4,7 @@ import { startRedisServer } from "@leash/devstack";
 import { benchPolicyDecisions } from "@leash/policy";
 import { seedActiveLeases } from "../support/seed.js";
 import { createAgents, PROVIDERS } from "./agents.js";
-import { CONFIG } from "./config.js";
+import { CONFIG, wants } from "./config.js";
 import { issuance, type LoadFigure, overhead } from "./issuance.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
@@ -33,41 +33,49 @@ try {
     const agents = await createAgents(stack, orchestrator, Math.max(...CONFIG.concurrency));
     const baseline = await memoryBaseline(stack);
 
-    log("overhead against the floor baseline");
-    results.overhead = await overhead(stack, agents, 32);
-    for (const concurrency of CONFIG.concurrency) {
+    if (wants("overhead")) {
+      log("overhead against the floor baseline");
+      results.overhead = await overhead(stack, agents, 32);
+    }
+    for (const concurrency of wants("providers") ? CONFIG.concurrency : []) {
       const floorFigure =
-        concurrency === 32
+        concurrency === 32 && results.overhead
           ? results.overhead.floor
           : await issuance({ ...stack, apis: [stack.floor ?? ""] }, agents, "leash-jwt", concurrency);
       for (const provider of PROVIDERS) {
         log(`issuance ${provider} x${concurrency}`);
         const figure: LoadFigure =
-          provider === "leash-jwt" && concurrency === 32
+          provider === "leash-jwt" && concurrency === 32 && results.overhead
             ? results.overhead.broker
             : await issuance(stack, agents, provider, concurrency);
         results.issuance.push({ provider, concurrency, figure, floorRate: floorFigure.rate });
       }
     }
-    log("revocation latency");
-    results.revocation = await revocationLatency(stack, agents, orchestrator);
-    log("scale");
-    results.scale = await scale(stack, agents, orchestrator, baseline);
-    const live = await stack.store.leases.liveCount({});
-    const owner = agents[0];
-    if (owner && live < CONFIG.mass)
-      await seedActiveLeases(stack.store, owner.taskId, CONFIG.mass - live, () => owner.sub, 3_600_000);
-    log("mass revocation");
-    results.mass = await massRevocation(stack);
+    if (wants("revocation")) {
+      log("revocation latency");
+      results.revocation = await revocationLatency(stack, agents, orchestrator);
+    }
+    if (wants("scale")) {
+      log("scale");
+      results.scale = await scale(stack, agents, orchestrator, baseline);
+    }
+    if (wants("mass")) {
+      const live = await stack.store.leases.liveCount({});
+      const owner = agents[0];
+      if (owner && live < CONFIG.mass)
+        await seedActiveLeases(stack.store, owner.taskId, CONFIG.mass - live, () => owner.sub, 3_600_000);
+      log("mass revocation");
+      results.mass = await massRevocation(stack);
+    }
     results.auditBytesPerEvent =
       Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
       Math.max(1, await stack.store.redis.xlen(`${stack.prefix}audit`));
   } finally {
     await stack.stop();
   }
-  results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
+  if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
 
-  for (const shape of CONFIG.scaleOut) {
+  for (const shape of wants("scaleout") ? CONFIG.scaleOut : []) {
     log(`scale-out ${shape.apis} API x ${shape.workers} worker`);
     const stack = await startBenchStack({ redisUrl: redis.url, ...shape });
     try {

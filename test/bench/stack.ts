@@ -143,6 +143,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     throw error;
   }
   const [first] = apis;
+  const redisPid = Number(/process_id:(\d+)/.exec(await store.redis.info("server"))?.[1] ?? 0);
   return {
     apis,
     floor,
@@ -152,6 +153,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     pids() {
       const named: Record<string, number> = {};
       for (const p of processes) if (p.child.pid) named[p.name.replace(/0$/, "")] = p.child.pid;
+      if (redisPid) named.redis = redisPid;
       return named;
     },
     post: (path, token, body) => request("POST", `${first}${path}`, token, body),
