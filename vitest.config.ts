@@ -47,6 +47,18 @@ export default defineConfig({
         },
       },
       {
+        // `pnpm test:cluster`: the end-to-end suite against a 3-primary Redis Cluster (the global setup starts it),
+        // the store's scripts on it, and Sentinel failovers under load. Not in `pnpm test`: it takes minutes.
+        extends: true,
+        test: {
+          name: "cluster",
+          include: ["test/e2e/**/*.test.ts", "test/cluster/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         extends: true,
         test: {
           name: "e2e",

@@ -16,10 +16,12 @@ import {
   waitFor,
 } from "@leash/devstack";
 import { rotateSigningKeys } from "@leash/providers";
-import { connectRedis, createStore, type Store } from "@leash/store";
+import { connectRedis, createStore, type RedisTarget, redisEnvOf, type Store } from "@leash/store";
 
 export interface BenchStackOptions {
   redisUrl: string;
+  /** A Redis Cluster or Sentinel instead of the server at `redisUrl` (see test/cluster/scale-out.ts). */
+  redis?: RedisTarget;
   /** Extra environment for the API and worker processes (e.g. Redis Cluster settings). */
   env?: Record<string, string>;
   apis?: number;
@@ -61,7 +63,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const prefix = `bench:{${randomUUID()}}:`;
   const env = {
     ...process.env,
-    REDIS_URL: options.redisUrl,
+    ...redisEnvOf(options.redis ?? { kind: "single", url: options.redisUrl }),
     LEASH_CONFIG: configFile,
     LEASH_SIGNING_KEY_FILE: signingKeys,
     LEASH_REDIS_PREFIX: prefix,
@@ -100,7 +102,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       }),
     );
   }
-  const store = createStore(connectRedis(options.redisUrl, { mode: "worker", name: "bench" }), prefix);
+  const store = createStore(
+    connectRedis(options.redis ?? options.redisUrl, { mode: "worker", name: "bench" }),
+    prefix,
+  );
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await issuerServer.stop();

@@ -156,7 +156,7 @@ describe("property 3: idempotent everywhere", () => {
 
 describe("property 2: no orphans", () => {
   it("a lease left pending by a process killed mid-issue is settled by the reconciler", async () => {
-    const redis = connectRedis(stack.redisUrl, { mode: "worker" });
+    const redis = connectRedis(stack.redis, { mode: "worker" });
     const store = createStore(redis, stack.prefix);
     const t = await task("crashed");
     const stale: Lease = {
@@ -192,7 +192,7 @@ describe("property 2: no orphans", () => {
 
 describe("mass revocation", () => {
   it("revokes 10,000 live leases as a campaign and reports progress", async () => {
-    const redis = connectRedis(stack.redisUrl, { mode: "worker" });
+    const redis = connectRedis(stack.redis, { mode: "worker" });
     const store = createStore(redis, stack.prefix);
     const t = await task("fleet");
     await seedActiveLeases(store, t.id, 10_000, (i) => agentId(`fleet-${i % 50}`));

@@ -18,7 +18,7 @@ type Progress = { state: string; ordered: number; matched: number; revoked: numb
 
 describe("mass revocation survives its worker", () => {
   it("a campaign resumes after the worker is killed -9 mid-way and after a graceful restart", async () => {
-    const redis = connectRedis(stack.redisUrl, { mode: "worker" });
+    const redis = connectRedis(stack.redis, { mode: "worker" });
     const store = createStore(redis, stack.prefix);
     const orch = await stack.token(ORCHESTRATOR);
     const security = await stack.token(SECURITY);

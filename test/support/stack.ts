@@ -17,13 +17,21 @@ import {
   waitFor,
 } from "@leash/devstack";
 import { rotateSigningKeys } from "@leash/providers";
+import { type RedisTarget, redisEnvOf } from "@leash/store";
+import { inject } from "vitest";
+import "./provided-context.js";
 
 export interface Stack {
   api: string;
   issuer: DevIssuer;
   issuerServer: DevIssuerServer;
   prefix: string;
+  /** The Redis URL for one server; for a Redis Cluster, one of its nodes; empty under Sentinel. */
   redisUrl: string;
+  /** Where the processes' Redis is (one server, a Redis Cluster or Sentinel): pass it to `connectRedis`. */
+  redis: RedisTarget;
+  /** The task-token signing keys the processes use (private JWKs). */
+  signingKeyFile: string;
   token(sub: string, ttlSeconds?: number): Promise<string>;
   call(
     method: string,
@@ -41,12 +49,16 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  redisUrl: string;
+  /** One Redis server by URL, or `redis` for any topology (e.g. `inject("redisTarget")`). */
+  redisUrl?: string;
+  redis?: RedisTarget;
   env?: Record<string, string>;
   /** Start the API and the worker as two processes of their own (to kill one), instead of `pnpm start`. */
   separate?: boolean;
   /** Extra top-level sections of LEASH_CONFIG, e.g. `providers`. */
   config?: Record<string, unknown>;
+  /** Issuers trusted next to the stack's own dev issuer (entries of the trust file's `issuers`). */
+  extraIssuers?: Record<string, unknown>[];
 }
 
 export const ORCHESTRATOR = "spiffe://dev.local/orchestrator";
@@ -59,10 +71,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const issuer = await createDevIssuer();
   const issuerServer = await startDevIssuerServer(issuer);
   const configFile = join(dir, "leash.json");
+  const trust = devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri });
   writeFileSync(
     configFile,
     JSON.stringify({
-      ...devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri }),
+      ...trust,
+      issuers: [...trust.issuers, ...(options.extraIssuers ?? [])],
       ...options.config,
     }),
   );
@@ -71,10 +85,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
   const prefix = `e2e:{${randomUUID()}}:`;
+  const redis: RedisTarget = options.redis ?? projectRedis(options.redisUrl ?? "");
+  const inherited = { ...process.env };
+  // Only the Redis this stack was given: a REDIS_* of the caller's environment would contradict it.
+  for (const name of Object.keys(inherited)) if (name.startsWith("REDIS_")) delete inherited[name];
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     PORT: String(port),
-    REDIS_URL: options.redisUrl,
+    ...redisEnvOf(redis),
     LEASH_CONFIG: configFile,
     LEASH_SIGNING_KEY_FILE: signingKeys,
     LEASH_PUBLIC_URL: api,
@@ -140,7 +158,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     issuer,
     issuerServer,
     prefix,
-    redisUrl: options.redisUrl,
+    redisUrl: redisUrlOf(redis),
+    redis,
+    signingKeyFile: signingKeys,
     token: (sub, ttlSeconds) => issuer.mint({ sub, ttlSeconds }),
     async call(method, path, token, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
@@ -159,6 +179,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     startWorker,
     stop,
   };
+}
+
+/**
+ * The vitest project's Redis when `url` is the project's `redisUrl`: in the `cluster` project that URL is one node
+ * of a Redis Cluster, and the stack must use the whole cluster. Any other URL means that one server.
+ */
+function projectRedis(url: string): RedisTarget {
+  try {
+    const target = inject("redisTarget");
+    if (target.kind !== "single" && url === inject("redisUrl")) return target;
+  } catch {
+    // Not inside a vitest run: nothing was provided.
+  }
+  return { kind: "single", url };
+}
+
+function redisUrlOf(redis: RedisTarget): string {
+  if (redis.kind === "single") return redis.url;
+  if (redis.kind === "cluster" && redis.nodes[0])
+    return `redis://${redis.nodes[0].host}:${redis.nodes[0].port}`;
+  return "";
 }
 
 /** Polls an introspection until `active` is false; returns how long that took. */

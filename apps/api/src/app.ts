@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { LeashError } from "@leash/core";
+import { registerConsole } from "./console/index.js";
 import type { ApiContext } from "./context.js";
 import type { ApiEnv } from "./env.js";
 import { accessLog } from "./middleware/access-log.js";
@@ -9,6 +10,7 @@ import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
 import { rateLimit } from "./middleware/rate-limit.js";
 import { requestId } from "./middleware/request-id.js";
+import { registerAdminQueues } from "./routes/admin-queues.js";
 import { registerExposure } from "./routes/agents.exposure.js";
 import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
@@ -42,6 +44,8 @@ const ROUTES = [
   registerApprovals,
   registerBreakGlass,
   registerMetrics,
+  registerConsole,
+  registerAdminQueues,
 ];
 
 export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {

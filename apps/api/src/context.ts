@@ -3,7 +3,7 @@ import type { BrokerDeps, IdentityVerifier } from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
-import type { RedisAuditLog, Store } from "@leash/store";
+import type { CheckpointSigner, RedisAuditLog, Store } from "@leash/store";
 import type { ApiEnv } from "./env.js";
 
 /** Everything a route may use, built once at boot (see main.ts). */
@@ -19,6 +19,8 @@ export interface ApiContext {
   bodyLimitBytes: number;
   rateLimit: { perSecond: number; burst: number };
   metrics: ApiMetrics;
+  /** Verifies the signed checkpoint left where the audit trail was trimmed. */
+  checkpoints: CheckpointSigner;
   /** Reload counters of the policy engine, when one is configured. */
   policyStats(): { reloads: number; reloadErrors: number } | undefined;
   /** Redis reachable and at least one worker alive. */

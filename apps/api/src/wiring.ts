@@ -1,7 +1,7 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier } from "@leash/identity";
 import { createPolicyEngine, type PolicyEngine } from "@leash/policy";
-import { SigningKeyFile } from "@leash/providers";
+import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
   apiMetrics,
@@ -11,7 +11,14 @@ import {
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
-import { connectRedis, createStore, RedisAuditLog, waitReady } from "@leash/store";
+import {
+  connectRedis,
+  createStore,
+  describeTarget,
+  RedisAuditLog,
+  redisTargetOf,
+  waitReady,
+} from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { createReplayCache } from "./replay-cache.js";
 
@@ -20,11 +27,14 @@ export const WORKER_HEARTBEAT_MS = 10_000;
 /** Builds every client once at boot; `close()` releases them in reverse order. */
 export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const logger = createLogger("leash-api", env.LOG_LEVEL);
-  const redis = connectRedis(env.REDIS_URL, { mode: "request", name: "leash-api" });
+  const target = redisTargetOf(env);
+  const redis = connectRedis(target, { mode: "request", name: "leash-api" });
   redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis connection problem"));
-  await waitReady(redis);
-  const queueRedis = connectRedis(env.REDIS_URL, { mode: "worker", name: "leash-api-queue" });
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX);
+  await waitReady(redis, 10_000, describeTarget(target));
+  const queueRedis = connectRedis(target, { mode: "worker", name: "leash-api-queue" });
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, {
+    durability: { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS },
+  });
   const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
@@ -82,13 +92,15 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       maxBreakGlassSeconds: env.LEASH_BREAK_GLASS_MAX_SECONDS,
     },
   };
+  const signingKeys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
   const ctx: ApiContext = {
     broker,
     store,
     producers,
     verifier,
     audit,
-    signingKeys: new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE),
+    signingKeys,
+    checkpoints: checkpointSigner(signingKeys),
     publicUrl: publicUrl(env),
     logger,
     bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,

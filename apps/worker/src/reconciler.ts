@@ -14,7 +14,7 @@ export async function reconcile(ctx: WorkerContext): Promise<{ settled: number }
     const provider = ctx.revoker.providers.get(lease.provider);
     if (!provider) continue;
     try {
-      await provider.reclaim(revokeRequestOf(lease), AbortSignal.timeout(ctx.env.LEASH_MINT_TIMEOUT_MS));
+      await provider.reclaim(revokeRequestOf(lease), AbortSignal.timeout(ctx.revoker.timeoutMs));
       if (await ctx.store.leases.abort(lease.id, "reclaimed: mint outcome unknown")) {
         settled++;
         await ctx.revoker.audit.append({

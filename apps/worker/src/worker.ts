@@ -8,8 +8,9 @@ import {
   type RuntimeEnv,
   workerMetrics,
 } from "@leash/runtime";
-import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
+import { connectRedis, createStore, RedisAuditLog, redisTargetOf } from "@leash/store";
 import { Queue, Worker } from "bullmq";
+import { auditTrimmer } from "./audit-trim.js";
 import { campaignProcessor } from "./campaign-processor.js";
 import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
@@ -18,13 +19,21 @@ import { reconcile } from "./reconciler.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
 const HEARTBEAT_MS = 3_000;
+/**
+ * A revocation may chain several provider calls, each bounded by LEASH_MINT_TIMEOUT_MS (an STS deny on a full
+ * role: put, list, read the cut, put the cut, then prune). The attempt as a whole gets this many of them: with a
+ * budget of one call, a slow provider times out every attempt at the same step and the revocation never lands.
+ */
+const REVOKE_CALL_BUDGET = 8;
 
 /** Starts every consumer of the worker process; the returned function stops them gracefully. */
 export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Promise<() => Promise<void>> {
   const logger = createLogger("leash-worker", env.LOG_LEVEL);
-  const redis = connectRedis(env.REDIS_URL, { mode: "worker", name: "leash-worker" });
+  const redis = connectRedis(redisTargetOf(env), { mode: "worker", name: "leash-worker" });
   redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX);
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, {
+    durability: { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS },
+  });
   const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
   const prefix = queuePrefix(env.LEASH_REDIS_PREFIX);
   const producers = createProducers(redis, prefix);
@@ -39,7 +48,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
       providers,
       audit,
       clock: systemClock,
-      timeoutMs: env.LEASH_MINT_TIMEOUT_MS,
+      timeoutMs: env.LEASH_MINT_TIMEOUT_MS * REVOKE_CALL_BUDGET,
     },
     logger,
     metrics: workerMetrics(),
@@ -50,9 +59,17 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
       ? undefined
       : await serveWorkerMetrics(ctx.metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
 
+  const trimAuditNow = auditTrimmer(ctx, audit);
   const connection = redis;
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
-  const locking = { lockDuration: env.LEASH_JOB_LOCK_MS, stalledInterval: env.LEASH_JOB_LOCK_MS };
+  // BullMQ fails a job that stalls more than once (its worker died, or its event loop starved past the lock); a
+  // failed revoke job would keep its id, so the deadline index could never enqueue that lease again. Revocations
+  // and campaigns are idempotent: run them again however often they stall.
+  const locking = {
+    lockDuration: env.LEASH_JOB_LOCK_MS,
+    stalledInterval: env.LEASH_JOB_LOCK_MS,
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+  };
   const workers = [
     new Worker(QUEUES.revoke, revokeProcessor(ctx), {
       connection,
@@ -66,6 +83,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
       QUEUES.maintenance,
       async (job) => {
         const { kind } = MaintenanceJob.parse(job.data);
+        if (kind === "trim_audit") return trimAuditNow();
         return kind === "reconcile" ? reconcile(ctx) : {};
       },
       { connection, prefix, concurrency: 1 },
@@ -85,6 +103,11 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
     "reconcile",
     { every: env.LEASH_RECONCILE_INTERVAL_MS },
     { name: "reconcile", data: { kind: "reconcile" }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  await maintenance.upsertJobScheduler(
+    "trim-audit",
+    { every: env.LEASH_AUDIT_TRIM_INTERVAL_MS },
+    { name: "trim-audit", data: { kind: "trim_audit" }, opts: { removeOnComplete: 10, removeOnFail: 10 } },
   );
 
   const stopPoller = startDeadlinePoller(ctx);

@@ -40,4 +40,15 @@ describe("least privilege: a request must fall inside the task's ceiling", () =>
     expect(ceilingWithin([{ action: "read", resource: "doc*" }], ceiling)).toBe(false);
     expect(ceilingWithin([{ action: "write", resource: "reports/*" }], ceiling)).toBe(false);
   });
+
+  it("a delegated entry keeps the parent's sensitivity cap: leaving it out would admit any sensitivity", () => {
+    expect(ceilingWithin([{ action: "read", resource: "hr/*", sensitivity: "internal" }], ceiling)).toBe(
+      true,
+    );
+    expect(ceilingWithin([{ action: "read", resource: "hr/x", sensitivity: "public" }], ceiling)).toBe(true);
+    expect(ceilingWithin([{ action: "read", resource: "hr/*" }], ceiling)).toBe(false);
+    expect(ceilingWithin([{ action: "read", resource: "hr/x" }], ceiling)).toBe(false);
+    // An uncapped parent entry still admits an uncapped child.
+    expect(ceilingWithin([{ action: "read", resource: "docs/a/*" }], ceiling)).toBe(true);
+  });
 });

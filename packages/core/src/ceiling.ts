@@ -33,9 +33,16 @@ export function intentWithinCeiling(intent: Intent, ceiling: readonly CeilingInt
   return ceiling.some((entry) => entryCovers(entry, intent));
 }
 
-/** A delegated ceiling must not widen its parent: every child entry is covered by some parent entry. */
+/**
+ * A delegated ceiling must not widen its parent: every child entry is covered by some parent entry. A child entry
+ * without a sensitivity admits every sensitivity, so it is compared as `restricted`: otherwise dropping the
+ * parent's cap would pass as narrowing.
+ */
 export function ceilingWithin(child: readonly CeilingIntent[], parent: readonly CeilingIntent[]): boolean {
-  return child.every((entry) => parent.some((p) => entryCoversPattern(p, entry)));
+  return child.every((entry) => {
+    const bounded = { ...entry, sensitivity: entry.sensitivity ?? "restricted" };
+    return parent.some((p) => entryCoversPattern(p, bounded));
+  });
 }
 
 function entryCoversPattern(parent: CeilingIntent, child: CeilingIntent): boolean {

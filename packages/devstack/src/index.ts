@@ -3,6 +3,7 @@ export {
   AwsEmulatorOptions,
   type FaultSpec as AwsFaultSpec,
   INLINE_ROLE_POLICY_LIMIT,
+  type LedgerSession,
   RoleSpec,
   startAwsEmulator,
 } from "./aws/index.js";

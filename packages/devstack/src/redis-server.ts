@@ -11,6 +11,10 @@ export interface RedisServerOptions {
   /** AOF with fsync every second, as production should run; off by default for speed in tests. */
   appendOnly?: boolean;
   dir?: string;
+  /** A configuration file to start from (Sentinel needs one it can rewrite); the options below override it. */
+  configFile?: string;
+  /** More command-line options, e.g. `--cluster-enabled yes`, `--replicaof host port` or `--sentinel`. */
+  extraArgs?: readonly string[];
 }
 
 export interface RedisServer {
@@ -55,6 +59,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
 
   const args = [
+    ...(options.configFile ? [options.configFile] : []),
     "--port",
     String(port),
     "--bind",
@@ -71,6 +76,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     "noeviction",
     "--protected-mode",
     "no",
+    ...(options.extraArgs ?? []),
   ];
 
   async function start(): Promise<void> {

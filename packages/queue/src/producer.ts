@@ -29,7 +29,9 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
                 attempts: REVOKE_ATTEMPTS,
                 backoff: { type: "capped" },
                 removeOnComplete: true,
-                removeOnFail: 10_000,
+                // A failed job must not keep the lease id: the deadline index re-enqueues an overdue lease under
+                // that id, which BullMQ ignores while a job with it exists.
+                removeOnFail: true,
               },
             })),
           );

@@ -1,18 +1,20 @@
 import { z } from "zod";
+import { FailpointsSpec } from "./failpoints.js";
+import { checkRedisDeployment, RedisEnvShape } from "./redis-env.js";
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
-/** Every environment variable Leash reads, validated once at start-up. The README lists them all. */
-export const RuntimeEnv = z.object({
+const RuntimeEnvFields = z.object({
   PORT: int(8080, 0),
   HOST: z.string().default("127.0.0.1"),
-  REDIS_URL: z.string().url({ message: "must be a redis:// URL" }),
+  ...RedisEnvShape,
   LEASH_CONFIG: z.string().min(1, "must name the trust configuration file (JSON or YAML)"),
   LEASH_SIGNING_KEY_FILE: z.string().min(1, "must name the task-token signing key file"),
   LEASH_PUBLIC_URL: z.string().url().optional(),
   LEASH_REDIS_PREFIX: z
     .string()
-    .regex(/\{[^}]+\}/, "must contain a {hash tag}")
+    // Redis Cluster hashes what lies between the first "{" and the next "}", when that is not empty.
+    .regex(/^[^{]*\{[^}]+\}/, "must contain a {hash tag}")
     .default("leash:{leash}:"),
   LEASH_ENVIRONMENT: z.string().default("production"),
   LEASH_DEFAULT_TTL_SECONDS: int(300),
@@ -31,10 +33,18 @@ export const RuntimeEnv = z.object({
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),
   LEASH_BREAK_GLASS_MAX_SECONDS: int(900),
+  /** Audit events older than this are trimmed behind a signed checkpoint; 0 keeps them forever. */
+  LEASH_AUDIT_RETENTION_SECONDS: int(90 * 86_400, 0),
+  LEASH_AUDIT_TRIM_INTERVAL_MS: int(3_600_000, 1_000),
   /** The worker serves Prometheus metrics on this port when set (the API serves its own at /metrics). */
   LEASH_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Test only: crash points for the fault-injection suite (see failpoints.ts); unset in any real deployment. */
+  LEASH_FAILPOINTS: FailpointsSpec.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
+
+/** Every environment variable Leash reads, validated once at start-up. The README lists them all. */
+export const RuntimeEnv = RuntimeEnvFields.superRefine(checkRedisDeployment);
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;
 
 /** Parses the environment or exits non-zero naming each bad variable (never printing values: some are secrets). */

@@ -10,6 +10,7 @@ import {
 import type { z } from "zod";
 import type { LeashConfigFile } from "./config-file.js";
 import type { RuntimeEnv } from "./env.js";
+import { withFailpoints } from "./failpoints.js";
 
 export interface ProviderRegistry {
   providers: Map<ProviderName, CredentialProvider>;
@@ -50,6 +51,13 @@ export async function buildProviders(env: RuntimeEnv, config: LeashConfigFile): 
     const aws = createAwsStsProvider(section("aws-sts", AwsStsProviderConfig, config.providers["aws-sts"]));
     providers.set("aws-sts", aws);
     closers.push(async () => aws.close());
+  }
+  const failpoints = env.LEASH_FAILPOINTS;
+  if (failpoints && Object.values(failpoints).some((p) => p > 0)) {
+    process.stderr.write(
+      `leash: LEASH_FAILPOINTS is set; this process will kill itself at random (tests only)\n`,
+    );
+    for (const [name, provider] of providers) providers.set(name, withFailpoints(provider, failpoints));
   }
   return {
     providers,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Approval, ApprovalState, ApprovalStore, BreakGlass, BreakGlassStore } from "@leash/core";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 
 const DECIDE = `
@@ -26,7 +26,7 @@ return 1`;
 /** Approvals as JSON documents (small, short-lived, kept a day after they expire for the audit trail's sake). */
 export class RedisApprovalStore implements ApprovalStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     redis.defineCommand("leash_approvalDecide", { numberOfKeys: 1, lua: DECIDE });
@@ -117,7 +117,7 @@ export class RedisApprovalStore implements ApprovalStore {
 /** Break-glass grants: one key per task, expiring with the grant itself. */
 export class RedisBreakGlassStore implements BreakGlassStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

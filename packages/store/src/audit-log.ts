@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AuditEvent, AuditSink } from "@leash/core";
-import type { Redis } from "ioredis";
+import {
+  type CheckpointSigner,
+  chainStart,
+  checkpointKey,
+  type TrimResult,
+  trimAudit,
+} from "./audit-retention.js";
+import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 
 const SCRIPT = readFileSync(new URL("./lua/audit_append.lua", import.meta.url), "utf8");
@@ -15,6 +22,9 @@ export interface StoredAuditEvent extends AuditEvent {
 export function chainHash(prev: string, payload: string): string {
   return createHash("sha256").update(prev).update("\n").update(payload).digest("hex");
 }
+
+type VerifyResult = { ok: boolean; checked: number; firstBad?: { id: string; reason: string } };
+const TRIMMED_MEANWHILE = "trimmed while being verified";
 
 interface Waiting {
   payload: string;
@@ -34,7 +44,7 @@ export class RedisAuditLog implements AuditSink {
   private readonly headKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.stream = `${prefix}audit`;
@@ -90,17 +100,32 @@ export class RedisAuditLog implements AuditSink {
       "COUNT",
       limit,
     );
-    return entries.map(([id, fields]) => {
-      const f: Record<string, string> = {};
-      for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
-      const event = JSON.parse(f.e ?? "{}") as AuditEvent & { ts: number };
-      return { ...event, id, hash: f.h ?? "" };
-    });
+    return entries.map(decodeEntry);
   }
 
-  /** Walks the whole chain; reports the first entry whose link or hash does not match. */
-  async verify(): Promise<{ ok: boolean; checked: number; firstBad?: { id: string; reason: string } }> {
-    let prev = "";
+  /** The latest events, newest first (one XREVRANGE: reading forward to the end would scan the whole log). */
+  async tail(limit: number): Promise<StoredAuditEvent[]> {
+    return (await this.redis.xrevrange(this.stream, "+", "-", "COUNT", limit)).map(decodeEntry);
+  }
+
+  /**
+   * Walks the whole chain from its start, or from the signed checkpoint left by the last trim; reports the first
+   * entry whose link or hash does not match.
+   */
+  async verify(signer?: CheckpointSigner): Promise<VerifyResult> {
+    // A trim that lands while we read moves the checkpoint on: start over from the new one.
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.verifyOnce(signer);
+      if (attempt === 2 || result.firstBad?.reason !== TRIMMED_MEANWHILE) return result;
+    }
+  }
+
+  private async verifyOnce(signer?: CheckpointSigner): Promise<VerifyResult> {
+    const startToken = await this.redis.get(checkpointKey(this.stream));
+    const start = await chainStart(this.redis, this.stream, signer);
+    if ("error" in start)
+      return { ok: false, checked: 0, firstBad: { id: "checkpoint", reason: start.error } };
+    let prev = start.prev;
     let checked = 0;
     let cursor = "-";
     for (;;) {
@@ -112,6 +137,13 @@ export class RedisAuditLog implements AuditSink {
         1000,
       );
       for (const [id, fields] of entries) {
+        if (checked === 0 && start.firstId !== null && id !== start.firstId) {
+          const moved = (await this.redis.get(checkpointKey(this.stream))) !== startToken;
+          const reason = moved
+            ? TRIMMED_MEANWHILE
+            : `the log no longer starts where its trim checkpoint says (${start.firstId})`;
+          return { ok: false, checked, firstBad: { id, reason } };
+        }
         const f: Record<string, string> = {};
         for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
         const expected = chainHash(prev, f.e ?? "");
@@ -130,4 +162,16 @@ export class RedisAuditLog implements AuditSink {
       return { ok: false, checked, firstBad: { id: cursor, reason: "entries missing after this one" } };
     return { ok: true, checked };
   }
+
+  /** Drops events older than `before` (ms) behind a signed checkpoint; see `trimAudit`. */
+  trim(signer: CheckpointSigner, before: number): Promise<TrimResult> {
+    return trimAudit(this.redis, this.stream, signer, before);
+  }
+}
+
+function decodeEntry([id, fields]: [string, string[]]): StoredAuditEvent {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) f[fields[i] ?? ""] = fields[i + 1] ?? "";
+  const event = JSON.parse(f.e ?? "{}") as AuditEvent & { ts: number };
+  return { ...event, id, hash: f.h ?? "" };
 }

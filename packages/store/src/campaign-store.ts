@@ -1,6 +1,6 @@
 import type { LeaseSelector } from "@leash/core";
-import type { Redis } from "ioredis";
 import { z } from "zod";
+import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 
@@ -24,7 +24,7 @@ export interface Campaign {
 /** Mass revocation campaigns: a frozen target list plus counters, so a restarted worker resumes at its cursor. */
 export class RedisCampaignStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
 

@@ -1,6 +1,7 @@
-import type { Redis } from "ioredis";
 import { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
+import type { RedisClient } from "./connection.js";
+import type { Durability } from "./durable.js";
 import { type Keyspace, keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { loadScripts } from "./scripts.js";
@@ -9,15 +10,26 @@ import { RedisTaskStore } from "./task-store.js";
 export { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
 export type { Campaign, CampaignState } from "./campaign-store.js";
 export { RedisCampaignStore } from "./campaign-store.js";
-export { connectRedis, waitReady } from "./connection.js";
-export { type Keyspace, keyspace } from "./keys.js";
+export {
+  connectRedis,
+  describeTarget,
+  type HostPort,
+  type RedisClient,
+  type RedisSettings,
+  type RedisTarget,
+  redisEnvOf,
+  redisTargetOf,
+  waitReady,
+} from "./connection.js";
+export { type Durability, NotReplicatedError } from "./durable.js";
+export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { matches, RedisLeaseStore } from "./lease-store.js";
 export { RedisTaskStore } from "./task-store.js";
 
 export const DEFAULT_PREFIX = "leash:{leash}:";
 
 export interface Store {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keyspace;
   leases: RedisLeaseStore;
   tasks: RedisTaskStore;
@@ -26,9 +38,18 @@ export interface Store {
   breakGlass: RedisBreakGlassStore;
 }
 
-export function createStore(redis: Redis, prefix: string = DEFAULT_PREFIX): Store {
+export interface StoreOptions {
+  /** Acknowledged writes wait for this many replicas (WAIT); none by default. */
+  durability?: Durability;
+}
+
+export function createStore(
+  redis: RedisClient,
+  prefix: string = DEFAULT_PREFIX,
+  options: StoreOptions = {},
+): Store {
   const keys = keyspace(prefix);
-  const scripts = loadScripts(redis);
+  const scripts = loadScripts(redis, options.durability);
   return {
     redis,
     keys,
@@ -40,3 +61,4 @@ export function createStore(redis: Redis, prefix: string = DEFAULT_PREFIX): Stor
   };
 }
 export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";
+export type { AuditCheckpoint, CheckpointSigner, TrimResult } from "./audit-retention.js";

@@ -36,12 +36,23 @@ export interface Keyspace {
   campaignDone(id: string): string;
   campaignFailing(id: string): string;
   campaigns: string;
+  /**
+   * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
+   * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
+   */
+  none: string;
 }
+
+/**
+ * Redis Cluster hashes only the part between the first `{` and the next `}` when it is not empty: the prefix must
+ * carry such a tag, or keys would scatter over slots.
+ */
+export const HASH_TAG = /^[^{]*\{[^}]+\}/;
 
 const digest = (value: string) => createHash("sha256").update(value).digest("base64url").slice(0, 32);
 
 export function keyspace(prefix: string): Keyspace {
-  if (!/\{[^}]+\}/.test(prefix)) throw new Error(`Redis key prefix "${prefix}" must contain a {hash tag}`);
+  if (!HASH_TAG.test(prefix)) throw new Error(`Redis key prefix "${prefix}" must contain a {hash tag}`);
   return {
     prefix,
     lease: (id) => `${prefix}lease:${id}`,
@@ -62,5 +73,6 @@ export function keyspace(prefix: string): Keyspace {
     campaignDone: (id) => `${prefix}campaign:${id}:done`,
     campaignFailing: (id) => `${prefix}campaign:${id}:failing`,
     campaigns: `${prefix}campaigns`,
+    none: `${prefix}none`,
   };
 }

@@ -9,8 +9,8 @@ import type {
   LeaseStore,
   RevokeOrder,
 } from "@leash/core";
-import type { Redis } from "ioredis";
 import { leaseFromHash, leaseToFields } from "./codec.js";
+import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 import type { ScriptReply, Scripts } from "./scripts.js";
@@ -24,7 +24,7 @@ function strings(reply: ScriptReply): string[] {
 
 export class RedisLeaseStore implements LeaseStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
   ) {}
@@ -39,7 +39,7 @@ export class RedisLeaseStore implements LeaseStore {
           k.agentLeases(lease.agent),
           k.leases,
           k.pending,
-          idem ? k.idempotency(lease.agent, idem.key) : "",
+          idem ? k.idempotency(lease.agent, idem.key) : k.none,
           k.agentsLive,
           k.providersLive,
         ],
@@ -150,9 +150,10 @@ export class RedisLeaseStore implements LeaseStore {
       for (const [group, ids] of groups) {
         const [reason = "", campaign = ""] = group.split("\u0000");
         for (let i = 0; i < ids.length; i += BATCH) {
+          const batch = ids.slice(i, i + BATCH);
           const reply = await this.scripts.requestRevocation(
-            [this.keys.deadline],
-            [this.keys.prefix, at, reason, campaign, ...ids.slice(i, i + BATCH)],
+            [this.keys.deadline, ...batch.map((id) => this.keys.lease(id))],
+            [at, reason, campaign, ...batch],
           );
           out.push(...strings(reply));
         }

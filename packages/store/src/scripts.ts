@@ -1,20 +1,9 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
+import { type Durability, durableRunner } from "./durable.js";
 
-const SCRIPTS = {
-  createPending: 8,
-  activate: 4,
-  abort: 5,
-  requestRevocation: 1,
-  settle: 5,
-  revokeFailed: 2,
-  claimDue: 1,
-  createTask: 3,
-  endTask: 3,
-} as const;
-
-type ScriptName = keyof typeof SCRIPTS;
-const FILES: Record<ScriptName, string> = {
+const FILES = {
   createPending: "create_pending",
   activate: "activate",
   abort: "abort",
@@ -24,7 +13,22 @@ const FILES: Record<ScriptName, string> = {
   claimDue: "claim_due",
   createTask: "create_task",
   endTask: "end_task",
-};
+} as const;
+
+type ScriptName = keyof typeof FILES;
+
+/**
+ * The writes Leash acknowledges to a caller (a task registered or ended, a lease written ahead or activated, a
+ * revocation ordered): with `LEASH_REDIS_WAIT_REPLICAS` they return only once replicas hold them, so a failover
+ * cannot undo what a caller was told. The worker's own writes are replayed from the deadline index if lost.
+ */
+const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
+  "createTask",
+  "endTask",
+  "createPending",
+  "activate",
+  "requestRevocation",
+]);
 
 export type ScriptReply = string | number | null | ScriptReply[];
 export type ScriptRunner = (
@@ -33,19 +37,35 @@ export type ScriptRunner = (
 ) => Promise<ScriptReply>;
 export type Scripts = Record<ScriptName, ScriptRunner>;
 
-/** Registers the Lua transitions on a connection (EVALSHA with a transparent EVAL fallback, via ioredis). */
-export function loadScripts(redis: Redis): Scripts {
-  const entries = (Object.keys(SCRIPTS) as ScriptName[]).map((name) => {
-    const lua = readFileSync(new URL(`./lua/${FILES[name]}.lua`, import.meta.url), "utf8");
+export interface LuaScript {
+  lua: string;
+  sha: string;
+}
+
+function readScript(name: ScriptName): LuaScript {
+  const lua = readFileSync(new URL(`./lua/${FILES[name]}.lua`, import.meta.url), "utf8");
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/**
+ * Registers the Lua transitions on a connection (EVALSHA with a transparent EVAL fallback, via ioredis). Every key
+ * a script touches is passed in KEYS (the count goes with each call, since some scripts take a list), so Redis
+ * Cluster can route and check each call as one slot.
+ */
+export function loadScripts(redis: RedisClient, durability?: Durability): Scripts {
+  const durable = durability && durability.replicas > 0 ? durableRunner(redis, durability) : undefined;
+  const entries = (Object.keys(FILES) as ScriptName[]).map((name) => {
+    const script = readScript(name);
     const command = `leash_${name}`;
-    redis.defineCommand(command, { numberOfKeys: SCRIPTS[name], lua });
-    const runner: ScriptRunner = (keys, args) => {
-      const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[
-        command
-      ];
-      if (!fn) throw new Error(`script ${command} not registered`);
-      return fn.call(redis, ...keys, ...args);
-    };
+    redis.defineCommand(command, { lua: script.lua });
+    const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[
+      command
+    ];
+    if (!fn) throw new Error(`script ${command} not registered`);
+    const runner: ScriptRunner =
+      durable && ACKNOWLEDGED.has(name)
+        ? (keys, args) => durable(script, keys, args)
+        : (keys, args) => fn.call(redis, keys.length, ...keys, ...args);
     return [name, runner] as const;
   });
   return Object.fromEntries(entries) as Scripts;

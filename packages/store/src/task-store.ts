@@ -1,13 +1,13 @@
 import type { CreateTaskOutcome, EndTaskOutcome, LeaseState, Task, TaskEnd, TaskStore } from "@leash/core";
-import type { Redis } from "ioredis";
 import { taskFromHash, taskToFields } from "./codec.js";
+import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
-import type { Scripts } from "./scripts.js";
+import type { ScriptReply, Scripts } from "./scripts.js";
 
 export class RedisTaskStore implements TaskStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
   ) {}
@@ -18,9 +18,9 @@ export class RedisTaskStore implements TaskStore {
         [
           this.keys.task(task.id),
           this.keys.activeTasks,
-          task.parentId === null ? "" : this.keys.taskChildren(task.parentId),
+          task.parentId === null ? this.keys.none : this.keys.taskChildren(task.parentId),
         ],
-        [task.id, task.deadline, ...taskToFields(task)],
+        [task.id, task.deadline, task.parentId ?? "", ...taskToFields(task)],
       );
       if (created === 1) return { task, created: true };
       const existing = await this.get(task.id);
@@ -35,16 +35,61 @@ export class RedisTaskStore implements TaskStore {
 
   end(taskId: string, state: TaskEnd, at: number, reason: string): Promise<EndTaskOutcome | null> {
     return guard("end task", async () => {
-      const reply = await this.scripts.endTask(
-        [this.keys.task(taskId), this.keys.activeTasks, this.keys.deadline],
-        [this.keys.prefix, taskId, state, at, reason],
-      );
+      const reply = await this.endTaskTree(taskId, state, at, reason);
       if (!Array.isArray(reply)) return null;
       const [changed, , ...revoking] = reply.map(String);
       const task = await this.get(taskId);
       if (!task) return null;
       return { task, changed: changed === "1", revoking };
     });
+  }
+
+  /**
+   * The script may touch only keys it is given, so the tree is read first; if it grew in between (a sub-task or
+   * lease added), the script names the keys it lacks and changes nothing, and it is called again with them.
+   */
+  private async endTaskTree(
+    taskId: string,
+    state: TaskEnd,
+    at: number,
+    reason: string,
+  ): Promise<ScriptReply> {
+    const k = this.keys;
+    const head = [k.task(taskId), k.activeTasks, k.deadline];
+    const walk = new Set(await this.treeKeys(taskId));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      for (const key of head) walk.delete(key);
+      const reply = await this.scripts.endTask([...head, ...walk], [k.prefix, taskId, state, at, reason]);
+      if (!Array.isArray(reply) || reply[0] !== "missing") return reply;
+      for (const key of reply.slice(1)) walk.add(String(key));
+    }
+    throw new Error(`the task tree of ${taskId} kept growing while it was being ended`);
+  }
+
+  /** Keys of every task under `taskId` (itself included) and of their leases, one pipelined read per level. */
+  private async treeKeys(taskId: string): Promise<string[]> {
+    const k = this.keys;
+    const keys: string[] = [];
+    const seen = new Set<string>();
+    let level = [taskId];
+    while (level.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const id of level) {
+        seen.add(id);
+        keys.push(k.task(id), k.taskLeases(id), k.taskChildren(id));
+        pipeline.zrange(k.taskLeases(id), 0, -1).smembers(k.taskChildren(id));
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      const next: string[] = [];
+      for (const [i, [error, members]] of replies.entries()) {
+        if (error) throw error;
+        const ids = members as string[];
+        if (i % 2 === 0) keys.push(...ids.map((id) => k.lease(id)));
+        else next.push(...ids.filter((id) => !seen.has(id)));
+      }
+      level = [...new Set(next)];
+    }
+    return keys;
   }
 
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>> {

@@ -27,6 +27,15 @@ const TITLES: Record<string, string> = {
   internal: "Internal error",
 };
 
+/**
+ * The characters RFC 6750 §3 allows in `error_description` (printable ASCII but `"` and `\`). The message may
+ * quote the caller's token (its `iss`, `kid`, `alg`); anything else there would make the header invalid, and the
+ * response a 500.
+ */
+function headerSafe(text: string): string {
+  return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?");
+}
+
 /** RFC 9457 problem+json, with the request id so a person can find the log line. */
 export function problem(c: Context<ApiEnv>, error: LeashError): Response {
   const body: Record<string, unknown> = {
@@ -43,7 +52,7 @@ export function problem(c: Context<ApiEnv>, error: LeashError): Response {
   };
   if (error.code === "unauthenticated") {
     headers["www-authenticate"] =
-      `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`;
+      `Bearer error="invalid_token", error_description="${headerSafe(error.message)}"`;
   }
   if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.retryAfterSeconds);
   return new Response(JSON.stringify(body), { status: error.status, headers });

@@ -130,7 +130,7 @@ export const registerAudit: RouteRegistrar = (app, ctx) => {
     return c.json({ items, next_cursor: more && cursor !== "-" ? cursor : null }, 200);
   });
   app.openapi(verify, async (c) => {
-    const result = await ctx.audit.verify();
+    const result = await ctx.audit.verify(ctx.checkpoints);
     return c.json(
       result.firstBad
         ? { ok: result.ok, checked: result.checked, first_bad: result.firstBad }

@@ -32,6 +32,15 @@ const route = createRoute({
   },
 });
 
+/** An unparsable body is the caller's mistake (400), not an internal error. */
+async function parsed<T>(body: Promise<T>, error: () => LeashError): Promise<T> {
+  try {
+    return await body;
+  } catch (cause) {
+    throw cause instanceof LeashError ? cause : error();
+  }
+}
+
 async function tokenFrom(req: {
   header(name: string): string | undefined;
   parseBody(): Promise<Record<string, unknown>>;
@@ -39,10 +48,19 @@ async function tokenFrom(req: {
 }): Promise<string> {
   const type = req.header("content-type") ?? "";
   let token: unknown;
-  if (/^application\/json\b/i.test(type))
-    token = ((await req.json()) as Record<string, unknown> | null)?.token;
-  else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))
-    token = (await req.parseBody()).token;
+  if (/^application\/json\b/i.test(type)) {
+    const body = await parsed(
+      req.json() as Promise<Record<string, unknown> | null>,
+      () => new LeashError("malformed_json", "the request body is not valid JSON"),
+    );
+    token = body?.token;
+  } else if (/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type))
+    token = (
+      await parsed(
+        req.parseBody(),
+        () => new LeashError("invalid_request", "the request body is not valid form data"),
+      )
+    ).token;
   else
     throw new LeashError(
       "unsupported_media_type",

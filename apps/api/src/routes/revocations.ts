@@ -76,7 +76,8 @@ function tally(values: string[]): Record<string, number> {
   return out;
 }
 
-async function startCampaign(
+/** Shared with the console, so a campaign ordered there takes exactly this path. */
+export async function startCampaign(
   ctx: ApiContext,
   by: string,
   selector: LeaseSelector,

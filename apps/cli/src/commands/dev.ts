@@ -18,12 +18,13 @@ import { devPath, writeDevState } from "./dev-state.js";
 import { walkthrough } from "./walkthrough.js";
 
 /**
- * `pnpm dev`: a private redis-server (unless REDIS_URL is set), the dev identity issuer, the API and the worker,
- * all on this machine; then prints how to make a first request.
+ * `pnpm dev`: a private redis-server (unless REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS is set), the dev
+ * identity issuer, the API and the worker, all on this machine; then prints how to make a first request.
  */
 export async function dev(): Promise<number> {
   const port = Number(process.env.PORT ?? 8080);
-  const redis: RedisServer | undefined = process.env.REDIS_URL
+  const external = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_SENTINELS"].some((name) => process.env[name]);
+  const redis: RedisServer | undefined = external
     ? undefined
     : await startRedisServer({ dir: devPath("redis"), appendOnly: true });
   const redisUrl = process.env.REDIS_URL ?? redis?.url ?? "";
@@ -47,7 +48,7 @@ export async function dev(): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
-    REDIS_URL: redisUrl,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
     LEASH_CONFIG: configFile,
     LEASH_SIGNING_KEY_FILE: signingKeys,
     LEASH_PUBLIC_URL: apiUrl,

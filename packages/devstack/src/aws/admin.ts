@@ -48,8 +48,8 @@ const bad = (error: unknown): AdminReply => ({
 });
 
 /**
- * Unsigned development endpoints under `/__admin/`: faults, roles, buckets, a secret-free view of the sessions and
- * a health probe for launchers.
+ * Unsigned development endpoints under `/__admin/`: faults, roles, buckets, a secret-free view of the sessions, the
+ * ledger of every session with when it stopped working, and a health probe for launchers.
  */
 export function handleAdmin(
   state: AwsState,
@@ -85,6 +85,7 @@ export function handleAdmin(
       return { status: 204, body: undefined };
     }
     if (route === "GET /__admin/sessions") return { status: 200, body: state.sessions() };
+    if (route === "GET /__admin/ledger") return { status: 200, body: { sessions: state.ledger.entries() } };
     if (route === "GET /__admin/health") return { status: 200, body: { status: "ok" } };
     return { status: 404, body: { error: `no admin route ${route}` } };
   } catch (error) {

@@ -4,6 +4,7 @@ import { handleAdmin, type RoleView, roleView } from "./admin.js";
 import { AwsError, type AwsService } from "./errors.js";
 import { Faults } from "./faults.js";
 import { handleIam } from "./iam.js";
+import type { LedgerSession } from "./ledger.js";
 import { AwsEmulatorOptions, type BucketSpec, type RoleSpec } from "./options.js";
 import { authenticate } from "./principal.js";
 import { handleS3 } from "./s3.js";
@@ -27,6 +28,8 @@ export interface AwsEmulator {
   object(bucket: string, key: string): Buffer | undefined;
   /** Every session issued so far, without secrets. */
   sessions(): SessionInfo[];
+  /** Every session issued so far with when it stopped working and whether it works now (`GET /__admin/ledger`). */
+  ledger(): LedgerSession[];
   stop(): Promise<void>;
 }
 
@@ -181,6 +184,7 @@ export async function startAwsEmulator(input: AwsEmulatorOptions = {}): Promise<
     putBucket: (spec) => state.putBucket(spec),
     object: (bucket, key) => state.buckets.get(bucket)?.get(key)?.body,
     sessions: () => state.sessions(),
+    ledger: () => state.ledger.entries(),
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

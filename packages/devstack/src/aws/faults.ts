@@ -2,9 +2,12 @@ import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { AwsError, type AwsService } from "./errors.js";
 
-const Service = z.enum(["sts", "iam", "s3"]).optional();
+const ServiceName = z.enum(["sts", "iam", "s3"]);
+const Service = z.union([ServiceName, z.array(ServiceName).min(1)]).optional();
+/** One service, several (e.g. the control planes but not the S3 data plane), or all of them when absent. */
+export type ServiceScope = AwsService | readonly AwsService[] | undefined;
 
-/** The body of `POST /__admin/faults`; `service` limits a fault to one service (all of them when absent). */
+/** The body of `POST /__admin/faults`; `service` limits a fault to some services (all of them when absent). */
 export const FaultSpec = z.union([
   z.strictObject({
     fail_next: z.number().int().min(1).max(10_000),
@@ -33,17 +36,17 @@ export function faultError(code: FaultCode, service: AwsService): AwsError {
 interface Failing {
   remaining: number;
   code: FaultCode;
-  service: AwsService | undefined;
+  service: ServiceScope;
 }
 
-const covers = (scope: AwsService | undefined, service: AwsService) =>
-  scope === undefined || scope === service;
+const covers = (scope: ServiceScope, service: AwsService) =>
+  scope === undefined || (typeof scope === "string" ? scope === service : scope.includes(service));
 
 /** Fault injection, shared by the admin endpoint and in-process callers. Times are real time. */
 export class Faults {
   private failing: Failing[] = [];
-  private latency: { ms: number; service: AwsService | undefined } | undefined;
-  private outage: { until: number; service: AwsService | undefined } | undefined;
+  private latency: { ms: number; service: ServiceScope } | undefined;
+  private outage: { until: number; service: ServiceScope } | undefined;
 
   apply(spec: FaultSpec): void {
     if ("fail_next" in spec) this.failNext(spec.fail_next, spec.code, spec.service);
@@ -51,16 +54,16 @@ export class Faults {
     else this.unavailableFor(spec.unavailable_for_ms, spec.service);
   }
 
-  /** The next `count` requests (to `service`, or to any) fail with `code`. */
-  failNext(count: number, code: FaultCode, service?: AwsService): void {
+  /** The next `count` requests (to the services in scope, or to any) fail with `code`. */
+  failNext(count: number, code: FaultCode, service?: ServiceScope): void {
     this.failing.push({ remaining: count, code, service });
   }
 
-  setLatency(ms: number, service?: AwsService): void {
+  setLatency(ms: number, service?: ServiceScope): void {
     this.latency = ms > 0 ? { ms, service } : undefined;
   }
 
-  unavailableFor(ms: number, service?: AwsService): void {
+  unavailableFor(ms: number, service?: ServiceScope): void {
     this.outage = { until: Date.now() + ms, service };
   }
 

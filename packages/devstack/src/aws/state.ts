@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AwsError } from "./errors.js";
+import { SessionLedger } from "./ledger.js";
 import type { AccessKeyPair, BucketSpec } from "./options.js";
 import { RoleSpec } from "./options.js";
 import { type PolicyDocument, PolicyError, parsePolicy, policySizeChars } from "./policy-document.js";
@@ -74,6 +75,8 @@ export class AwsState {
   readonly roles = new Map<string, RoleRecord>();
   readonly buckets = new Map<string, Map<string, S3Object>>();
   private readonly sessionsByKey = new Map<string, SessionRecord>();
+  /** When each session stopped working, for tests that judge revocation from outside. */
+  readonly ledger: SessionLedger = new SessionLedger(this);
 
   constructor(
     readonly accountId: string,
@@ -153,6 +156,7 @@ export class AwsState {
       );
     }
     role.inline.set(policyName, stored);
+    this.ledger.policyPut(roleName, stored.doc);
   }
 
   inlinePolicy(roleName: string, policyName: string): StoredPolicy {
@@ -184,6 +188,10 @@ export class AwsState {
 
   session(accessKeyId: string): SessionRecord | undefined {
     return this.sessionsByKey.get(accessKeyId);
+  }
+
+  sessionRecords(): SessionRecord[] {
+    return [...this.sessionsByKey.values()];
   }
 
   sessions(): SessionInfo[] {

@@ -12,7 +12,8 @@ const WRITE = new Set(["PUT", "POST"]);
 
 /**
  * The emulator's own control plane under `/__admin/` (never part of Vault's API, so never under `/v1/`): fault
- * injection, configuration, and the outside view tests need, e.g. whether a database user still exists.
+ * injection, configuration, and the outside view tests need, e.g. whether a database user still exists, or the
+ * ledger of every token and secret ever issued with when each stopped working.
  */
 export async function handleAdminRequest(
   state: VaultState,
@@ -51,6 +52,8 @@ async function route(
     }
     return { status: 405, body: { errors: ["unsupported operation"] } };
   }
+
+  if (path === "ledger" && method === "GET") return { status: 200, body: state.ledgerEntries() };
 
   const user = /^database\/users\/([^/]+)$/.exec(path);
   if (user && method === "GET") {

@@ -3,6 +3,7 @@ import type { PolicyRule } from "./acl.js";
 import { handleAdminRequest } from "./admin.js";
 import { type AppRoleSpec, type DatabaseRoleSpec, putAppRole, putDatabaseRole, putPolicy } from "./config.js";
 import { VaultFaults } from "./faults.js";
+import type { LedgerLease, LedgerToken } from "./ledger.js";
 import { badRequest, VaultHttpError, type VaultReply } from "./reply.js";
 import { handleVaultRequest } from "./router.js";
 import { type EmulatorClock, VaultState } from "./state.js";
@@ -31,6 +32,8 @@ export interface VaultEmulator {
   readonly rootToken: string;
   readonly faults: VaultFaults;
   readonly state: VaultState;
+  /** Every token and dynamic secret ever issued, with when each stopped working (`GET /__admin/ledger`). */
+  ledger(): { tokens: LedgerToken[]; leases: LedgerLease[] };
   stop(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     rootToken: root.id,
     faults,
     state,
+    ledger: () => state.ledgerEntries(),
     stop: () => transport.close(),
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_POLICY, type PolicyRule } from "./acl.js";
+import { type LedgerLease, type LedgerToken, VaultLedger } from "./ledger.js";
 import { newAccessor, newServiceToken } from "./values.js";
 
 export interface EmulatorClock {
@@ -107,6 +108,8 @@ export class VaultState {
   readonly policies = new Map<string, readonly PolicyRule[]>([["default", DEFAULT_POLICY]]);
   readonly databaseRoles = new Map<string, DatabaseRole>();
   readonly appRoles = new Map<string, AppRole>();
+  /** Every token and secret ever issued, kept past revocation, for tests that judge revocation from outside. */
+  readonly ledger = new VaultLedger();
   sealed = false;
 
   constructor(
@@ -142,6 +145,7 @@ export class VaultState {
     this.tokens.set(entry.id, entry);
     this.accessors.set(entry.accessor, entry.id);
     if (spec.parent) this.tokens.get(spec.parent)?.children.add(entry.id);
+    this.ledger.tokenCreated(entry);
     return entry;
   }
 
@@ -154,15 +158,19 @@ export class VaultState {
     return id === undefined ? undefined : this.tokens.get(id);
   }
 
-  /** Revokes a token, its non-orphan descendants and every lease any of them created (token_store.go revokeTree). */
-  revokeToken(id: string): void {
+  /**
+   * Revokes a token, its non-orphan descendants and every lease any of them created (token_store.go revokeTree).
+   * `at` is when it stopped working: now, or its expiry when the sweep finds it expired.
+   */
+  revokeToken(id: string, at = this.now()): void {
     const entry = this.tokens.get(id);
     if (!entry) return;
-    for (const child of [...entry.children]) this.revokeToken(child);
-    for (const lease of [...entry.leases]) this.revokeLease(lease);
+    for (const child of [...entry.children]) this.revokeToken(child, at);
+    for (const lease of [...entry.leases]) this.revokeLease(lease, at);
     this.tokens.delete(id);
     this.accessors.delete(entry.accessor);
     if (entry.parent) this.tokens.get(entry.parent)?.children.delete(id);
+    this.ledger.tokenEnded(entry.accessor, at);
   }
 
   /** revoke-orphan: the token goes, its children stay and become orphans. */
@@ -178,6 +186,7 @@ export class VaultState {
     this.tokens.delete(id);
     this.accessors.delete(entry.accessor);
     if (entry.parent) this.tokens.get(entry.parent)?.children.delete(id);
+    this.ledger.tokenEnded(entry.accessor, this.now());
   }
 
   addLease(lease: LeaseEntry): void {
@@ -189,15 +198,21 @@ export class VaultState {
       leaseId: lease.id,
       createdAt: lease.issueTime,
     });
+    this.ledger.leaseCreated({
+      ...lease,
+      username: lease.secret.username,
+      tokenAccessor: this.tokens.get(lease.tokenId)?.accessor ?? null,
+    });
   }
 
   /** Revoking a database lease drops the user it created. Unknown ids are a no-op (expiration.go revokeCommon). */
-  revokeLease(id: string): void {
+  revokeLease(id: string, at = this.now()): void {
     const lease = this.leases.get(id);
     if (!lease) return;
     this.leases.delete(id);
     this.tokens.get(lease.tokenId)?.leases.delete(id);
     this.databaseUsers.delete(lease.secret.username);
+    this.ledger.leaseEnded(id, at);
   }
 
   /**
@@ -235,11 +250,23 @@ export class VaultState {
   sweep(): void {
     const now = this.now();
     for (const entry of [...this.tokens.values()]) {
-      if (entry.expireAt !== null && entry.expireAt <= now) this.revokeToken(entry.id);
+      if (entry.expireAt !== null && entry.expireAt <= now) this.revokeToken(entry.id, entry.expireAt);
     }
     for (const lease of [...this.leases.values()]) {
-      if (lease.expireAt <= now) this.revokeLease(lease.id);
+      if (lease.expireAt <= now) this.revokeLease(lease.id, lease.expireAt);
     }
+  }
+
+  /** The ledger as of now (expired credentials swept first), with whether each credential still works. */
+  ledgerEntries(): { tokens: LedgerToken[]; leases: LedgerLease[] } {
+    this.sweep();
+    return this.ledger.entries({
+      tokenExpiry: (accessor) => this.tokenByAccessor(accessor)?.expireAt,
+      leaseExpiry: (leaseId) => {
+        const lease = this.leases.get(leaseId);
+        return lease && this.databaseUsers.has(lease.secret.username) ? lease.expireAt : undefined;
+      },
+    });
   }
 
   policyRules(names: readonly string[]): (readonly PolicyRule[])[] {

@@ -8,8 +8,10 @@
  * - `LeashRevokeOlderSessions` denies every session issued before an instant (`aws:TokenIssueTime`), what the
  *   console's "Revoke active sessions" writes as `AWSRevokeOlderSessions`; a Leash name keeps the console and
  *   Leash from overwriting each other's instant, and pruning never touches the console's policy.
- * - `LeashCutReserve` holds the room for the first cut: a cut-sized deny that matches nothing (issued before
- *   1970), so a role whose budget is full of entries can still take a cut.
+ * - Before the first cut, `LeashRevokeOlderSessions` holds its own room as a reserve: the same deny at an instant
+ *   that matches nothing (1970). Every cut then replaces it in place (same name, same size), so a role whose
+ *   budget is full of entries can always be cut, and no room is ever freed that a concurrent entry could take.
+ *   `LeashCutReserve` is the separate reserve earlier versions wrote; it is traded for the first cut and pruned.
  */
 export const ENTRY_PREFIX = "leash-deny-";
 export const CUT_POLICY = "LeashRevokeOlderSessions";

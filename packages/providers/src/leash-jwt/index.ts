@@ -1,2 +1,3 @@
+export * from "./checkpoint-signer.js";
 export * from "./keys.js";
 export * from "./provider.js";

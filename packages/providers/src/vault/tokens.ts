@@ -65,7 +65,8 @@ export async function findLeashTokens(
   const found: LeashToken[] = [];
   let next = 0;
   async function worker(): Promise<void> {
-    while (next < accessors.length) {
+    // Once the caller gives up, stop starting lookups: their outcome would go nowhere.
+    while (next < accessors.length && !signal.aborted) {
       const accessor = accessors[next++];
       if (accessor === undefined) return;
       const outcome = await session.attempt(

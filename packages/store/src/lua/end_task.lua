@@ -1,41 +1,76 @@
 -- Ends a task (completed | cancelled | expired) and every descendant task, and puts all their live leases in
 -- `revoking`, due now, in one step: from here on introspection reports them inactive. Idempotent: a duplicate
 -- changes nothing and returns the leases still being revoked.
--- KEYS: 1 task, 2 active tasks, 3 deadline
--- ARGV: 1 key prefix (with hash tag), 2 task id, 3 end state, 4 now ms, 5 reason
--- Returns {changed (0|1), final state, lease ids needing a revoke job...} or nil for an unknown task.
+-- KEYS: 1 task, 2 active tasks, 3 deadline, 4.. every other key of the walk (each task's hash, `:leases` and
+--       `:children`, each of their leases' hash), as the caller read them just before.
+-- ARGV: 1 key prefix (to name the keys of the walk, which must all be declared), 2 task id, 3 end state, 4 now ms,
+--       5 reason
+-- Returns {changed (0|1), final state, lease ids needing a revoke job...}, nil for an unknown task, or
+-- {"missing", key names...} without changing anything when the tree grew since the caller read it (a new sub-task
+-- or lease): the caller declares those keys too and calls again. So the script never touches an undeclared key,
+-- and Redis Cluster routes, checks and migrates everything it touches as the one slot of the prefix's hash tag.
 local prefix = ARGV[1]
 if redis.call("EXISTS", KEYS[1]) == 0 then return nil end
-local changed = 0
-local out = {}
+
+local declared = {}
+for i = 1, #KEYS do declared[KEYS[i]] = true end
+local missing = {}
+local function key(name)
+  if declared[name] then return name end
+  missing[#missing + 1] = name
+  return nil
+end
+
+-- Reads only: the task tree and its leases.
+local tasks = {}
+local leases = {}
 local queue = {ARGV[2]}
 local seen = {}
 while #queue > 0 do
   local tid = table.remove(queue)
   if not seen[tid] then
     seen[tid] = true
-    local tkey = prefix .. "task:" .. tid
-    if redis.call("HGET", tkey, "state") == "active" then
-      redis.call("HSET", tkey, "state", ARGV[3], "ended", ARGV[4], "end_reason", ARGV[5])
-      redis.call("ZREM", KEYS[2], tid)
-      if tid == ARGV[2] then changed = 1 end
-    end
-    for _, id in ipairs(redis.call("ZRANGE", tkey .. ":leases", 0, -1)) do
-      local lkey = prefix .. "lease:" .. id
-      local state = redis.call("HGET", lkey, "state")
-      if state == "active" then
-        redis.call("HSET", lkey, "state", "revoking", "reason", ARGV[5], "revoke_req", ARGV[4])
-        redis.call("ZADD", KEYS[3], tonumber(ARGV[4]), id)
-        out[#out + 1] = id
-      elseif state == "revoking" or state == "revoke_failed" then
-        out[#out + 1] = id
-      elseif state == "pending" then
-        redis.call("HSETNX", lkey, "cancel", ARGV[5])
+    local task = key(prefix .. "task:" .. tid)
+    local task_leases = key(prefix .. "task:" .. tid .. ":leases")
+    local children = key(prefix .. "task:" .. tid .. ":children")
+    if task then tasks[#tasks + 1] = {tid, task} end
+    if task_leases then
+      for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
+        local lease = key(prefix .. "lease:" .. id)
+        if lease then leases[#leases + 1] = {id, lease} end
       end
     end
-    for _, child in ipairs(redis.call("SMEMBERS", tkey .. ":children")) do
-      queue[#queue + 1] = child
+    if children then
+      for _, child in ipairs(redis.call("SMEMBERS", children)) do queue[#queue + 1] = child end
     end
+  end
+end
+if #missing > 0 then
+  table.insert(missing, 1, "missing")
+  return missing
+end
+
+local changed = 0
+for _, t in ipairs(tasks) do
+  local tid, task = t[1], t[2]
+  if redis.call("HGET", task, "state") == "active" then
+    redis.call("HSET", task, "state", ARGV[3], "ended", ARGV[4], "end_reason", ARGV[5])
+    redis.call("ZREM", KEYS[2], tid)
+    if tid == ARGV[2] then changed = 1 end
+  end
+end
+local out = {}
+for _, l in ipairs(leases) do
+  local id, lease = l[1], l[2]
+  local state = redis.call("HGET", lease, "state")
+  if state == "active" then
+    redis.call("HSET", lease, "state", "revoking", "reason", ARGV[5], "revoke_req", ARGV[4])
+    redis.call("ZADD", KEYS[3], tonumber(ARGV[4]), id)
+    out[#out + 1] = id
+  elseif state == "revoking" or state == "revoke_failed" then
+    out[#out + 1] = id
+  elseif state == "pending" then
+    redis.call("HSETNX", lease, "cancel", ARGV[5])
   end
 end
 local result = {changed, redis.call("HGET", KEYS[1], "state")}

@@ -1,26 +1,28 @@
 -- Orders the revocation of leases: active ones go to `revoking` and become due now; ones already being revoked
 -- stay as they are; pending ones are flagged so activation revokes them at once. Returns the ids that need a job.
--- KEYS: 1 deadline
--- ARGV: 1 key prefix (with hash tag), 2 now ms, 3 reason, 4 campaign id or "", 5.. lease ids
--- Lease keys are derived from the prefix and share its hash tag.
+-- KEYS: 1 deadline, 2.. the lease of each id (KEYS[1 + i] belongs to ARGV[3 + i])
+-- ARGV: 1 now ms, 2 reason, 3 campaign id or "", 4.. lease ids
+-- Every key is declared and shares the prefix's hash tag, so Redis Cluster routes and checks them as one slot.
 local out = {}
-local now = tonumber(ARGV[2])
-for i = 5, #ARGV do
+local now = tonumber(ARGV[1])
+local reason = ARGV[2]
+local campaign = ARGV[3]
+for i = 4, #ARGV do
   local id = ARGV[i]
-  local key = ARGV[1] .. "lease:" .. id
-  local state = redis.call("HGET", key, "state")
+  local lease = KEYS[i - 2]
+  local state = redis.call("HGET", lease, "state")
   if state == "active" then
-    redis.call("HSET", key, "state", "revoking", "reason", ARGV[3], "revoke_req", ARGV[2])
-    if ARGV[4] ~= "" then redis.call("HSET", key, "campaign", ARGV[4]) end
+    redis.call("HSET", lease, "state", "revoking", "reason", reason, "revoke_req", ARGV[1])
+    if campaign ~= "" then redis.call("HSET", lease, "campaign", campaign) end
     redis.call("ZADD", KEYS[1], now, id)
     out[#out + 1] = id
   elseif state == "revoking" or state == "revoke_failed" then
-    if ARGV[4] ~= "" then redis.call("HSETNX", key, "campaign", ARGV[4]) end
+    if campaign ~= "" then redis.call("HSETNX", lease, "campaign", campaign) end
     redis.call("ZADD", KEYS[1], now, id)
     out[#out + 1] = id
   elseif state == "pending" then
-    redis.call("HSETNX", key, "cancel", ARGV[3])
-    if ARGV[4] ~= "" then redis.call("HSETNX", key, "campaign", ARGV[4]) end
+    redis.call("HSETNX", lease, "cancel", reason)
+    if campaign ~= "" then redis.call("HSETNX", lease, "campaign", campaign) end
   end
 end
 return out

@@ -1,0 +1,38 @@
+import type { Lease } from "@leash/core";
+import { LeaseTable, revokeHref } from "../components/lease-table.js";
+import { plural, tally } from "../format.js";
+
+export interface ExposureProps {
+  agent: string | undefined;
+  live: Lease[];
+  now: number;
+}
+
+/** An agent's blast radius now: what it could do with the credentials it still holds. */
+export function ExposurePage({ agent, live, now }: ExposureProps) {
+  const byProvider = Object.entries(tally(live, (l) => l.provider)).sort();
+  return (
+    <>
+      <h1>Agent exposure</h1>
+      <form class="filters" method="get" action="/console/agent">
+        <label>
+          Agent (SPIFFE ID or subject)
+          <input name="agent" value={agent ?? ""} size={60} required />
+        </label>
+        <button type="submit">Show</button>
+      </form>
+      {agent && (
+        <>
+          <h2 class="mono">{agent}</h2>
+          <p>
+            <strong id="exposure-count">{plural(live.length, "live lease")}</strong>
+            {byProvider.length > 0 && ` (${byProvider.map(([p, n]) => `${p}: ${n}`).join(", ")})`}
+            {" · "}
+            <a href={revokeHref("agent", agent)}>Revoke every live lease of this agent…</a>
+          </p>
+          <LeaseTable leases={live} now={now} />
+        </>
+      )}
+    </>
+  );
+}

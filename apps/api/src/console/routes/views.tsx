@@ -1,0 +1,58 @@
+import { getLease, getTask, isLive, LeaseState, ProviderName } from "@leash/core";
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { ApiContext } from "../../context.js";
+import type { ConsoleEnv } from "../env.js";
+import { ExposurePage } from "../pages/agent.js";
+import { LeasePage } from "../pages/lease.js";
+import { LeasesPage } from "../pages/leases.js";
+import { TaskPage } from "../pages/task.js";
+import { renderPage } from "../render.js";
+import { optional, parseWith, Text } from "./query.js";
+
+/** Beyond this many rows the page shows the newest and says how many there are (the counts stay exact). */
+const MAX_ROWS = 200;
+
+const LeaseFilters = z.object({
+  agent: optional(Text),
+  task_id: optional(Text),
+  provider: optional(ProviderName),
+  state: optional(LeaseState.refine(isLive, "a live state: pending, active, revoking or revoke_failed")),
+});
+
+/** Read-only pages, on the same store queries as GET /v1/leases, /v1/agents/{agent}/exposure and /v1/tasks/{id}. */
+export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
+  web.get("/", async (c) => {
+    const filters = parseWith(LeaseFilters, c.req.query());
+    const selected = await ctx.store.leases.selectLive({
+      agent: filters.agent,
+      taskId: filters.task_id,
+      provider: filters.provider,
+    });
+    const matching = filters.state ? selected.filter((l) => l.state === filters.state) : selected;
+    const shown = [...matching].sort((a, b) => b.issuedAt - a.issuedAt).slice(0, MAX_ROWS);
+    return renderPage(
+      c,
+      "Live leases",
+      <LeasesPage filters={filters} matching={matching} shown={shown} now={Date.now()} />,
+    );
+  });
+
+  web.get("/agent", async (c) => {
+    const { agent } = parseWith(z.object({ agent: optional(Text) }), c.req.query());
+    const live = agent
+      ? (await ctx.store.leases.selectLive({ agent })).sort((a, b) => a.expiresAt - b.expiresAt)
+      : [];
+    return renderPage(c, "Agent exposure", <ExposurePage agent={agent} live={live} now={Date.now()} />);
+  });
+
+  web.get("/leases/:id", async (c) => {
+    const lease = await getLease(ctx.broker, c.get("identity"), c.req.param("id"));
+    return renderPage(c, `Lease ${lease.id}`, <LeasePage lease={lease} now={Date.now()} />);
+  });
+
+  web.get("/tasks/:id", async (c) => {
+    const { task, counts } = await getTask(ctx.broker, c.get("identity"), c.req.param("id"));
+    return renderPage(c, `Task ${task.id}`, <TaskPage task={task} counts={counts} now={Date.now()} />);
+  });
+}

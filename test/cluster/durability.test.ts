@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { newId, type Task } from "@leash/core";
+import { type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
+import { connectRedis, createStore, type RedisClient } from "@leash/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * Redis replicates asynchronously, so an acknowledged write can vanish in a failover. With a replica count, the
+ * writes Leash acknowledges return only once that many replicas hold them, and are refused (503) otherwise.
+ */
+let primary: RedisServer;
+let replica: RedisServer;
+let redis: RedisClient;
+let replicaClient: RedisClient;
+
+beforeAll(async () => {
+  primary = await startRedisServer({ extraArgs: ["--repl-diskless-sync-delay", "0"] });
+  replica = await startRedisServer({ extraArgs: ["--replicaof", "127.0.0.1", String(primary.port)] });
+  redis = connectRedis(primary.url, { mode: "request" });
+  replicaClient = connectRedis(replica.url, { mode: "worker" });
+  await waitFor(async () => ((await redis.info("replication")).includes("state=online") ? true : undefined), {
+    timeoutMs: 10_000,
+    what: "the replica to be in sync",
+  });
+});
+afterAll(async () => {
+  await redis?.quit();
+  await replicaClient?.quit();
+  await replica?.stop();
+  await primary?.stop();
+});
+
+function task(): Task {
+  const now = Date.now();
+  return {
+    id: newId("tk"),
+    agent: "spiffe://t/agent/a",
+    ceiling: [{ action: "read", resource: "docs/*" }],
+    ttlSeconds: 3600,
+    parentId: null,
+    depth: 0,
+    labels: {},
+    state: "active",
+    createdBy: "spiffe://t/orchestrator",
+    createdAt: now,
+    deadline: now + 3_600_000,
+    endedAt: null,
+    bodyHash: "h",
+  };
+}
+
+const waitCalls = async () =>
+  Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info("commandstats"))?.[1] ?? 0);
+
+describe("acknowledged writes wait for replicas (LEASH_REDIS_WAIT_REPLICAS)", () => {
+  it("a write is acknowledged once the replica holds it, and concurrent writes share one WAIT", async () => {
+    const store = createStore(redis, `t:{${randomUUID()}}:`, {
+      durability: { replicas: 1, timeoutMs: 2_000 },
+    });
+    const before = await waitCalls();
+    const tasks = Array.from({ length: 50 }, task);
+    await Promise.all(tasks.map((t) => store.tasks.create(t)));
+    const waits = (await waitCalls()) - before;
+    expect(waits).toBeGreaterThanOrEqual(1);
+    expect(waits).toBeLessThan(10);
+    const onReplica = await Promise.all(tasks.map((t) => replicaClient.exists(store.keys.task(t.id))));
+    expect(onReplica.every((n) => n === 1)).toBe(true);
+  });
+
+  it("a write fewer replicas confirm than required is refused as store_unavailable, after the timeout", async () => {
+    const store = createStore(redis, `t:{${randomUUID()}}:`, { durability: { replicas: 2, timeoutMs: 300 } });
+    const started = Date.now();
+    await expect(store.tasks.create(task())).rejects.toMatchObject({ code: "store_unavailable" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it("scripts flushed from the server's cache are sent again in full", async () => {
+    const store = createStore(redis, `t:{${randomUUID()}}:`, {
+      durability: { replicas: 1, timeoutMs: 2_000 },
+    });
+    await store.tasks.create(task());
+    await redis.script("FLUSH");
+    const again = task();
+    expect((await store.tasks.create(again)).created).toBe(true);
+    expect(await replicaClient.exists(store.keys.task(again.id))).toBe(1);
+  });
+
+  it("without a replica count no WAIT is sent", async () => {
+    const store = createStore(redis, `t:{${randomUUID()}}:`);
+    const before = await waitCalls();
+    await store.tasks.create(task());
+    expect(await waitCalls()).toBe(before);
+  });
+});

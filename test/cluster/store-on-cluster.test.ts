@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import { type Lease, newId, type Task } from "@leash/core";
+import { connectRedis, createStore, RedisAuditLog, type RedisClient, waitReady } from "@leash/store";
+import type { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+/**
+ * The store's every kind of write on a 3-primary Redis Cluster: scripts (with list and optional keys), MULTI,
+ * pipelines and the audit stream. Redis refuses a script, transaction or pipeline whose keys span slots
+ * (CROSSSLOT), so this passing means each of them stays within the prefix's hash tag.
+ */
+let redis: RedisClient;
+beforeAll(async () => {
+  redis = connectRedis(inject("redisTarget"), { mode: "worker" });
+  await waitReady(redis);
+});
+afterAll(() => redis?.quit());
+
+const now = Date.now();
+function task(overrides: Partial<Task> = {}): Task {
+  return {
+    id: newId("tk"),
+    agent: "spiffe://t/agent/a",
+    ceiling: [{ action: "read", resource: "docs/*" }],
+    ttlSeconds: 3600,
+    parentId: null,
+    depth: 0,
+    labels: {},
+    state: "active",
+    createdBy: "spiffe://t/orchestrator",
+    createdAt: now,
+    deadline: now + 3_600_000,
+    endedAt: null,
+    bodyHash: "h",
+    ...overrides,
+  };
+}
+function lease(taskId: string): Lease {
+  return {
+    id: newId("ls"),
+    taskId,
+    agent: "spiffe://t/agent/a",
+    provider: "leash-jwt",
+    target: null,
+    intent: { action: "read", resource: "docs/a" },
+    scope: [],
+    state: "pending",
+    issuedAt: now,
+    expiresAt: now + 60_000,
+    revokedAt: null,
+    revokeReason: null,
+    handle: null,
+    providerExpiresAt: null,
+    breakGlass: false,
+  };
+}
+const activation = { handle: { jti: "x" }, providerExpiresAt: now + 60_000, scope: ["read docs/a"] };
+
+describe("the store on a Redis Cluster", () => {
+  it("is a cluster of three primaries, and different hash tags land on different slots", async () => {
+    const cluster = redis as Cluster;
+    expect(cluster.isCluster).toBe(true);
+    expect(cluster.nodes("master")).toHaveLength(3);
+    const slots = new Set(
+      await Promise.all(["{a}", "{b}", "{c}", "{d}"].map((tag) => cluster.call("CLUSTER", "KEYSLOT", tag))),
+    );
+    expect(slots.size).toBe(4);
+  });
+
+  it("runs every transition, sub-tasks, idempotency keys, campaigns, approvals and the audit chain", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const store = createStore(redis, prefix);
+    const root = task();
+    const child = task({ parentId: root.id, depth: 1 });
+    for (const t of [root, child]) await store.tasks.create(t);
+    const leases = Array.from({ length: 20 }, (_, i) => lease(i % 2 ? child.id : root.id));
+    for (const [i, l] of leases.entries())
+      await store.leases.createPending(l, i === 0 ? { key: "k", bodyHash: "b" } : undefined);
+    for (const l of leases.slice(1)) await store.leases.activate(l.id, activation);
+    expect(await store.leases.abort(leases[0]?.id ?? "", "mint refused")).toBe(true);
+
+    const campaignTargets = leases.slice(1, 5).map((l) => l.id);
+    await store.campaigns.create(
+      {
+        id: "c1",
+        reason: "drill",
+        requestedBy: "s",
+        selector: { taskId: root.id },
+        createdAt: now,
+        matched: 4,
+      },
+      campaignTargets,
+    );
+    const ordered = await store.leases.requestRevocation(
+      campaignTargets.map((leaseId) => ({ leaseId, reason: "drill", campaignId: "c1" })),
+    );
+    expect(ordered.sort()).toEqual([...campaignTargets].sort());
+    await store.campaigns.advance("c1", 4, []);
+    for (const id of campaignTargets) {
+      expect(await store.leases.markRevoked(id)).toBe(true);
+      await store.campaigns.ended("c1", id);
+    }
+    expect(await store.campaigns.get("c1")).toMatchObject({ state: "done", revoked: 4 });
+
+    const ended = await store.tasks.end(root.id, "completed", now, "task completed");
+    expect(ended?.revoking).toHaveLength(15);
+    expect(await store.tasks.leaseCounts(child.id)).toEqual({ revoking: 8, revoked: 2 });
+    expect(await store.leases.claimDue(Date.now(), 100, 5_000)).toHaveLength(15);
+    expect(await store.leases.getMany(leases.map((l) => l.id))).toHaveLength(20);
+
+    await store.approvals.create({
+      id: "ap1",
+      agent: "spiffe://t/agent/a",
+      taskId: root.id,
+      provider: "leash-jwt",
+      target: null,
+      intent: { action: "write", resource: "docs/a" },
+      ttlSeconds: undefined,
+      requestHash: "r",
+      state: "pending",
+      reasons: [],
+      createdAt: now,
+      expiresAt: now + 60_000,
+      decidedBy: null,
+      decidedAt: null,
+      leaseId: null,
+    });
+    expect(await store.approvals.decide("ap1", "approved", "spiffe://t/security/b", now)).toBe(true);
+    expect(await store.approvals.redeem("ap1", "ls_x")).toBe(true);
+
+    const audit = new RedisAuditLog(redis, prefix);
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        audit.append({ type: "lease.issued", actor: null, outcome: "ok", detail: { i } }),
+      ),
+    );
+    expect(await audit.verify()).toEqual({ ok: true, checked: 50 });
+  });
+});
