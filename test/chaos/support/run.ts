@@ -172,6 +172,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       `chaos: audit chain ${auditChainOk ? "verifies" : `does not verify: ${JSON.stringify(verify.body)}`}`,
     );
     const kills = (outages: { cause: string }[]) => outages.filter((o) => o.cause === "kill").length;
+    log(
+      `chaos: API killed ${kills(cluster.faultyApiProcess.outages)} times, ${cluster.faultyApiProcess.crashes} by its failpoints; ` +
+        `worker killed ${kills(cluster.workerProcess.outages)} times, ${cluster.workerProcess.crashes} by its failpoints; ` +
+        `Redis restarted ${disruptions.filter((d) => d.what === "redis down").length} times`,
+    );
     return {
       rows,
       judged,
