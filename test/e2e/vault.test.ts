@@ -1,6 +1,6 @@
 import { type DevVault, startDevVault, waitFor } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { agentId, ORCHESTRATOR, type Stack, startStack } from "../support/stack.js";
+import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
 let vault: DevVault;
 let stack: Stack;
@@ -58,6 +58,40 @@ describe("vault provider through the public API", () => {
       what: "the Vault token to be revoked",
     });
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("a mass revocation of a token target revokes every one of its tokens", async () => {
+    const { agent, taskId } = await setup("vault-mass");
+    const tokens: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await stack.call("POST", "/v1/leases", agent, {
+        task_id: taskId,
+        provider: "vault",
+        target: "kv-reader",
+        intent: { action: "read", resource: `secret/mass-${i}` },
+      });
+      expect(res.status).toBe(201);
+      tokens.push(((await res.json()) as { credential: { token: string } }).credential.token);
+    }
+    const security = await stack.token(SECURITY);
+    const order = await stack.call("POST", "/v1/revocations", security, {
+      selector: { target: "kv-reader" },
+      reason: "drill",
+    });
+    expect(order.status).toBe(202);
+    const { id } = (await order.json()) as { id: string };
+    const done = await waitFor(
+      async () => {
+        const c = (await (await stack.call("GET", `/v1/revocations/${id}`, security)).json()) as {
+          state: string;
+          revoked: number;
+        };
+        return c.state === "running" ? undefined : c;
+      },
+      { timeoutMs: 15_000, what: "the campaign" },
+    );
+    expect(done.state).toBe("done");
+    for (const token of tokens) expect(await lookupSelf(token)).toBe(403);
   });
 
   it("a dynamic secret's database user disappears when the agent returns the lease", async () => {

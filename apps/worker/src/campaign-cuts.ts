@@ -2,6 +2,8 @@ import type { Lease, LeaseSelector } from "@leash/core";
 import type { WorkerContext } from "./context.js";
 
 const key = (l: Pick<Lease, "provider" | "target">) => `${l.provider}\u0000${l.target ?? ""}`;
+/** Marks a target whose provider declined to cut it wholesale, so later chunks do not ask again. */
+const NOT_CUT = "\u0000per-lease";
 
 /**
  * A campaign that selects whole targets (by `target`, or `all`) cuts each target once at providers that can
@@ -23,12 +25,22 @@ export async function cutTargets(
   for (const l of leases) if (l.target !== null && !seen.has(key(l))) seen.set(key(l), l);
   for (const [k, l] of seen) {
     const provider = ctx.revoker.providers.get(l.provider);
-    if (!provider?.cutTarget || l.target === null) continue;
+    if (!provider?.cutTarget || l.target === null || done.has(`${k}${NOT_CUT}`)) continue;
     if (!done.has(k)) {
-      await provider.cutTarget(
-        { target: l.target, issuedBefore },
-        AbortSignal.timeout(ctx.env.LEASH_MINT_TIMEOUT_MS),
-      );
+      // A failed cut must not hold the campaign up: the target's leases are then revoked one by one, with retries.
+      const whole = await provider
+        .cutTarget({ target: l.target, issuedBefore }, AbortSignal.timeout(ctx.env.LEASH_MINT_TIMEOUT_MS))
+        .catch((error: Error) => {
+          ctx.logger.warn(
+            { provider: l.provider, target: l.target, error: error.message },
+            "target cut failed",
+          );
+          return false;
+        });
+      if (!whole) {
+        await ctx.store.redis.sadd(`${ctx.store.keys.campaign(campaignId)}:cuts`, `${k}${NOT_CUT}`);
+        continue;
+      }
       await ctx.store.redis.sadd(`${ctx.store.keys.campaign(campaignId)}:cuts`, k);
       await ctx.revoker.audit.append({
         type: "revocation.target_cut",

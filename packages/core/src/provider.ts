@@ -82,8 +82,11 @@ export interface CredentialProvider {
    * (the process died between write-ahead and activation). Idempotent.
    */
   reclaim(request: RevokeRequest, signal: AbortSignal): Promise<void>;
-  /** Mass revocation shortcut: cut every credential of a target at once, where the provider can. */
-  cutTarget?(cut: TargetCut, signal: AbortSignal): Promise<void>;
+  /**
+   * Mass revocation shortcut: cut every credential of a target at once, where the provider can do that in a few
+   * calls. Resolves false when it cannot for this target: its leases are then revoked one by one.
+   */
+  cutTarget?(cut: TargetCut, signal: AbortSignal): Promise<boolean>;
   /** Housekeeping on a schedule (e.g. pruning STS deny entries whose credentials have expired by themselves). */
   prune?(now: number, signal: AbortSignal): Promise<void>;
 }

@@ -224,6 +224,7 @@ export function createAwsStsProvider(
       const target = resolve(cut.target);
       // Reach past the instant by the clock difference: a session AWS dated a little later is cut too.
       await denyList.cut(roleNameOf(target.role_arn), Math.ceil((cut.issuedBefore + skewMs) / 1000), signal);
+      return true;
     },
 
     close() {

@@ -154,15 +154,11 @@ export function createVaultProvider(
           { method: "PUT", path: `sys/leases/revoke-prefix/${target.mount}/creds/${target.role}` },
           signal,
         );
-        return;
+        return true;
       }
-      // creation_time has whole seconds, so a token from the same second as the cut is revoked too (fail safe).
-      const tokens = await findLeashTokens(
-        session,
-        (t) => t.meta.leash_target === cut.target && t.createdAt < cut.issuedBefore,
-        signal,
-      );
-      for (const token of tokens) await revokeAccessor(session, token.accessor, signal);
+      // Vault cannot revoke tokens by policy or metadata: finding them means looking up every accessor, which
+      // grows with all the tokens in Vault. Each lease holds its token's accessor, so one call per lease is cheaper.
+      return false;
     },
     async start(signal = AbortSignal.timeout(config.request_timeout_ms * 3)) {
       await session.start(signal);
