@@ -128,7 +128,11 @@ export function report(r: BenchResults): string {
     out.push(
       "### Mass revocation",
       "",
-      `${r.mass.matched} live leases revoked by one \`all\` campaign in ${f(r.mass.ms / 1000, 2)} s (${f(r.mass.perSecond, 0)} leases/s), state ${r.mass.state}, ${r.mass.remaining} left live.`,
+      `${r.mass.matched} live leases (${Object.entries(r.mass.byProvider)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(
+          ", ",
+        )}) revoked by one \`all\` campaign in ${f(r.mass.ms / 1000, 2)} s (${f(r.mass.perSecond, 0)} leases/s), state ${r.mass.state}, ${r.mass.remaining} left live.`,
       "",
     );
   }

@@ -63,6 +63,7 @@ export async function revocationLatency(
 export async function massRevocation(stack: BenchStack) {
   const security = await stack.issuer.mint({ sub: "spiffe://dev.local/security/bench" });
   const live = await stack.store.leases.liveCount({});
+  const byProvider = (await stack.store.leases.gauges()).liveByProvider;
   const started = Date.now();
   const order = await stack.post("/v1/revocations", security, { selector: { all: true }, reason: "bench" });
   let lastReport = 0;
@@ -85,6 +86,7 @@ export async function massRevocation(stack: BenchStack) {
   const remaining = await stack.store.leases.liveCount({});
   return {
     live,
+    byProvider,
     matched: result.matched,
     state: result.state,
     ms,

@@ -24,6 +24,8 @@ const results: Parameters<typeof report>[0] = {
   scaleOut: [],
 };
 try {
+  // First, on a quiet machine: Cedar alone, in this process.
+  if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
   const stack = await startBenchStack({ redisUrl: redis.url, floor: true });
   try {
     const orchestrator = await stack.issuer.mint({
@@ -32,6 +34,12 @@ try {
     });
     const agents = await createAgents(stack, orchestrator, Math.max(...CONFIG.concurrency));
     const baseline = await memoryBaseline(stack);
+
+    // Scale first, from an empty store, so its levels are what they say; the mass revocation at the end empties it.
+    if (wants("scale")) {
+      log("scale");
+      results.scale = await scale(stack, agents, orchestrator, baseline);
+    }
 
     if (wants("overhead")) {
       log("overhead against the floor baseline");
@@ -55,10 +63,7 @@ try {
       log("revocation latency");
       results.revocation = await revocationLatency(stack, agents, orchestrator);
     }
-    if (wants("scale")) {
-      log("scale");
-      results.scale = await scale(stack, agents, orchestrator, baseline);
-    }
+
     if (wants("mass")) {
       const live = await stack.store.leases.liveCount({});
       const owner = agents[0];
@@ -67,14 +72,13 @@ try {
       log("mass revocation");
       results.mass = await massRevocation(stack);
     }
+
     results.auditBytesPerEvent =
       Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
       Math.max(1, await stack.store.redis.xlen(`${stack.prefix}audit`));
   } finally {
     await stack.stop();
   }
-  if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
-
   for (const shape of wants("scaleout") ? CONFIG.scaleOut : []) {
     log(`scale-out ${shape.apis} API x ${shape.workers} worker`);
     const stack = await startBenchStack({ redisUrl: redis.url, ...shape });
