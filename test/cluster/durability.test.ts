@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { newId, type Task } from "@leash/core";
 import { type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
 import { connectRedis, createStore, type RedisClient } from "@leash/store";
+import { taskFixture } from "@leash/store/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -30,24 +30,7 @@ afterAll(async () => {
   await primary?.stop();
 });
 
-function task(): Task {
-  const now = Date.now();
-  return {
-    id: newId("tk"),
-    agent: "spiffe://t/agent/a",
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttlSeconds: 3600,
-    parentId: null,
-    depth: 0,
-    labels: {},
-    state: "active",
-    createdBy: "spiffe://t/orchestrator",
-    createdAt: now,
-    deadline: now + 3_600_000,
-    endedAt: null,
-    bodyHash: "h",
-  };
-}
+const task = () => taskFixture();
 
 const waitCalls = async () =>
   Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info("commandstats"))?.[1] ?? 0);

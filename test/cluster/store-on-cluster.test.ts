@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type Lease, newId, type Task } from "@leash/core";
+import type { Lease, Task } from "@leash/core";
 import { connectRedis, createStore, RedisAuditLog, type RedisClient, waitReady } from "@leash/store";
+import { activationFixture, leaseFixture, taskFixture } from "@leash/store/testing";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -17,44 +18,9 @@ beforeAll(async () => {
 afterAll(() => redis?.quit());
 
 const now = Date.now();
-function task(overrides: Partial<Task> = {}): Task {
-  return {
-    id: newId("tk"),
-    agent: "spiffe://t/agent/a",
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttlSeconds: 3600,
-    parentId: null,
-    depth: 0,
-    labels: {},
-    state: "active",
-    createdBy: "spiffe://t/orchestrator",
-    createdAt: now,
-    deadline: now + 3_600_000,
-    endedAt: null,
-    bodyHash: "h",
-    ...overrides,
-  };
-}
-function lease(taskId: string): Lease {
-  return {
-    id: newId("ls"),
-    taskId,
-    agent: "spiffe://t/agent/a",
-    provider: "leash-jwt",
-    target: null,
-    intent: { action: "read", resource: "docs/a" },
-    scope: [],
-    state: "pending",
-    issuedAt: now,
-    expiresAt: now + 60_000,
-    revokedAt: null,
-    revokeReason: null,
-    handle: null,
-    providerExpiresAt: null,
-    breakGlass: false,
-  };
-}
-const activation = { handle: { jti: "x" }, providerExpiresAt: now + 60_000, scope: ["read docs/a"] };
+const task = (overrides: Partial<Task> = {}) => taskFixture(overrides, now);
+const lease = (taskId: string, overrides: Partial<Lease> = {}) => leaseFixture(taskId, overrides, now);
+const activation = activationFixture(now);
 
 describe("the store on a Redis Cluster", () => {
   it("is a cluster of three primaries, and different hash tags land on different slots", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Lease, newId, type Task } from "@leash/core";
+import type { Lease, Task } from "@leash/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "./connection.js";
@@ -7,6 +7,7 @@ import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { loadScripts, type Scripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
+import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 /**
  * Redis Cluster routes a script by its declared keys and migrates slots key by key, so a script that touches a key
@@ -51,44 +52,9 @@ afterAll(async () => {
 });
 
 const now = Date.now();
-function task(overrides: Partial<Task> = {}): Task {
-  return {
-    id: newId("tk"),
-    agent: "spiffe://t/agent/a",
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttlSeconds: 3600,
-    parentId: null,
-    depth: 0,
-    labels: {},
-    state: "active",
-    createdBy: "spiffe://t/orchestrator",
-    createdAt: now,
-    deadline: now + 3_600_000,
-    endedAt: null,
-    bodyHash: "h",
-    ...overrides,
-  };
-}
-function lease(taskId: string): Lease {
-  return {
-    id: newId("ls"),
-    taskId,
-    agent: "spiffe://t/agent/a",
-    provider: "leash-jwt",
-    target: null,
-    intent: { action: "read", resource: "docs/a" },
-    scope: [],
-    state: "pending",
-    issuedAt: now,
-    expiresAt: now + 60_000,
-    revokedAt: null,
-    revokeReason: null,
-    handle: null,
-    providerExpiresAt: null,
-    breakGlass: false,
-  };
-}
-const activation = { handle: { jti: "x" }, providerExpiresAt: now + 60_000, scope: ["read docs/a"] };
+const task = (overrides: Partial<Task> = {}) => taskFixture(overrides, now);
+const lease = (taskId: string, overrides: Partial<Lease> = {}) => leaseFixture(taskId, overrides, now);
+const activation = activationFixture(now);
 
 describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", () => {
   it("the check itself catches a script that touches an undeclared key", async () => {

@@ -3,6 +3,7 @@ import { type Lease, newId, type Task } from "@leash/core";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "./connection.js";
 import { createStore, type Store } from "./index.js";
+import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
@@ -13,45 +14,9 @@ beforeEach(() => {
 });
 
 const now = Date.now();
-function task(overrides: Partial<Task> = {}): Task {
-  return {
-    id: newId("tk"),
-    agent: "spiffe://t/agent/a",
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttlSeconds: 3600,
-    parentId: null,
-    depth: 0,
-    labels: {},
-    state: "active",
-    createdBy: "spiffe://t/orchestrator",
-    createdAt: now,
-    deadline: now + 3_600_000,
-    endedAt: null,
-    bodyHash: "h",
-    ...overrides,
-  };
-}
-function lease(taskId: string, overrides: Partial<Lease> = {}): Lease {
-  return {
-    id: newId("ls"),
-    taskId,
-    agent: "spiffe://t/agent/a",
-    provider: "leash-jwt",
-    target: null,
-    intent: { action: "read", resource: "docs/a" },
-    scope: [],
-    state: "pending",
-    issuedAt: now,
-    expiresAt: now + 60_000,
-    revokedAt: null,
-    revokeReason: null,
-    handle: null,
-    providerExpiresAt: null,
-    breakGlass: false,
-    ...overrides,
-  };
-}
-const activation = { handle: { jti: "x" }, providerExpiresAt: now + 60_000, scope: ["read docs/a"] };
+const task = (overrides: Partial<Task> = {}) => taskFixture(overrides, now);
+const lease = (taskId: string, overrides: Partial<Lease> = {}) => leaseFixture(taskId, overrides, now);
+const activation = activationFixture(now);
 
 describe("lease state machine in Redis", () => {
   it("write-ahead: a lease is pending before activation and active after, never back", async () => {
