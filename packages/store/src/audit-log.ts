@@ -121,7 +121,6 @@ export class RedisAuditLog implements AuditSink {
   }
 
   private async verifyOnce(signer?: CheckpointSigner): Promise<VerifyResult> {
-    const startToken = await this.redis.get(checkpointKey(this.stream));
     const start = await chainStart(this.redis, this.stream, signer);
     if ("error" in start)
       return { ok: false, checked: 0, firstBad: { id: "checkpoint", reason: start.error } };
@@ -138,7 +137,7 @@ export class RedisAuditLog implements AuditSink {
       );
       for (const [id, fields] of entries) {
         if (checked === 0 && start.firstId !== null && id !== start.firstId) {
-          const moved = (await this.redis.get(checkpointKey(this.stream))) !== startToken;
+          const moved = (await this.redis.get(checkpointKey(this.stream))) !== start.token;
           const reason = moved
             ? TRIMMED_MEANWHILE
             : `the log no longer starts where its trim checkpoint says (${start.firstId})`;

@@ -60,14 +60,14 @@ export async function chainStart(
   redis: RedisClient,
   stream: string,
   signer: CheckpointSigner | undefined,
-): Promise<{ prev: string; firstId: string | null } | { error: string }> {
+): Promise<{ prev: string; firstId: string | null; token: string | null } | { error: string }> {
   const token = await redis.get(checkpointKey(stream));
-  if (!token) return { prev: "", firstId: null };
+  if (!token) return { prev: "", firstId: null, token: null };
   if (!signer) return { error: "the log was trimmed but no key is configured to verify its checkpoint" };
   const checkpoint = await signer.verify(token);
   if (!checkpoint)
     return { error: "the trim checkpoint's signature does not verify: it was altered or forged" };
-  return { prev: checkpoint.prev_hash, firstId: checkpoint.first_id };
+  return { prev: checkpoint.prev_hash, firstId: checkpoint.first_id, token };
 }
 
 function field(fields: string[], name: string): string {
