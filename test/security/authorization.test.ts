@@ -83,10 +83,11 @@ describe("an agent using another agent's task or lease", () => {
     const leaseA = await lease("owner-a", taskA, { "idempotency-key": "shared-key" });
     const body = { task_id: taskA, provider: "leash-jwt", intent: readIntent() };
 
-    expectProblem(await call("intruder-b", "POST", "/v1/leases", body), 403, "forbidden");
+    // Another agent's task is answered like an unknown one (404), so task ids cannot be probed.
+    expectProblem(await call("intruder-b", "POST", "/v1/leases", body), 404, "not_found");
     // The same Idempotency-Key and body as the owner's request: keys are per agent, so nothing is replayed.
     const replay = await call("intruder-b", "POST", "/v1/leases", body, { "idempotency-key": "shared-key" });
-    expectProblem(replay, 403, "forbidden");
+    expectProblem(replay, 404, "not_found");
     expect(replay.body).not.toContain(leaseA.credential.token);
 
     expectProblem(await call("intruder-b", "GET", `/v1/tasks/${taskA}`), 404, "not_found");
@@ -98,7 +99,7 @@ describe("an agent using another agent's task or lease", () => {
       ttl_seconds: 60,
       parent_id: taskA,
     });
-    expectProblem(delegate, 403, "forbidden");
+    expectProblem(delegate, 404, "not_found");
 
     expectProblem(await call("intruder-b", "GET", `/v1/leases/${leaseA.lease_id}`), 404, "not_found");
     expectProblem(await call("intruder-b", "DELETE", `/v1/leases/${leaseA.lease_id}`), 404, "not_found");

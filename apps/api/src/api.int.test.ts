@@ -128,10 +128,11 @@ describe("authorisation: each caller only reaches its own operations", () => {
       403,
       "forbidden",
     );
+    // Another agent's task is answered like an unknown one, so task ids cannot be probed.
     await problem(
       await t.request("POST", "/v1/leases", other, { task_id: task.id, provider: "leash-jwt", intent }),
-      403,
-      "forbidden",
+      404,
+      "not_found",
     );
     const res = await t.request("POST", "/v1/leases", agent, {
       task_id: task.id,

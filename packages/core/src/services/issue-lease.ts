@@ -171,9 +171,11 @@ async function loadIssuableTask(
   now: number,
 ): Promise<Task> {
   const task = await deps.tasks.get(taskId);
-  if (!task) throw new LeashError("not_found", `task ${taskId} does not exist`);
-  if (task.agent !== caller.subject)
-    throw new LeashError("forbidden", `task ${taskId} is not bound to this agent`);
+  // Someone else's task is answered exactly like a missing one (same code, same detail, same single read), so
+  // task ids cannot be probed; its state is not revealed either, since this comes before the state check.
+  if (!task || task.agent !== caller.subject) {
+    throw new LeashError("not_found", `task ${taskId} does not exist`);
+  }
   if (task.state !== "active" || task.deadline <= now) {
     throw new LeashError(
       "task_not_active",

@@ -33,8 +33,8 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
   const deadline = now + input.ttlSeconds * 1000;
   let depth = 0;
   if (input.parentId !== undefined) {
-    const parent = await deps.tasks.get(input.parentId);
-    if (!parent) throw new LeashError("not_found", `parent task ${input.parentId} does not exist`);
+    // A parent the caller may not read is answered like a missing one, so task ids cannot be probed.
+    const parent = await visibleTask(deps, caller, input.parentId);
     if (!caller.roles.has("orchestrator") && parent.agent !== caller.subject) {
       throw new LeashError(
         "forbidden",
