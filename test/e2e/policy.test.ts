@@ -85,6 +85,9 @@ describe("policies at start", () => {
     if (code === "running") await api.kill();
     expect(code, api.output()).toBe(2);
     expect(api.output()).toMatch(new RegExp(`${join(bad, "broken.cedar")}:3:\\d+: .*no_such_attribute`));
+    // Named by its @id, never by Cedar's positional policy0, policy1, ...
+    expect(api.output()).toContain("for policy `broken`");
+    expect(api.output()).not.toMatch(/policy\d/);
   });
 });
 
@@ -125,6 +128,8 @@ describe("hot reload through the running API", () => {
       what: "the invalid set to be refused",
     });
     expect(String(failure.detail?.error)).toContain(`${join(policies, "typo.cedar")}:6:`);
+    expect(String(failure.detail?.error)).toContain("for policy `typo`");
+    expect(String(failure.detail?.error)).not.toMatch(/policy\d/);
     // The set in force is still the last valid one: the new permit applies, nothing of the broken file does.
     expect((await lease(token, id, confidential)).status).toBe(201);
     const other = await task(agent, [{ action: "write", resource: "docs/*" }]);

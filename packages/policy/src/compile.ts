@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { type ActionHierarchy, type ActionScope, actionScopeOf, readActionHierarchy } from "./actions.js";
 import { type Obligations, parseAnnotations } from "./annotations.js";
 import {
@@ -64,42 +65,81 @@ export function compilePolicySet(schema: PolicySource, sources: readonly PolicyS
   const problems: PolicyProblem[] = [];
   if (sources.length === 0) problems.push(at(schema, 1, "no *.cedar policy files next to the schema"));
   const policies = new Map<string, CompiledPolicy>();
-  const parsed: PolicySource[] = [];
+  const named = new NamedPolicies();
   for (const source of sources) {
     const split = splitPolicies(source, problems);
     if (split === null) continue;
-    parsed.push(source);
-    for (const policy of split) {
-      const first = policies.get(policy.id);
-      if (first === undefined) {
+    for (const { policy, part } of split) {
+      const first = policy && policies.get(policy.id);
+      if (policy && first === undefined) {
         policies.set(policy.id, policy);
+        named.add(policy.id, part);
         continue;
       }
-      const message = `duplicate @id "${policy.id}" (first in ${first.file}:${first.line})`;
-      problems.push(at(source, policy.line, message));
+      if (policy && first) {
+        const message = `duplicate @id "${policy.id}" (first in ${first.file}:${first.line})`;
+        problems.push(at(source, policy.line, message));
+      }
+      // Still validated, so one run reports all of its problems, under a name a person can find.
+      named.add(`${basename(part.source.file)}:${part.line}`, part);
     }
   }
 
-  // One validation for all files that parsed; they are joined, and error offsets are mapped back to them.
-  const joined = joinSources(parsed);
+  // One validation for every policy that parsed, each under its @id (or file:line): Cedar's diagnostics then name
+  // policies as the files do, instead of by the positional ids (policy0, policy1, ...) it gives a policy set text.
   const answer = validate({
     schema: schemaJson.json,
-    policies: { staticPolicies: joined.text },
+    policies: { staticPolicies: named.texts() },
     validationSettings: { mode: "strict" },
   });
-  if (answer.type === "failure") problems.push(...answer.errors.map((e) => joined.problemOf(e)));
-  else problems.push(...answer.validationErrors.map((v) => joined.problemOf(v.error)));
+  if (answer.type === "failure") problems.push(...answer.errors.map((e) => named.problemOf(undefined, e)));
+  else problems.push(...answer.validationErrors.map((v) => named.problemOf(v.policyId, v.error)));
   if (problems.length > 0) throw new PolicyLoadError(problems);
   const warnings =
-    answer.type === "success" ? answer.validationWarnings.map((v) => joined.problemOf(v.error)) : [];
+    answer.type === "success"
+      ? answer.validationWarnings.map((v) => named.problemOf(v.policyId, v.error))
+      : [];
   return { schema, policies, actions, files: sources.map((s) => s.file), warnings };
 }
 
+/** One static policy as it stands in its file. */
+interface PolicyPart {
+  source: PolicySource;
+  text: string;
+  line: number;
+  /** UTF-8 byte offset of the policy's text in its file (Cedar locates problems in bytes of the text it got). */
+  byte: number;
+}
+
+/** The policies handed to Cedar's validator by name, and the way back from a name and offset to file and line. */
+class NamedPolicies {
+  private readonly parts = new Map<string, PolicyPart>();
+
+  add(name: string, part: PolicyPart): void {
+    let unique = name;
+    for (let n = 2; this.parts.has(unique); n++) unique = `${name}#${n}`;
+    this.parts.set(unique, part);
+  }
+
+  texts(): Record<string, string> {
+    return Object.fromEntries([...this.parts].map(([name, part]) => [name, part.text]));
+  }
+
+  problemOf(policyId: string | undefined, error: DetailedError): PolicyProblem {
+    const part = policyId === undefined ? undefined : this.parts.get(policyId);
+    if (part === undefined) return { file: "<policies>", line: 1, column: 1, message: error.message };
+    return problemOf(part.source, error, part.byte);
+  }
+}
+
 /**
- * Splits one file into its policies and reads their annotations; problems are appended to `problems`.
- * Returns null when the file does not parse.
+ * Splits one file into its policies and reads their annotations; problems are appended to `problems`. Each part
+ * comes with its policy when the annotations are valid. Returns null when the file does not parse.
  */
-function splitPolicies(source: PolicySource, problems: PolicyProblem[]): CompiledPolicy[] | null {
+function splitPolicies(
+  source: PolicySource,
+  problems: PolicyProblem[],
+): Array<{ policy: CompiledPolicy | undefined; part: PolicyPart }> | null {
   const parts = policySetTextToParts(source.text);
   if (parts.type === "failure") {
     problems.push(...parts.errors.map((e) => problemOf(source, e)));
@@ -110,9 +150,10 @@ function splitPolicies(source: PolicySource, problems: PolicyProblem[]): Compile
       at(source, lineOf(source, template), "policy templates are not supported; write static policies"),
     );
   }
-  const compiled: CompiledPolicy[] = [];
+  const out: Array<{ policy: CompiledPolicy | undefined; part: PolicyPart }> = [];
   for (const text of parts.policies) {
-    const line = lineOf(source, text);
+    const part = partOf(source, text);
+    const line = part.line;
     const json = policyToJson(text);
     if (json.type === "failure") {
       problems.push(...json.errors.map((e) => at(source, line, e.message)));
@@ -122,9 +163,10 @@ function splitPolicies(source: PolicySource, problems: PolicyProblem[]): Compile
     const annotations = parseAnnotations(effect, json.json.annotations);
     if (!annotations.ok) {
       problems.push(...annotations.problems.map((message) => at(source, line, message)));
+      out.push({ policy: undefined, part });
       continue;
     }
-    compiled.push({
+    const policy: CompiledPolicy = {
       id: annotations.id,
       effect,
       file: source.file,
@@ -133,44 +175,36 @@ function splitPolicies(source: PolicySource, problems: PolicyProblem[]): Compile
       obligations: annotations.obligations,
       actionScope: actionScopeOf(json.json.action),
       usage: attributeUsage(json.json),
-    });
+    };
+    out.push({ policy, part });
   }
   // Cedar returns the parts sorted by its generated ids (policy0, policy1, policy10, ...): restore file order.
-  return compiled.sort((a, b) => a.line - b.line);
-}
-
-/** The files as one policy set text, and a way back from a location in it to file and line. */
-function joinSources(sources: readonly PolicySource[]) {
-  const starts: Array<{ source: PolicySource; byte: number }> = [];
-  let byte = 0;
-  for (const source of sources) {
-    starts.push({ source, byte });
-    byte += Buffer.byteLength(source.text, "utf8") + 1;
-  }
-  return {
-    text: sources.map((s) => s.text).join("\n"),
-    problemOf(error: DetailedError): PolicyProblem {
-      const offset = error.sourceLocations?.[0]?.start ?? 0;
-      const owner = starts.filter((s) => s.byte <= offset).pop() ?? starts[0];
-      if (owner === undefined) return { file: "<policies>", line: 1, column: 1, message: error.message };
-      return problemOf(owner.source, error, owner.byte);
-    },
-  };
+  return out.sort((a, b) => a.part.byte - b.part.byte);
 }
 
 /** Cedar hands back each policy's exact source text, so its position in the file locates it. */
+function partOf(source: PolicySource, text: string): PolicyPart {
+  const index = Math.max(0, source.text.indexOf(text));
+  return {
+    source,
+    text,
+    line: positionAtIndex(source.text, index).line,
+    byte: Buffer.byteLength(source.text.slice(0, index), "utf8"),
+  };
+}
+
 function lineOf(source: PolicySource, policyText: string): number {
-  const index = source.text.indexOf(policyText);
-  return index < 0 ? 1 : positionAtIndex(source.text, index).line;
+  return partOf(source, policyText).line;
 }
 
 function at(source: PolicySource, line: number, message: string): PolicyProblem {
   return { file: source.file, line, column: 1, message };
 }
 
-function problemOf(source: PolicySource, error: DetailedError, baseByte = 0): PolicyProblem {
+/** `shift`: where the text Cedar located the problem in starts in the file, in bytes. */
+function problemOf(source: PolicySource, error: DetailedError, shift = 0): PolicyProblem {
   const location = error.sourceLocations?.[0];
-  const position = location ? positionAtByte(source.text, location.start - baseByte) : { line: 1, column: 1 };
+  const position = location ? positionAtByte(source.text, location.start + shift) : { line: 1, column: 1 };
   let message = error.message;
   if (location?.label) message += ` (${location.label})`;
   if (error.help) message += `; ${error.help}`;

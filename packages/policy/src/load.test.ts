@@ -54,6 +54,58 @@ describe("loadPolicyDir: a bad policy set is refused with file, line and problem
     expect(error.message).toMatch(/typo\.cedar:7:\d+: .*sensitivty_rank/);
   });
 
+  it("names a policy by its @id in validation problems, never by Cedar's positional policy0, policy1, ...", async () => {
+    const error = await loadFailure({
+      "a.cedar": `${READ}\n@id("bad-attr")\nforbid (principal, action, resource)\nwhen { resource.nope == 1 };\n`,
+      "b.cedar": `// second file\n@id("bad-context")\npermit (principal, action == Leash::Action::"read", resource)\nwhen { context.whatever };\n`,
+    });
+    expect(error.message).not.toMatch(/policy\d/);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: expect.stringMatching(/a\.cedar$/),
+          line: 6,
+          message: expect.stringMatching(/^for policy `bad-attr`, .*nope/),
+        }),
+        expect.objectContaining({
+          file: expect.stringMatching(/b\.cedar$/),
+          line: 4,
+          message: expect.stringMatching(/^for policy `bad-context`, .*whatever/),
+        }),
+      ]),
+    );
+  });
+
+  it("names a policy without @id as <file>:<line> in its other problems", async () => {
+    const error = await loadFailure({
+      "noid.cedar": `${READ}\npermit (principal, action == Leash::Action::"list", resource)\nwhen { context.whatever };\n`,
+    });
+    expect(error.message).not.toMatch(/policy\d/);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ line: 4, message: expect.stringMatching(/@id/) }),
+        expect.objectContaining({
+          line: 5,
+          message: expect.stringMatching(/^for policy `noid\.cedar:4`, .*whatever/),
+        }),
+      ]),
+    );
+  });
+
+  it("names policies by @id in validator warnings too", async () => {
+    const { dir, remove } = await policyDir({
+      "w.cedar": `${READ}\n@id("never")\npermit (principal, action == Leash::Action::"read", resource)\nwhen { false };\n`,
+    });
+    cleanups.push(remove);
+    const set = await loadPolicyDir(dir);
+    expect(set.warnings).toEqual([
+      expect.objectContaining({
+        line: 4,
+        message: expect.stringMatching(/^for policy `never`, policy is impossible/),
+      }),
+    ]);
+  });
+
   it("counts lines correctly after non-ASCII text (Cedar reports byte offsets)", async () => {
     const error = await loadFailure({
       "utf8.cedar": `// Zugriff für Mitarbeiter ✓✓✓ ✓✓✓\n@id("u")\npermit (principal, action, resource)\nwhen { context.nope };\n`,
