@@ -2,7 +2,16 @@ import { z } from "@hono/zod-openapi";
 
 export { Intent } from "@leash/core";
 
-import { Ceiling, Intent, type Lease, LeaseState, ProviderName, type Task, TaskState } from "@leash/core";
+import {
+  Ceiling,
+  Intent,
+  type Lease,
+  LeaseState,
+  observedState,
+  ProviderName,
+  type Task,
+  TaskState,
+} from "@leash/core";
 
 const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 characters of letters, digits and _ . : -");
 const Time = z.string().openapi({ format: "date-time", example: "2026-11-23T10:00:00.000Z" });
@@ -108,7 +117,12 @@ export const LeaseView = z
     target: z.string().nullable(),
     intent: Intent,
     scope: z.array(z.string()),
+    // As a reader sees it now: a lease past `expires_at` is `expired`, never `active`.
     state: LeaseState,
+    confirmed: z.boolean().optional().openapi({
+      description:
+        "With `expired` only: false while the lease is just past its expiry, true once the worker has ended it",
+    }),
     issued_at: Time,
     expires_at: Time,
     revoked_at: Time.nullable(),
@@ -117,7 +131,8 @@ export const LeaseView = z
   })
   .openapi("Lease");
 
-export function leaseView(lease: Lease): z.infer<typeof LeaseView> {
+/** `now` comes from the injected clock: a lease past its expiry reads `expired` (see `observedState`). */
+export function leaseView(lease: Lease, now: number): z.infer<typeof LeaseView> {
   return {
     lease_id: lease.id,
     task_id: lease.taskId,
@@ -126,7 +141,7 @@ export function leaseView(lease: Lease): z.infer<typeof LeaseView> {
     target: lease.target,
     intent: lease.intent,
     scope: lease.scope,
-    state: lease.state,
+    ...observedState(lease, now),
     issued_at: iso(lease.issuedAt) ?? "",
     expires_at: iso(lease.expiresAt) ?? "",
     revoked_at: iso(lease.revokedAt),

@@ -7,6 +7,7 @@ export * from "./identity.js";
 export * from "./ids.js";
 export * from "./intent.js";
 export * from "./lease.js";
+export * from "./lease-view.js";
 export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";

@@ -36,6 +36,8 @@ export interface LeaseQuery {
   taskId?: string;
   provider?: ProviderName;
   state?: LeaseState;
+  /** When set, `state` matches the state a reader sees at this instant (see `observedState`), not the stored one. */
+  at?: number;
   cursor?: string;
   limit: number;
 }

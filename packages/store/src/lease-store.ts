@@ -9,6 +9,7 @@ import type {
   LeaseStore,
   RevokeOrder,
 } from "@leash/core";
+import { observedState } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
@@ -125,7 +126,7 @@ export class RedisLeaseStore implements LeaseStore {
           if (query.agent && lease.agent !== query.agent) continue;
           if (query.taskId && lease.taskId !== query.taskId) continue;
           if (query.provider && lease.provider !== query.provider) continue;
-          if (query.state && lease.state !== query.state) continue;
+          if (query.state && stateAt(lease, query.at) !== query.state) continue;
           items.push(lease);
           if (items.length === query.limit) break;
         }
@@ -251,6 +252,11 @@ export class RedisLeaseStore implements LeaseStore {
       return due + pending;
     });
   }
+}
+
+/** The stored state, or the one a reader sees at `at` (a lease past its expiry is expired). */
+function stateAt(lease: Lease, at: number | undefined) {
+  return at === undefined ? lease.state : observedState(lease, at).state;
 }
 
 const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);

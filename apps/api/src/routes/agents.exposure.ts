@@ -38,9 +38,12 @@ const route = createRoute({
 export const registerExposure: RouteRegistrar = (app, ctx) => {
   app.openapi(route, async (c) => {
     const agent = c.req.valid("param").agent;
+    // Live = possibly working at a provider: a lease past its expiry stays listed (as `expired`, unconfirmed)
+    // until the worker has ended it.
+    const now = ctx.broker.clock.now();
     const live = (await ctx.store.leases.selectLive({ agent })).sort((a, b) => a.expiresAt - b.expiresAt);
     const byProvider: Record<string, number> = {};
     for (const l of live) byProvider[l.provider] = (byProvider[l.provider] ?? 0) + 1;
-    return c.json({ agent, count: live.length, by_provider: byProvider, live: live.map(leaseView) }, 200);
+    return c.json({ agent, count: live.length, by_provider: byProvider, live: live.map((l) => leaseView(l, now)) }, 200);
   });
 };

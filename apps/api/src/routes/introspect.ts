@@ -88,7 +88,11 @@ export const registerIntrospect: RouteRegistrar = (app, ctx) => {
     }
     if (typeof payload.jti !== "string") return inactive();
     const lease = await ctx.store.leases.get(payload.jti);
-    if (lease?.provider !== "leash-jwt" || lease.state !== "active" || lease.expiresAt <= Date.now()) {
+    if (
+      lease?.provider !== "leash-jwt" ||
+      lease.state !== "active" ||
+      lease.expiresAt <= ctx.broker.clock.now()
+    ) {
       return inactive();
     }
     return c.json(

@@ -30,10 +30,12 @@ const remove = createRoute({
 });
 
 export const registerLeasesGet: RouteRegistrar = (app, ctx) => {
-  app.openapi(get, async (c) =>
-    c.json(leaseView(await getLease(ctx.broker, c.get("identity"), c.req.valid("param").id)), 200),
-  );
-  app.openapi(remove, async (c) =>
-    c.json(leaseView(await returnLease(ctx.broker, c.get("identity"), c.req.valid("param").id)), 202),
-  );
+  app.openapi(get, async (c) => {
+    const lease = await getLease(ctx.broker, c.get("identity"), c.req.valid("param").id);
+    return c.json(leaseView(lease, ctx.broker.clock.now()), 200);
+  });
+  app.openapi(remove, async (c) => {
+    const lease = await returnLease(ctx.broker, c.get("identity"), c.req.valid("param").id);
+    return c.json(leaseView(lease, ctx.broker.clock.now()), 202);
+  });
 };

@@ -30,14 +30,17 @@ const route = createRoute({
 export const registerLeasesList: RouteRegistrar = (app, ctx) => {
   app.openapi(route, async (c) => {
     const q = c.req.valid("query");
+    // One instant for the filter and the view, so `state=active` never lists a lease shown as expired.
+    const now = ctx.broker.clock.now();
     const page = await ctx.store.leases.list({
       agent: q.agent,
       taskId: q.task_id,
       provider: q.provider,
       state: q.state,
+      at: now,
       cursor: q.cursor,
       limit: q.limit,
     });
-    return c.json({ items: page.items.map(leaseView), next_cursor: page.nextCursor }, 200);
+    return c.json({ items: page.items.map((l) => leaseView(l, now)), next_cursor: page.nextCursor }, 200);
   });
 };

@@ -1,4 +1,4 @@
-import type { Lease } from "@leash/core";
+import { type Lease, observedState } from "@leash/core";
 import { relative, when } from "../format.js";
 
 export const agentHref = (agent: string) => `/console/agent?agent=${encodeURIComponent(agent)}`;
@@ -57,7 +57,8 @@ export function LeaseTable({
             <td class="mono">{l.target ?? "—"}</td>
             <td class="mono">{l.scope.join(", ") || `${l.intent.action}:${l.intent.resource}`}</td>
             <td>
-              <StateLabel state={l.state} />
+              {/* Past its expiry a lease reads expired, never active (like the API's lease view). */}
+              <StateLabel state={observedState(l, now).state} />
             </td>
             <td title={when(l.expiresAt)}>{relative(l.expiresAt, now)}</td>
             {actions && (

@@ -1,4 +1,4 @@
-import { isLive, type Lease } from "@leash/core";
+import { isLive, type Lease, observedState } from "@leash/core";
 import { agentHref, revokeHref, StateLabel, taskHref } from "../components/lease-table.js";
 import { relative, when } from "../format.js";
 
@@ -11,7 +11,7 @@ export function LeasePage({ lease, now }: { lease: Lease; now: number }) {
       <dl class="facts">
         <dt>State</dt>
         <dd id="lease-state">
-          <StateLabel state={lease.state} />
+          <StateLabel state={observedState(lease, now).state} />
           {lease.breakGlass && <strong> · issued under break-glass</strong>}
         </dd>
         <dt>Agent</dt>

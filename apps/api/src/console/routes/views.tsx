@@ -1,4 +1,4 @@
-import { getLease, getTask, isLive, LeaseState, ProviderName } from "@leash/core";
+import { getLease, getTask, isLive, LeaseState, observedState, ProviderName } from "@leash/core";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiContext } from "../../context.js";
@@ -29,12 +29,15 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
       taskId: filters.task_id,
       provider: filters.provider,
     });
-    const matching = filters.state ? selected.filter((l) => l.state === filters.state) : selected;
+    const now = Date.now();
+    const matching = filters.state
+      ? selected.filter((l) => observedState(l, now).state === filters.state)
+      : selected;
     const shown = [...matching].sort((a, b) => b.issuedAt - a.issuedAt).slice(0, MAX_ROWS);
     return renderPage(
       c,
       "Live leases",
-      <LeasesPage filters={filters} matching={matching} shown={shown} now={Date.now()} />,
+      <LeasesPage filters={filters} matching={matching} shown={shown} now={now} />,
     );
   });
 
