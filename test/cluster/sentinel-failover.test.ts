@@ -24,6 +24,8 @@ const LOAD = { clients: 6, ttlSeconds: 3, leasesPerTask: 10 };
 const STACK_ENV = {
   LEASH_RATE_LIMIT_PER_SECOND: "100000",
   LEASH_RATE_LIMIT_BURST: "100000",
+  // The grace must exceed the mint timeout (start-up refuses it otherwise).
+  LEASH_MINT_TIMEOUT_MS: "1500",
   LEASH_PENDING_GRACE_MS: "2000",
   LEASH_RECONCILE_INTERVAL_MS: "500",
   // A revoke job whose completion the failover undid sits in BullMQ's active list until its lock lapses.

@@ -20,7 +20,12 @@ const issuedSecrets: string[] = [];
 beforeAll(async () => {
   stack = await startStack({
     redisUrl: inject("redisUrl"),
-    env: { LEASH_PENDING_GRACE_MS: "1000", LEASH_RECONCILE_INTERVAL_MS: "300" },
+    // The grace must exceed the mint timeout (start-up refuses it otherwise).
+    env: {
+      LEASH_MINT_TIMEOUT_MS: "1500",
+      LEASH_PENDING_GRACE_MS: "2000",
+      LEASH_RECONCILE_INTERVAL_MS: "300",
+    },
   });
   orch = await stack.token(ORCHESTRATOR);
   security = await stack.token(SECURITY);

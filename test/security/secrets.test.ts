@@ -34,7 +34,9 @@ beforeAll(async () => {
       ...vault.env,
       // The most verbose level: whatever it prints is still a log.
       LOG_LEVEL: "debug",
-      LEASH_PENDING_GRACE_MS: "1000",
+      // The grace must exceed the mint timeout (start-up refuses it otherwise).
+      LEASH_MINT_TIMEOUT_MS: "1500",
+      LEASH_PENDING_GRACE_MS: "2000",
       LEASH_RECONCILE_INTERVAL_MS: "300",
     },
   });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FailpointsSpec } from "./failpoints.js";
 import { checkRedisDeployment, RedisEnvShape } from "./redis-env.js";
+import { checkPendingGrace } from "./timing-env.js";
 
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
@@ -44,7 +45,7 @@ const RuntimeEnvFields = z.object({
 });
 
 /** Every environment variable Leash reads, validated once at start-up. The README lists them all. */
-export const RuntimeEnv = RuntimeEnvFields.superRefine(checkRedisDeployment);
+export const RuntimeEnv = RuntimeEnvFields.superRefine(checkRedisDeployment).superRefine(checkPendingGrace);
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;
 
 /** Parses the environment or exits non-zero naming each bad variable (never printing values: some are secrets). */
