@@ -131,7 +131,7 @@ describe.skipIf(SKIP)(TITLE, () => {
     await page.getByText("revoke", { exact: true }).first().waitFor({ timeout: 15_000 });
     expect(await page.title()).toContain("Leash queues");
     await page.screenshot({ path: `${ARTIFACTS}console-queues.png` });
-    // The board's page asks for Google Fonts; the policy keeps it to our origin, so that one is blocked on purpose.
-    expect(cspViolations.filter((v) => !v.includes("https://fonts.googleapis.com/"))).toEqual([]);
+    // The board's own page asks for Google Fonts; Leash serves it without that link, so nothing is blocked.
+    expect(cspViolations).toEqual([]);
   });
 });
