@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
-import { connectRedis, createStore, type RedisClient } from "@leash/store";
+import { connectRedis, createStore, RedisAuditLog, type RedisClient } from "@leash/store";
 import { taskFixture } from "@leash/store/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -73,5 +73,52 @@ describe("acknowledged writes wait for replicas (LEASH_REDIS_WAIT_REPLICAS)", ()
     const before = await waitCalls();
     await store.tasks.create(task());
     expect(await waitCalls()).toBe(before);
+  });
+});
+
+describe("audit appends and campaign creation wait for replicas like lease writes", () => {
+  const durability = { replicas: 1, timeoutMs: 2_000 };
+  const campaign = (id: string) => ({
+    id,
+    reason: "test",
+    requestedBy: "spiffe://t/security/sam",
+    selector: { all: true as const },
+    createdAt: Date.now(),
+    matched: 2,
+  });
+
+  it("an audit event and a campaign are acknowledged once the replica holds them", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const audit = new RedisAuditLog(redis, prefix, { durability });
+    const store = createStore(redis, prefix, { durability });
+    let before = await waitCalls();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => audit.append({ type: `test.${i}`, actor: null, outcome: "ok" })),
+    );
+    // The appends of one turn are chained in one call, closed by one WAIT.
+    expect((await waitCalls()) - before).toBeGreaterThanOrEqual(1);
+    expect((await waitCalls()) - before).toBeLessThan(5);
+    expect(await replicaClient.xlen(audit.stream)).toBe(20);
+
+    before = await waitCalls();
+    await store.campaigns.create(campaign("rv_durable"), ["ls_a", "ls_b"]);
+    expect((await waitCalls()) - before).toBe(1);
+    expect(await replicaClient.exists(store.keys.campaign("rv_durable"))).toBe(1);
+    expect(await replicaClient.llen(store.keys.campaignTargets("rv_durable"))).toBe(2);
+  });
+
+  it("fewer replicas than required: both are refused as store_unavailable, after the timeout", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const strict = { replicas: 2, timeoutMs: 300 };
+    const audit = new RedisAuditLog(redis, prefix, { durability: strict });
+    const store = createStore(redis, prefix, { durability: strict });
+    const started = Date.now();
+    await expect(audit.append({ type: "test", actor: null, outcome: "ok" })).rejects.toMatchObject({
+      code: "store_unavailable",
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(store.campaigns.create(campaign("rv_strict"), ["ls_a"])).rejects.toMatchObject({
+      code: "store_unavailable",
+    });
   });
 });

@@ -32,10 +32,10 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis connection problem"));
   await waitReady(redis, 10_000, describeTarget(target));
   const queueRedis = connectRedis(target, { mode: "worker", name: "leash-api-queue" });
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, {
-    durability: { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS },
-  });
-  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
+  // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
+  const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
+  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX, { durability });
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
   const registry = await buildProviders(env, config);

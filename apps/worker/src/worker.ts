@@ -31,10 +31,10 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   const logger = createLogger("leash-worker", env.LOG_LEVEL);
   const redis = connectRedis(redisTargetOf(env), { mode: "worker", name: "leash-worker" });
   redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, {
-    durability: { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS },
-  });
-  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX);
+  // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
+  const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
+  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX, { durability });
   const prefix = queuePrefix(env.LEASH_REDIS_PREFIX);
   const producers = createProducers(redis, prefix);
   const registry = await buildProviders(env, config);

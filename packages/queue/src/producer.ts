@@ -2,7 +2,23 @@ import { LeashError, type RevocationQueue, type RevokeOrder } from "@leash/core"
 import { type ConnectionOptions, Queue } from "bullmq";
 import { type CampaignJob, QUEUES, REVOKE_ATTEMPTS, type RevokeJob } from "./queues.js";
 
+/** A lease's revoke job (id = the lease id) as BullMQ holds it. */
+export interface RevokeJobState {
+  /** `active`, `waiting`, `delayed`, `prioritized`, ...; a lease without a job has no entry. */
+  state: string;
+  /** When a worker took it (epoch ms), if one has. */
+  processedOn: number | null;
+}
+
 export interface Producers extends RevocationQueue {
+  /** The revoke job of each lease that has one. */
+  revokeJobs(leaseIds: readonly string[]): Promise<Map<string, RevokeJobState>>;
+  /**
+   * Runs revocations again at once under fresh job ids (`<lease id>-<tag>`, so one per tag), once each: for leases
+   * whose job is held by a worker that died, or was put back as active by a failover that undid its completion, and
+   * would otherwise wait for its lock to lapse. Harmless beside the original job: ending a lease is idempotent.
+   */
+  rerunRevocations(orders: readonly RevokeOrder[], tag: string): Promise<void>;
   startCampaign(campaignId: string): Promise<void>;
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -38,6 +54,31 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
         }
       } catch (error) {
         // The deadline index still holds these leases as due, so the worker will pick them up anyway.
+        throw new LeashError("store_unavailable", "could not enqueue revocation jobs", { cause: error });
+      }
+    },
+    async revokeJobs(leaseIds) {
+      const out = new Map<string, RevokeJobState>();
+      for (const id of leaseIds) {
+        const job = await revoke.getJob(id);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state !== "unknown") out.set(id, { state, processedOn: job.processedOn ?? null });
+      }
+      return out;
+    },
+    async rerunRevocations(orders, tag) {
+      if (orders.length === 0) return;
+      try {
+        await revoke.addBulk(
+          orders.map((o) => ({
+            name: "revoke",
+            data: { leaseId: o.leaseId, reason: o.reason },
+            // One attempt: if it fails, the lease shows revoke_failed and its own job (or the deadline index) retries.
+            opts: { jobId: `${o.leaseId}-${tag}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
+          })),
+        );
+      } catch (error) {
         throw new LeashError("store_unavailable", "could not enqueue revocation jobs", { cause: error });
       }
     },

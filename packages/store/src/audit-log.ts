@@ -9,6 +9,7 @@ import {
   trimAudit,
 } from "./audit-retention.js";
 import type { RedisClient } from "./connection.js";
+import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 
 const SCRIPT = readFileSync(new URL("./lua/audit_append.lua", import.meta.url), "utf8");
@@ -46,6 +47,8 @@ export class RedisAuditLog implements AuditSink {
   constructor(
     private readonly redis: RedisClient,
     prefix: string,
+    /** With replicas, an append resolves only once they hold it (WAIT), like the store's acknowledged writes. */
+    private readonly options: { durability?: Durability } = {},
   ) {
     this.stream = `${prefix}audit`;
     this.headKey = `${prefix}audit:head`;
@@ -87,7 +90,10 @@ export class RedisAuditLog implements AuditSink {
       }
       const [ok, head] = await run.call(this.redis, this.stream, this.headKey, ...args);
       this.head = head;
-      if (ok === 1) return;
+      if (ok === 1) {
+        await awaitReplicas(this.redis, this.options.durability, this.headKey);
+        return;
+      }
     }
     throw new Error("audit chain head kept moving");
   }

@@ -1,6 +1,7 @@
 import type { LeaseSelector } from "@leash/core";
 import { z } from "zod";
 import type { RedisClient } from "./connection.js";
+import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 
@@ -26,6 +27,8 @@ export class RedisCampaignStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
+    /** With replicas, a campaign is acknowledged only once they hold its record and targets (WAIT). */
+    private readonly durability?: Durability,
   ) {}
 
   create(campaign: Omit<Campaign, "ordered" | "revoked" | "failed" | "state">, targets: readonly string[]) {
@@ -45,6 +48,7 @@ export class RedisCampaignStore {
       }
       multi.zadd(this.keys.campaigns, campaign.createdAt, campaign.id);
       await multi.exec();
+      await awaitReplicas(this.redis, this.durability, this.keys.campaign(campaign.id));
     });
   }
 

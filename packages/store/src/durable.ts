@@ -80,3 +80,24 @@ export function durableRunner(redis: RedisClient, durability: Durability) {
       enqueue({ script, keys, args, full: false, resolve, reject }),
     );
 }
+
+/**
+ * For acknowledged writes made outside the script runner (the audit chain, a campaign's record): resolves once the
+ * configured replicas hold everything this connection has written so far, else throws NotReplicatedError. `key`
+ * (any key of the prefix's slot) routes the WAIT, in a Redis Cluster, to the node those writes went to: a command
+ * without a key would go to any node.
+ */
+export async function awaitReplicas(
+  redis: RedisClient,
+  durability: Durability | undefined,
+  key: string,
+): Promise<void> {
+  if (durability === undefined || durability.replicas <= 0) return;
+  const replies =
+    (await redis.pipeline().exists(key).wait(durability.replicas, durability.timeoutMs).exec()) ?? [];
+  const [error, acknowledged] = replies[1] ?? [new Error("no reply to WAIT"), 0];
+  if (error) throw error;
+  if (Number(acknowledged) < durability.replicas) {
+    throw new NotReplicatedError(Number(acknowledged), durability.replicas);
+  }
+}

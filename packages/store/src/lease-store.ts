@@ -208,6 +208,23 @@ export class RedisLeaseStore implements LeaseStore {
     );
   }
 
+  /**
+   * Live leases whose end came due at or before `dueBefore` and that a poller has claimed (their deadline entry
+   * pushed past `now`) without them being settled since: their revoke job is slow, stuck or lost. Looks at the
+   * `scan` claimed entries nearest their deadline.
+   */
+  overdue(now: number, dueBefore: number, scan: number): Promise<Lease[]> {
+    return guard("find overdue leases", async () => {
+      const ids = await this.redis.zrangebyscore(this.keys.deadline, `(${now}`, "+inf", "LIMIT", 0, scan);
+      return (await this.getMany(ids)).filter((l) =>
+        l.state === "active"
+          ? l.expiresAt <= dueBefore
+          : (l.state === "revoking" || l.state === "revoke_failed") &&
+            (l.revokeRequestedAt ?? l.expiresAt) <= dueBefore,
+      );
+    });
+  }
+
   selectLive(selector: LeaseSelector): Promise<Lease[]> {
     return guard("select leases", async () => {
       let ids: string[];
