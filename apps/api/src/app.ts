@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { LeashError } from "@leash/core";
 import { registerConsole } from "./console/index.js";
 import type { ApiContext } from "./context.js";
 import type { ApiEnv } from "./env.js";
@@ -10,6 +9,7 @@ import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
 import { rateLimit } from "./middleware/rate-limit.js";
 import { requestId } from "./middleware/request-id.js";
+import { validationHook } from "./middleware/validation.js";
 import { registerAdminQueues } from "./routes/admin-queues.js";
 import { registerExposure } from "./routes/agents.exposure.js";
 import { registerApprovals } from "./routes/approvals.js";
@@ -50,12 +50,8 @@ const ROUTES = [
 
 export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
-    // Validation failures become one invalid_request problem listing every issue with its path.
-    defaultHook: (result) => {
-      if (result.success) return;
-      const issues = result.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
-      throw new LeashError("invalid_request", issues.join("; "));
-    },
+    // Validation failures become one invalid_request problem naming every issue by where it is (query, path, ...).
+    defaultHook: validationHook,
   });
   app.use("*", requestId());
   app.use("*", accessLog(ctx.logger));

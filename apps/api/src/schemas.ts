@@ -163,9 +163,14 @@ export const Selector = z
     target: z.string().min(1).optional(),
     issued_before: Time.pipe(z.iso.datetime({ offset: true })).optional(),
     all: z.literal(true).optional(),
+    include_delegated: z.boolean().optional().openapi({
+      description:
+        "With agent or agent_prefix: also the leases of every task descending, at any depth, from the matching agents' tasks (their delegates'). Default true.",
+    }),
   })
   .refine(
-    (s) => Object.keys(s).length > 0,
+    // include_delegated only widens an agent criterion; alone it must not select everything.
+    (s) => Object.keys(s).some((k) => k !== "include_delegated"),
     'the selector needs at least one criterion (use {"all": true} for everything)',
   )
   .openapi("RevocationSelector");

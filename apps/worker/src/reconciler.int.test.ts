@@ -4,7 +4,7 @@ import { createProducers, QUEUES, queuePrefix } from "@leash/queue";
 import { createLogger, RuntimeEnv, workerMetrics } from "@leash/runtime";
 import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
 import { activationFixture, leaseFixture, taskFixture } from "@leash/store/testing";
-import { Worker } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import type { WorkerContext } from "./context.js";
 import { reconcile, STUCK_AFTER_MS } from "./reconciler.js";
@@ -166,5 +166,29 @@ describe("reconciler: a revocation whose job is stuck runs again at once", () =>
     expect([...jobs.keys()].sort()).toEqual(
       [`${lost}-rerun${Math.floor(now / STUCK_AFTER_MS)}`, queued].sort(),
     );
+  });
+});
+
+describe("reconciler: a campaign whose job was lost is started again", () => {
+  it("an unfinished campaign without a job gets one; a finished one does not", async () => {
+    const now = Date.now();
+    const { ctx, prefix } = context({ now: () => now });
+    const campaign = (id: string, matched: number) => ({
+      id,
+      reason: "test",
+      requestedBy: "spiffe://t/security/sam",
+      selector: { all: true as const },
+      createdAt: now,
+      matched,
+    });
+    // Recorded (and acknowledged) by the API, but its job was lost, e.g. by a failover.
+    await ctx.store.campaigns.create(campaign("rv_lost", 1), ["ls_x"]);
+    await ctx.store.campaigns.create(campaign("rv_empty", 0), []);
+    const queue = new Queue(QUEUES.campaign, { connection: redis, prefix });
+    cleanups.push(() => queue.close());
+    expect(await queue.getJob("rv_lost")).toBeUndefined();
+    await reconcile(ctx);
+    expect(await queue.getJob("rv_lost")).toBeDefined();
+    expect(await queue.getJob("rv_empty")).toBeUndefined();
   });
 });

@@ -17,6 +17,7 @@ const OVERDUE_SCAN = 1_000;
 export async function reconcile(ctx: WorkerContext): Promise<{ settled: number; rerun: number }> {
   const now = Date.now();
   const rerun = await rerunStuckRevocations(ctx, ctx.revoker.clock.now());
+  await resumeCampaigns(ctx);
   let settled = 0;
   const stale = await ctx.store.leases.stalePending(now - ctx.env.LEASH_PENDING_GRACE_MS, 200);
   for (const lease of await ctx.store.leases.getMany(stale)) {
@@ -49,6 +50,18 @@ export async function reconcile(ctx: WorkerContext): Promise<{ settled: number; 
     });
   }
   return { settled, rerun };
+}
+
+/** Recent campaigns looked at per pass: a campaign is rare, and one that has waited this long has been seen. */
+const CAMPAIGN_SCAN = 50;
+
+/**
+ * A campaign is recorded (and acknowledged, with WAIT) before its job is queued on another connection; a failover
+ * or a crash in between loses the job. Unfinished campaigns get theirs again: the job id is the campaign id, so
+ * for one that still has its job this changes nothing.
+ */
+async function resumeCampaigns(ctx: WorkerContext): Promise<void> {
+  for (const id of await ctx.store.campaigns.unfinished(CAMPAIGN_SCAN)) await ctx.producers.startCampaign(id);
 }
 
 /**

@@ -44,10 +44,20 @@ export interface BreakGlass {
   openedBy: string;
   openedAt: number;
   expiresAt: number;
+  /** Set when the security team closed it before `expiresAt`; from then on it widens nothing. */
+  closedAt?: number;
+  closedBy?: string;
 }
 
 export interface BreakGlassStore {
   open(grant: BreakGlass): Promise<void>;
-  /** The grant in force for a task now, if any. */
+  /** The grant in force for a task now, if any (not expired, not closed, not replaced by a newer one). */
   current(taskId: string, now: number): Promise<BreakGlass | null>;
+  /** A grant by id, in force or not, while it is remembered. */
+  get(id: string): Promise<BreakGlass | null>;
+  /**
+   * Marks a grant closed, once (a closed grant keeps its first closing); `closedNow` tells whether this call did.
+   * Null when the grant is unknown.
+   */
+  close(id: string, by: string, at: number): Promise<{ grant: BreakGlass; closedNow: boolean } | null>;
 }

@@ -64,4 +64,6 @@ export interface Lease {
   /** When the credential dies by itself at the provider (STS never less than 900 s). */
   providerExpiresAt: number | null;
   breakGlass: boolean;
+  /** The break-glass grant the lease needed (it ends with it), when `breakGlass`. */
+  breakGlassId?: string | null;
 }

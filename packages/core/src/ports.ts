@@ -29,12 +29,19 @@ export interface LeaseSelector {
   target?: string;
   issuedBefore?: number;
   all?: boolean;
+  /**
+   * With `agent` or `agentPrefix`: also the leases of every task descending, at any depth, from the matching
+   * agents' tasks (their delegates'), since all they hold came from that authority. Unset means false here; the
+   * API's selectors default it to true.
+   */
+  includeDelegated?: boolean;
 }
 
 export interface LeaseQuery {
   agent?: string;
   taskId?: string;
   provider?: ProviderName;
+  target?: string;
   state?: LeaseState;
   /** When set, `state` matches the state a reader sees at this instant (see `observedState`), not the stored one. */
   at?: number;

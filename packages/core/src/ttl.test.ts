@@ -53,3 +53,14 @@ describe("least privilege: TTL never exceeds the task deadline or any cap", () =
     ).toBe(0);
   });
 });
+
+describe("a lease that needs a break-glass grant ends no later than the grant", () => {
+  const now = 1_000_000;
+  it("the grant's end caps the TTL like the task deadline, whichever comes first", () => {
+    const base = { requestedSeconds: 120, defaultSeconds: 300, caps: [3600], nowMs: now };
+    expect(leaseTtlSeconds({ ...base, deadlineMs: now + 600_000, grantEndMs: now + 4_000 })).toBe(4);
+    expect(leaseTtlSeconds({ ...base, deadlineMs: now + 2_000, grantEndMs: now + 4_000 })).toBe(2);
+    expect(leaseTtlSeconds({ ...base, deadlineMs: now + 600_000, grantEndMs: now - 1 })).toBe(0);
+    expect(leaseTtlSeconds({ ...base, deadlineMs: now + 600_000, grantEndMs: undefined })).toBe(120);
+  });
+});

@@ -126,6 +126,8 @@ export interface LeaseQuery {
   agent?: string;
   task_id?: string;
   provider?: ProviderName;
+  /** A role ARN, Vault role or other provider target: who holds what on it. */
+  target?: string;
   state?: LeaseState;
   cursor?: string;
   limit?: number;
@@ -136,8 +138,10 @@ export type LeasePage = z.infer<typeof LeasePage>;
 
 export const Exposure = z.object({
   agent: z.string(),
-  live: z.array(Lease),
+  /** Its own leases, and its delegates' (`delegated: true`, with `chain`: the agents above, nearest first). */
+  live: z.array(Lease.extend({ delegated: z.boolean().optional(), chain: z.array(z.string()).optional() })),
   count: z.number().int(),
+  delegated_count: z.number().int().optional(),
   by_provider: z.record(z.string(), z.number().int()),
 });
 export type Exposure = z.infer<typeof Exposure>;
@@ -151,6 +155,8 @@ export interface RevocationSelector {
   /** RFC 3339 timestamp. */
   issued_before?: string;
   all?: true;
+  /** With agent or agent_prefix: also their delegates' leases (the server's default is true). */
+  include_delegated?: boolean;
 }
 
 export interface RevocationOrder {

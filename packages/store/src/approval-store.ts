@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Approval, ApprovalState, ApprovalStore, BreakGlass, BreakGlassStore } from "@leash/core";
+import type { Approval, ApprovalState, ApprovalStore } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 
@@ -111,33 +111,5 @@ export class RedisApprovalStore implements ApprovalStore {
       "redeem approval",
       async () => (await this.run("leash_approvalRedeem", this.key(id), [leaseId])) === 1,
     );
-  }
-}
-
-/** Break-glass grants: one key per task, expiring with the grant itself. */
-export class RedisBreakGlassStore implements BreakGlassStore {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly prefix: string,
-  ) {}
-
-  open(grant: BreakGlass): Promise<void> {
-    return guard("open break-glass", async () => {
-      await this.redis.set(
-        `${this.prefix}breakglass:${grant.taskId}`,
-        JSON.stringify(grant),
-        "PX",
-        Math.max(1, grant.expiresAt - grant.openedAt),
-      );
-    });
-  }
-
-  current(taskId: string, now: number): Promise<BreakGlass | null> {
-    return guard("read break-glass", async () => {
-      const raw = await this.redis.get(`${this.prefix}breakglass:${taskId}`);
-      if (!raw) return null;
-      const grant = JSON.parse(raw) as BreakGlass;
-      return grant.expiresAt > now ? grant : null;
-    });
   }
 }

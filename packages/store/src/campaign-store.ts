@@ -78,6 +78,20 @@ export class RedisCampaignStore {
     });
   }
 
+  /** Ids of the newest `limit` campaigns whose targets are not all ordered yet. */
+  unfinished(limit: number): Promise<string[]> {
+    return guard("read campaigns", async () => {
+      const ids = await this.redis.zrevrange(this.keys.campaigns, 0, limit - 1);
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hmget(this.keys.campaign(id), "ordered", "matched");
+      const replies = (await pipeline.exec()) ?? [];
+      return ids.filter((_, i) => {
+        const [ordered, matched] = (replies[i]?.[1] as (string | null)[] | undefined) ?? [];
+        return Number(ordered ?? 0) < Number(matched ?? 0);
+      });
+    });
+  }
+
   targets(id: string, from: number, count: number): Promise<string[]> {
     return guard("read campaign targets", () =>
       this.redis.lrange(this.keys.campaignTargets(id), from, from + count - 1),

@@ -21,7 +21,8 @@ export function leaseToFields(lease: Lease): string[] {
     expires: String(lease.expiresAt),
   };
   if (lease.target !== null) fields.target = lease.target;
-  if (lease.breakGlass) fields.bg = "1";
+  // The grant's id, so closing the grant finds the leases that needed it ("1" before grants were tracked).
+  if (lease.breakGlass) fields.bg = lease.breakGlassId ?? "1";
   return Object.entries(fields).flat();
 }
 
@@ -47,7 +48,8 @@ export function leaseFromHash(id: string, h: Record<string, string>): Lease | nu
     revokeRequestedAt: num(h.revoke_req),
     handle: h.handle ? (JSON.parse(h.handle) as RevocationHandle) : null,
     providerExpiresAt: num(h.pexp),
-    breakGlass: h.bg === "1",
+    breakGlass: h.bg !== undefined,
+    breakGlassId: h.bg === undefined || h.bg === "1" ? null : h.bg,
   };
 }
 

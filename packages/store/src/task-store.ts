@@ -1,4 +1,12 @@
-import type { CreateTaskOutcome, EndTaskOutcome, LeaseState, Task, TaskEnd, TaskStore } from "@leash/core";
+import {
+  type CreateTaskOutcome,
+  type EndTaskOutcome,
+  type LeaseState,
+  LeashError,
+  type Task,
+  type TaskEnd,
+  type TaskStore,
+} from "@leash/core";
 import { taskFromHash, taskToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
@@ -14,11 +22,17 @@ export class RedisTaskStore implements TaskStore {
 
   create(task: Task): Promise<CreateTaskOutcome> {
     return guard("register task", async () => {
+      // A task's agent never changes, so the parent's may be read before the script that indexes the delegation.
+      const parentAgent =
+        task.parentId === null ? null : await this.redis.hget(this.keys.task(task.parentId), "agent");
+      if (task.parentId !== null && parentAgent === null)
+        throw new LeashError("not_found", `parent task ${task.parentId} does not exist`);
       const created = await this.scripts.createTask(
         [
           this.keys.task(task.id),
           this.keys.activeTasks,
           task.parentId === null ? this.keys.none : this.keys.taskChildren(task.parentId),
+          parentAgent === null ? this.keys.none : this.keys.agentDelegations(parentAgent),
         ],
         [task.id, task.deadline, task.parentId ?? "", ...taskToFields(task)],
       );

@@ -72,6 +72,7 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
       provider: fc.constantFrom(...PROVIDERS),
       target: fc.constant("kv-reader"),
       issued_before: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      include_delegated: fc.boolean(),
     },
     { requiredKeys: [] },
   );
@@ -101,7 +102,7 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     {
       method: "GET",
       path: "/v1/leases",
-      query: ["agent", "task_id", "provider", "state", "cursor", "limit"],
+      query: ["agent", "task_id", "provider", "target", "state", "cursor", "limit"],
     },
     { method: "GET", path: "/v1/leases/{id}", params: { id: f.leaseId } },
     { method: "DELETE", path: "/v1/leases/{id}", params: id },
@@ -112,6 +113,7 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
       method: "GET",
       path: "/v1/agents/{agent}/exposure",
       params: { agent: encodeURIComponent(f.subject) },
+      query: ["include_delegated"],
     },
     { method: "GET", path: "/v1/audit", query: ["since", "limit", "type", "agent", "task_id"] },
     { method: "GET", path: "/v1/audit/verify" },
@@ -121,6 +123,7 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     { method: "POST", path: "/v1/approvals/{id}/deny", params: id, body: none },
     { method: "POST", path: "/v1/approvals/{id}/redeem", params: id, body: none },
     { method: "POST", path: "/v1/break-glass", body: breakGlassBody },
+    { method: "DELETE", path: "/v1/break-glass/{id}", params: id },
   ];
 }
 

@@ -3,12 +3,23 @@ import type { RouteRegistrar } from "../context.js";
 import { requireRole } from "../middleware/identity.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
 
+const ExposedLease = LeaseView.extend({
+  delegated: z.boolean().openapi({
+    description: "True for a delegate's lease: one of a task descending from this agent's tasks",
+  }),
+  chain: z.array(z.string()).optional().openapi({
+    description:
+      "On a delegate's lease: the agents of its ancestor tasks, nearest first (as in the token's act claim), ending with this agent",
+  }),
+}).openapi("ExposedLease");
+
 const Exposure = z
   .object({
     agent: z.string(),
     count: z.number().int(),
+    delegated_count: z.number().int(),
     by_provider: z.record(z.string(), z.number().int()),
-    live: z.array(LeaseView),
+    live: z.array(ExposedLease),
   })
   .openapi("Exposure");
 
@@ -19,7 +30,7 @@ const route = createRoute({
   security: bearer,
   middleware: [requireRole("security")] as const,
   description:
-    "The agent's blast radius now: every live lease with provider, target, scope and expiry (URL-encode the agent id).",
+    "The agent's blast radius now: every live lease with provider, target, scope and expiry (URL-encode the agent id), and those of every task descending, at any depth, from its tasks (its delegates', marked `delegated` with their `chain`) unless `include_delegated=false`.",
   request: {
     params: z.object({
       agent: z
@@ -27,6 +38,12 @@ const route = createRoute({
         .min(1)
         .max(512)
         .openapi({ param: { name: "agent", in: "path" } }),
+    }),
+    query: z.strictObject({
+      include_delegated: z
+        .enum(["true", "false"])
+        .default("true")
+        .openapi({ param: { name: "include_delegated", in: "query" } }),
     }),
   },
   responses: {
@@ -41,9 +58,26 @@ export const registerExposure: RouteRegistrar = (app, ctx) => {
     // Live = possibly working at a provider: a lease past its expiry stays listed (as `expired`, unconfirmed)
     // until the worker has ended it.
     const now = ctx.broker.clock.now();
-    const live = (await ctx.store.leases.selectLive({ agent })).sort((a, b) => a.expiresAt - b.expiresAt);
+    const includeDelegated = c.req.valid("query").include_delegated === "true";
+    const exposed = (await ctx.store.leases.exposure(agent, includeDelegated)).sort(
+      (a, b) => a.lease.expiresAt - b.lease.expiresAt,
+    );
     const byProvider: Record<string, number> = {};
-    for (const l of live) byProvider[l.provider] = (byProvider[l.provider] ?? 0) + 1;
-    return c.json({ agent, count: live.length, by_provider: byProvider, live: live.map((l) => leaseView(l, now)) }, 200);
+    for (const { lease } of exposed) byProvider[lease.provider] = (byProvider[lease.provider] ?? 0) + 1;
+    const live = exposed.map(({ lease, chain }) => ({
+      ...leaseView(lease, now),
+      delegated: chain !== null,
+      ...(chain !== null ? { chain } : {}),
+    }));
+    return c.json(
+      {
+        agent,
+        count: live.length,
+        delegated_count: live.filter((l) => l.delegated).length,
+        by_provider: byProvider,
+        live,
+      },
+      200,
+    );
   });
 };

@@ -10,12 +10,14 @@ const route = createRoute({
   tags: ["security"],
   security: bearer,
   middleware: [requireRole("security")] as const,
-  description: "Leases, newest first, filtered; page with `cursor` = the previous page's `next_cursor`.",
+  description:
+    "Leases, newest first, filtered (`target` = a role ARN, Vault role or other provider target: who holds what on it); page with `cursor` = the previous page's `next_cursor`. A sparse filter may answer a short page with a `next_cursor`: go on until it is null.",
   request: {
     query: z.strictObject({
       agent: z.string().min(1).optional(),
       task_id: z.string().min(1).optional(),
       provider: ProviderName.optional(),
+      target: z.string().min(1).max(2048).optional(),
       state: LeaseState.optional(),
       cursor: z.string().min(1).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -36,6 +38,7 @@ export const registerLeasesList: RouteRegistrar = (app, ctx) => {
       agent: q.agent,
       taskId: q.task_id,
       provider: q.provider,
+      target: q.target,
       state: q.state,
       at: now,
       cursor: q.cursor,

@@ -20,7 +20,7 @@ const create = createRoute({
   security: bearer,
   middleware: [requireRole("security")] as const,
   description:
-    "Mass revocation: every live lease matching the selector is revoked by a campaign in the worker, in chunks, with progress at GET /v1/revocations/{id}. `dry_run` only previews.",
+    "Mass revocation: every live lease matching the selector is revoked by a campaign in the worker, in chunks, with progress at GET /v1/revocations/{id}. A selector by agent or agent_prefix includes the agents' delegates (the leases of every task descending from their tasks) unless `include_delegated` is false. `dry_run` only previews, counting the same leases.",
   request: { body: { content: { "application/json": { schema: RevocationBody } }, required: true } },
   responses: {
     202: { description: "Campaign started", content: { "application/json": { schema: RevocationView } } },
@@ -46,6 +46,7 @@ const get = createRoute({
 });
 
 function toSelector(s: z.infer<typeof Selector>): LeaseSelector {
+  const byAgent = s.agent !== undefined || s.agent_prefix !== undefined;
   return {
     agent: s.agent,
     agentPrefix: s.agent_prefix,
@@ -54,6 +55,8 @@ function toSelector(s: z.infer<typeof Selector>): LeaseSelector {
     target: s.target,
     issuedBefore: s.issued_before === undefined ? undefined : Date.parse(s.issued_before),
     all: s.all,
+    // Everything a delegate holds came from the delegator's authority: by default it goes with it.
+    ...(byAgent ? { includeDelegated: s.include_delegated ?? true } : {}),
   };
 }
 

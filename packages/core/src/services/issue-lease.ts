@@ -1,4 +1,4 @@
-import type { Approval } from "../approval.js";
+import type { Approval, BreakGlass } from "../approval.js";
 import { intentWithinCeiling } from "../ceiling.js";
 import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
@@ -52,8 +52,9 @@ export async function issueLease(
   const chain = await actorChain(deps, task);
 
   let breakGlass = false;
+  let grant: BreakGlass | null = null;
   if (!intentWithinCeiling(request.intent, task.ceiling)) {
-    const grant = await deps.breakGlass.current(task.id, now);
+    grant = await deps.breakGlass.current(task.id, now);
     breakGlass = grant !== null && intentWithinCeiling(request.intent, grant.ceiling);
     if (!breakGlass) {
       await deny(deps, caller, task, request, ["outside the task ceiling"]);
@@ -76,7 +77,11 @@ export async function issueLease(
     caps: [deps.config.maxTtlSeconds, decision?.maxTtlSeconds, provider.maxTtlSeconds(request.target)],
     deadlineMs: task.deadline,
     nowMs: now,
+    // Only a lease that needed the grant ends with it; one the task's ceiling covers keeps its TTL.
+    grantEndMs: breakGlass ? grant?.expiresAt : undefined,
   });
+  if (ttl < 1 && breakGlass && grant && grant.expiresAt < task.deadline)
+    throw new LeashError("ceiling_exceeded", `break-glass ${grant.id} ends in less than a second`);
   if (ttl < 1) throw new LeashError("task_not_active", `task ${task.id} has reached its deadline`);
 
   const lease: Lease = {
@@ -95,6 +100,7 @@ export async function issueLease(
     handle: null,
     providerExpiresAt: null,
     breakGlass,
+    breakGlassId: breakGlass ? (grant?.id ?? null) : null,
   };
   const hash = idempotencyKey ? requestHash : "";
   const earlier = await deps.leases.createPending(
@@ -102,6 +108,7 @@ export async function issueLease(
     idempotencyKey ? { key: idempotencyKey, bodyHash: hash } : undefined,
   );
   if (earlier) return replay(deps, provider, earlier.leaseId, earlier.bodyHash === hash, chain);
+  if (breakGlass && grant) await ensureGrantOpen(deps, caller, task, request, lease.id, grant.id);
 
   const minted = await mint(deps, provider, lease, task, decision?.scopeHints ?? [], chain);
   const outcome = await deps.leases.activate(lease.id, {
@@ -149,6 +156,28 @@ export async function issueLease(
     credential: minted.credential,
     replayed: false,
   };
+}
+
+/**
+ * Closing a grant marks it closed and then revokes the live leases issued under it; this lease is written ahead
+ * before the grant is read again, so either the closing finds it (and activation revokes it) or it sees the grant
+ * closed here and nothing is minted.
+ */
+async function ensureGrantOpen(
+  deps: BrokerDeps,
+  caller: WorkloadIdentity,
+  task: Task,
+  request: IssueRequest,
+  leaseId: string,
+  grantId: string,
+) {
+  const grant = await deps.breakGlass.get(grantId);
+  if (grant && grant.closedAt === undefined) return;
+  await deps.leases.abort(leaseId, "break-glass closed");
+  await deny(deps, caller, task, request, [`break-glass ${grantId} was closed`]);
+  throw new LeashError("ceiling_exceeded", "the intent is outside the task's ceiling", {
+    reasons: [`break-glass ${grantId} was closed`],
+  });
 }
 
 /** Agents of the ancestor tasks, nearest first (the RFC 8693 `act` chain and the policy's `task.chain`). */

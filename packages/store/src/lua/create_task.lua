@@ -1,9 +1,13 @@
 -- Registers a task unless one with this id exists.
--- KEYS: 1 task, 2 active tasks, 3 parent's children (the keyspace's `none` key for a root task)
+-- KEYS: 1 task, 2 active tasks, 3 parent's children, 4 the delegations of the parent's agent (both the keyspace's
+--   `none` key for a root task)
 -- ARGV: 1 task id, 2 deadline ms, 3 parent id or "", 4.. hash fields. Returns 1 when created, 0 when the id was taken.
 -- All keys share the prefix's hash tag, so they live in one Redis Cluster slot.
 if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
 redis.call("HSET", KEYS[1], unpack(ARGV, 4))
 redis.call("ZADD", KEYS[2], tonumber(ARGV[2]), ARGV[1])
-if ARGV[3] ~= "" then redis.call("SADD", KEYS[3], ARGV[1]) end
+if ARGV[3] ~= "" then
+  redis.call("SADD", KEYS[3], ARGV[1])
+  redis.call("SADD", KEYS[4], ARGV[1])
+end
 return 1

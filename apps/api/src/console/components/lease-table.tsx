@@ -19,10 +19,13 @@ export function LeaseTable({
   leases,
   now,
   actions = true,
+  chains,
 }: {
   leases: Lease[];
   now: number;
   actions?: boolean;
+  /** Delegates' leases in an exposure: lease id -> the agents it was delegated through, nearest first. */
+  chains?: ReadonlyMap<string, readonly string[]>;
 }) {
   if (leases.length === 0) return <p class="muted">No lease.</p>;
   return (
@@ -49,6 +52,11 @@ export function LeaseTable({
             </td>
             <td class="mono">
               <a href={agentHref(l.agent)}>{l.agent}</a>
+              {chains?.has(l.id) && (
+                <span class="muted" title="delegated: the agents above it, nearest first">
+                  {` via ${chains.get(l.id)?.join(" ← ")}`}
+                </span>
+              )}
             </td>
             <td class="mono">
               <a href={taskHref(l.taskId)}>{l.taskId}</a>

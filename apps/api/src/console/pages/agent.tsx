@@ -1,15 +1,18 @@
-import type { Lease } from "@leash/core";
+import type { ExposedLease } from "@leash/store";
 import { LeaseTable, revokeHref } from "../components/lease-table.js";
 import { plural, tally } from "../format.js";
 
 export interface ExposureProps {
   agent: string | undefined;
-  live: Lease[];
+  /** Its live leases and its delegates' (with `chain`), soonest expiry first. */
+  exposed: ExposedLease[];
   now: number;
 }
 
-/** An agent's blast radius now: what it could do with the credentials it still holds. */
-export function ExposurePage({ agent, live, now }: ExposureProps) {
+/** An agent's blast radius now: what it, and everyone it delegated to, could do with the credentials still held. */
+export function ExposurePage({ agent, exposed, now }: ExposureProps) {
+  const live = exposed.map((e) => e.lease);
+  const chains = new Map(exposed.flatMap((e) => (e.chain ? [[e.lease.id, e.chain] as const] : [])));
   const byProvider = Object.entries(tally(live, (l) => l.provider)).sort();
   return (
     <>
@@ -26,11 +29,12 @@ export function ExposurePage({ agent, live, now }: ExposureProps) {
           <h2 class="mono">{agent}</h2>
           <p>
             <strong id="exposure-count">{plural(live.length, "live lease")}</strong>
+            {chains.size > 0 && ` (${chains.size} delegated)`}
             {byProvider.length > 0 && ` (${byProvider.map(([p, n]) => `${p}: ${n}`).join(", ")})`}
             {" · "}
             <a href={revokeHref("agent", agent)}>Revoke every live lease of this agent…</a>
           </p>
-          <LeaseTable leases={live} now={now} />
+          <LeaseTable leases={live} now={now} chains={chains} />
         </>
       )}
     </>

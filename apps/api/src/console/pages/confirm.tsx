@@ -14,14 +14,14 @@ export interface ConfirmProps {
 const QUESTION: Record<RevokeKind, string> = {
   lease: "Revoke lease",
   task: "Cancel task",
-  agent: "Revoke every live lease of agent",
+  agent: "Revoke every live lease of (and delegated by) agent",
 };
 
 const EFFECT: Record<RevokeKind, string> = {
   lease: "The credential stops working now; the provider is told to revoke it.",
   task: "The task and its sub-tasks end: no new lease can be issued for them, and their live leases are revoked.",
   agent:
-    "A revocation campaign revokes every lease of this agent that is live now, in chunks, with progress. New tasks for the agent are not blocked.",
+    "A revocation campaign revokes every lease of this agent that is live now, and those of its delegates (every sub-task delegated from its tasks, at any depth), in chunks, with progress. New tasks for the agent are not blocked.",
 };
 
 /** The confirmation states how many live leases the action hits, counted from the store just now. */

@@ -7,6 +7,7 @@ export interface LeaseFilters {
   agent?: string | undefined;
   task_id?: string | undefined;
   provider?: string | undefined;
+  target?: string | undefined;
   state?: string | undefined;
 }
 
@@ -48,6 +49,10 @@ export function LeasesPage({ filters, matching, shown, now }: LeasesProps) {
               <Option value={p} current={filters.provider} />
             ))}
           </select>
+        </label>
+        <label>
+          Target
+          <input name="target" value={filters.target ?? ""} size={40} />
         </label>
         <label>
           State

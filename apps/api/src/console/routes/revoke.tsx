@@ -39,7 +39,7 @@ export function registerRevoke(web: Hono<ConsoleEnv>, ctx: ApiContext) {
   });
 
   web.post("/revoke", async (c) => {
-    const order = parseWith(Order, await c.req.parseBody());
+    const order = parseWith(Order, await c.req.parseBody(), "form");
     const caller = c.get("identity");
     switch (order.kind) {
       case "lease":
@@ -49,7 +49,12 @@ export function registerRevoke(web: Hono<ConsoleEnv>, ctx: ApiContext) {
         await endTask(ctx.broker, caller, order.id, "cancelled");
         return c.redirect(taskHref(order.id), 303);
       case "agent": {
-        const campaign = await startCampaign(ctx, caller.subject, { agent: order.id }, order.reason);
+        const campaign = await startCampaign(
+          ctx,
+          caller.subject,
+          { agent: order.id, includeDelegated: true },
+          order.reason,
+        );
         return c.redirect(campaignHref(campaign.id), 303);
       }
     }

@@ -17,6 +17,7 @@ const LeaseFilters = z.object({
   agent: optional(Text),
   task_id: optional(Text),
   provider: optional(ProviderName),
+  target: optional(z.string().trim().min(1).max(2048)),
   state: optional(LeaseState.refine(isLive, "a live state: pending, active, revoking or revoke_failed")),
 });
 
@@ -28,6 +29,7 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
       agent: filters.agent,
       taskId: filters.task_id,
       provider: filters.provider,
+      target: filters.target,
     });
     const now = Date.now();
     const matching = filters.state
@@ -43,10 +45,11 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
 
   web.get("/agent", async (c) => {
     const { agent } = parseWith(z.object({ agent: optional(Text) }), c.req.query());
-    const live = agent
-      ? (await ctx.store.leases.selectLive({ agent })).sort((a, b) => a.expiresAt - b.expiresAt)
+    // The same reading as GET /v1/agents/{agent}/exposure: its own leases and its delegates'.
+    const exposed = agent
+      ? (await ctx.store.leases.exposure(agent, true)).sort((a, b) => a.lease.expiresAt - b.lease.expiresAt)
       : [];
-    return renderPage(c, "Agent exposure", <ExposurePage agent={agent} live={live} now={Date.now()} />);
+    return renderPage(c, "Agent exposure", <ExposurePage agent={agent} exposed={exposed} now={Date.now()} />);
   });
 
   web.get("/leases/:id", async (c) => {
