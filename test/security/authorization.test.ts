@@ -129,6 +129,7 @@ describe("role boundaries", () => {
     ["GET", "/v1/approvals"],
     ["POST", "/v1/approvals/ap-1/approve"],
     ["POST", "/v1/approvals/ap-1/deny"],
+    ["DELETE", "/v1/break-glass/bg-1"],
     [
       "POST",
       "/v1/break-glass",

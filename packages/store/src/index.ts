@@ -1,4 +1,5 @@
-import { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
+import { RedisApprovalStore } from "./approval-store.js";
+import { RedisBreakGlassStore } from "./break-glass-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
@@ -7,7 +8,8 @@ import { RedisLeaseStore } from "./lease-store.js";
 import { loadScripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
 
-export { RedisApprovalStore, RedisBreakGlassStore } from "./approval-store.js";
+export { RedisApprovalStore } from "./approval-store.js";
+export { RedisBreakGlassStore } from "./break-glass-store.js";
 export type { Campaign, CampaignState } from "./campaign-store.js";
 export { RedisCampaignStore } from "./campaign-store.js";
 export {
@@ -21,9 +23,10 @@ export {
   redisTargetOf,
   waitReady,
 } from "./connection.js";
+export { type Chains, DelegationReader } from "./delegation.js";
 export { type Durability, NotReplicatedError } from "./durable.js";
 export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
-export { matches, RedisLeaseStore } from "./lease-store.js";
+export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
 export { RedisTaskStore } from "./task-store.js";
 
 export const DEFAULT_PREFIX = "leash:{leash}:";
@@ -57,7 +60,7 @@ export function createStore(
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys, options.durability),
     approvals: new RedisApprovalStore(redis, prefix),
-    breakGlass: new RedisBreakGlassStore(redis, prefix),
+    breakGlass: new RedisBreakGlassStore(redis, keys),
   };
 }
 export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";

@@ -36,6 +36,15 @@ export interface Keyspace {
   campaignDone(id: string): string;
   campaignFailing(id: string): string;
   campaigns: string;
+  /** A break-glass grant by id (JSON), kept a while after it ends so it can still be read and closed. */
+  breakGlass(id: string): string;
+  /** Task id -> the id of its newest break-glass grant, expiring with it. */
+  taskBreakGlass(taskId: string): string;
+  /**
+   * Agent -> ids of the sub-tasks delegated from its tasks (children whose parent task is the agent's), the entry
+   * point to everything it delegated, at any depth, through `taskChildren`.
+   */
+  agentDelegations(agent: string): string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -73,6 +82,9 @@ export function keyspace(prefix: string): Keyspace {
     campaignDone: (id) => `${prefix}campaign:${id}:done`,
     campaignFailing: (id) => `${prefix}campaign:${id}:failing`,
     campaigns: `${prefix}campaigns`,
+    breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
+    taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
+    agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,
     none: `${prefix}none`,
   };
 }

@@ -12,12 +12,20 @@ import type {
 import { observedState } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
+import { type Chains, DelegationReader } from "./delegation.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 import type { ScriptReply, Scripts } from "./scripts.js";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const BATCH = 500;
+
+/** A live lease in an agent's exposure: its own (`chain` null), or a delegate's with the chain down from it. */
+export interface ExposedLease {
+  lease: Lease;
+  /** The agents of the lease's ancestor tasks, nearest first, ending with the exposed agent. */
+  chain: string[] | null;
+}
 
 function strings(reply: ScriptReply): string[] {
   return Array.isArray(reply) ? reply.map(String) : [];
@@ -126,6 +134,7 @@ export class RedisLeaseStore implements LeaseStore {
           if (query.agent && lease.agent !== query.agent) continue;
           if (query.taskId && lease.taskId !== query.taskId) continue;
           if (query.provider && lease.provider !== query.provider) continue;
+          if (query.target !== undefined && lease.target !== query.target) continue;
           if (query.state && stateAt(lease, query.at) !== query.state) continue;
           items.push(lease);
           if (items.length === query.limit) break;
@@ -133,7 +142,8 @@ export class RedisLeaseStore implements LeaseStore {
         cursor = ids.length < query.limit * 2 && items.length < query.limit ? null : cursor;
         if (cursor === null) break;
       }
-      return { items, nextCursor: items.length === query.limit ? cursor : null };
+      // A sparse filter may stop at the round limit with a short page: the cursor then says where to go on.
+      return { items, nextCursor: cursor };
     });
   }
 
@@ -225,14 +235,26 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
+  private get delegation(): DelegationReader {
+    return new DelegationReader(this.redis, this.keys);
+  }
+
   selectLive(selector: LeaseSelector): Promise<Lease[]> {
     return guard("select leases", async () => {
+      const delegated =
+        selector.includeDelegated === true &&
+        (selector.agent !== undefined || selector.agentPrefix !== undefined);
       let ids: string[];
-      if (selector.taskId || selector.agent) {
-        const index = selector.taskId
-          ? this.keys.taskLeases(selector.taskId)
-          : this.keys.agentLeases(selector.agent ?? "");
-        ids = await this.redis.zrange(index, 0, -1);
+      let chains: Chains | undefined;
+      if (selector.taskId) {
+        ids = await this.redis.zrange(this.keys.taskLeases(selector.taskId), 0, -1);
+      } else if (selector.agent !== undefined) {
+        ids = await this.redis.zrange(this.keys.agentLeases(selector.agent), 0, -1);
+        if (delegated) {
+          // Down the agent's delegations: what its delegates hold, without reading anyone else's leases.
+          chains = await this.delegation.delegatedBy(selector.agent);
+          ids = [...new Set([...ids, ...(await this.delegation.leaseIdsOf(chains.keys()))])].sort();
+        }
       } else {
         const [due, pending] = await Promise.all([
           this.redis.zrange(this.keys.deadline, 0, -1),
@@ -241,7 +263,30 @@ export class RedisLeaseStore implements LeaseStore {
         ids = [...pending, ...due].sort();
       }
       const leases = await this.getMany(ids);
-      return leases.filter((l) => matches(l, selector));
+      if (delegated && chains === undefined) {
+        // Up from the tasks of the leases that match all but the agent: does a matching agent sit above them?
+        const others = { ...selector, agent: undefined, agentPrefix: undefined };
+        const candidates = leases.filter((l) => matches(l, others) && !matches(l, selector));
+        chains = await this.delegation.ancestry(candidates.map((l) => l.taskId));
+      }
+      return leases.filter((l) => matches(l, selector, chains?.get(l.taskId)));
+    });
+  }
+
+  /**
+   * An agent's live leases and, with `includeDelegated`, those of every task descending from its tasks (a
+   * delegate's lease carries its chain). Reads only the agent's leases and its delegation tree.
+   */
+  exposure(agent: string, includeDelegated: boolean): Promise<ExposedLease[]> {
+    return guard("read exposure", async () => {
+      const own = await this.redis.zrange(this.keys.agentLeases(agent), 0, -1);
+      const chains: Chains = includeDelegated ? await this.delegation.delegatedBy(agent) : new Map();
+      const ids = [...new Set([...own, ...(await this.delegation.leaseIdsOf(chains.keys()))])];
+      const live = (await this.getMany(ids)).filter((l) => LIVE.has(l.state));
+      return live.map((lease) => ({
+        lease,
+        chain: lease.agent === agent ? null : (chains.get(lease.taskId) ?? null),
+      }));
     });
   }
 
@@ -278,10 +323,16 @@ function stateAt(lease: Lease, at: number | undefined) {
 
 const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);
 
-export function matches(lease: Lease, s: LeaseSelector): boolean {
+/**
+ * Whether a live lease matches a selector. `chain` (the agents of the lease's ancestor tasks) lets `agent` and
+ * `agentPrefix` match a delegate's lease when the selector includes delegates.
+ */
+export function matches(lease: Lease, s: LeaseSelector, chain: readonly string[] = []): boolean {
   if (!LIVE.has(lease.state)) return false;
-  if (s.agent !== undefined && lease.agent !== s.agent) return false;
-  if (s.agentPrefix !== undefined && !lease.agent.startsWith(s.agentPrefix)) return false;
+  const above = s.includeDelegated ? chain : [];
+  if (s.agent !== undefined && lease.agent !== s.agent && !above.includes(s.agent)) return false;
+  const prefix = s.agentPrefix;
+  if (prefix !== undefined && ![lease.agent, ...above].some((a) => a.startsWith(prefix))) return false;
   if (s.taskId !== undefined && lease.taskId !== s.taskId) return false;
   if (s.provider !== undefined && lease.provider !== s.provider) return false;
   if (s.target !== undefined && lease.target !== s.target) return false;
