@@ -58,7 +58,12 @@ describe("the store on a Redis Cluster", () => {
       campaignTargets,
     );
     const ordered = await store.leases.requestRevocation(
-      campaignTargets.map((leaseId) => ({ leaseId, reason: "drill", campaignId: "c1" })),
+      campaignTargets.map((leaseId) => ({
+        leaseId,
+        cause: "campaign" as const,
+        actor: "s",
+        campaignId: "c1",
+      })),
     );
     expect(ordered.sort()).toEqual([...campaignTargets].sort());
     await store.campaigns.advance("c1", 4, []);
@@ -68,7 +73,7 @@ describe("the store on a Redis Cluster", () => {
     }
     expect(await store.campaigns.get("c1")).toMatchObject({ state: "done", revoked: 4 });
 
-    const ended = await store.tasks.end(root.id, "completed", now, "task completed");
+    const ended = await store.tasks.end(root.id, "completed", now, "o");
     expect(ended?.revoking).toHaveLength(15);
     expect(await store.tasks.leaseCounts(child.id)).toEqual({ revoking: 8, revoked: 2 });
     expect(await store.leases.claimDue(Date.now(), 100, 5_000)).toHaveLength(15);

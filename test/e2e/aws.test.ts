@@ -202,5 +202,18 @@ describe("aws-sts provider through the public API (observed at the S3 data plane
       await stack.call("GET", "/v1/audit?type=revocation.target_cut", security)
     ).json()) as { items: unknown[] };
     expect(cuts.items).toHaveLength(1);
+    // One receipt per lease of the cut target, not one event for the whole cut.
+    const receipts = await waitFor(
+      async () => {
+        const page = (await (
+          await stack.call("GET", "/v1/audit?type=lease.revoked&limit=1000", security)
+        ).json()) as { items: { lease_id?: string; cause?: string; actor?: string }[] };
+        const mine = page.items.filter((e) => e.lease_id === la.lease_id || e.lease_id === lb.lease_id);
+        return mine.length >= 2 ? mine : undefined;
+      },
+      { what: "the receipts of the cut leases" },
+    );
+    expect(receipts).toHaveLength(2);
+    for (const r of receipts) expect(r).toMatchObject({ cause: "campaign", actor: SECURITY });
   });
 });

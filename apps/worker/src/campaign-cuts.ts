@@ -20,7 +20,8 @@ export async function cutTargets(
 ): Promise<Set<string>> {
   const cut = new Set<string>();
   if (!(selector.all || selector.target !== undefined)) return cut;
-  const done = new Set(await ctx.store.redis.smembers(`${ctx.store.keys.campaign(campaignId)}:cuts`));
+  const cutsKey = ctx.store.keys.campaignCuts(campaignId);
+  const done = new Set(await ctx.store.redis.smembers(cutsKey));
   const seen = new Map<string, Lease>();
   for (const l of leases) if (l.target !== null && !seen.has(key(l))) seen.set(key(l), l);
   for (const [k, l] of seen) {
@@ -38,10 +39,10 @@ export async function cutTargets(
           return false;
         });
       if (!whole) {
-        await ctx.store.redis.sadd(`${ctx.store.keys.campaign(campaignId)}:cuts`, `${k}${NOT_CUT}`);
+        await ctx.store.redis.sadd(cutsKey, `${k}${NOT_CUT}`);
         continue;
       }
-      await ctx.store.redis.sadd(`${ctx.store.keys.campaign(campaignId)}:cuts`, k);
+      await ctx.store.redis.sadd(cutsKey, k);
       await ctx.revoker.audit.append({
         type: "revocation.target_cut",
         actor: null,

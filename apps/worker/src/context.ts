@@ -1,13 +1,15 @@
 import type { RevokerDeps } from "@leash/core";
 import type { Producers } from "@leash/queue";
 import type { Logger, RuntimeEnv, WorkerMetrics } from "@leash/runtime";
-import type { Store } from "@leash/store";
+import type { RedisAuditLog, Store } from "@leash/store";
 
 export interface WorkerContext {
   env: RuntimeEnv;
   store: Store;
   producers: Producers;
   revoker: RevokerDeps;
+  /** The audit log: the worker chains the receipts its transitions leave in the outbox (`drain`). */
+  audit: RedisAuditLog;
   logger: Logger;
   metrics: WorkerMetrics;
   /** Set on SIGTERM: long jobs hand back their remaining work instead of holding up the shutdown. */

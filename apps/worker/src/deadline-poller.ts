@@ -1,10 +1,12 @@
+import { LEASH_ACTOR } from "@leash/core";
 import type { WorkerContext } from "./context.js";
 
 /** A claimed lease comes due again after this long if its revoke job is lost. */
 const CLAIM_MS = 30_000;
 
 /**
- * Drains the deadline index every LEASH_DEADLINE_POLL_MS into the revoke queue, and ends tasks past their deadline.
+ * Drains the deadline index every LEASH_DEADLINE_POLL_MS into the revoke queue, ends tasks past their deadline, and
+ * chains the receipts waiting in the audit outbox.
  * A loop rather than BullMQ delayed jobs: delayed jobs are not promised to fire on time and cost ~2 KB each, while
  * one index entry costs tens of bytes and the claim in Lua lets any number of workers poll safely.
  */
@@ -22,10 +24,12 @@ export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
       if (due.length < 1000) break;
     }
     for (const taskId of await ctx.store.tasks.dueTasks(now, 100)) {
-      const outcome = await ctx.store.tasks.end(taskId, "expired", now, "task expired");
+      const outcome = await ctx.store.tasks.end(taskId, "expired", now, LEASH_ACTOR);
       if (outcome)
-        await ctx.producers.revoke(outcome.revoking.map((leaseId) => ({ leaseId, reason: "task expired" })));
+        await ctx.producers.revoke(outcome.revoking.map((leaseId) => ({ leaseId, reason: "task_expired" })));
     }
+    // Receipts left in the outbox by any transition (a worker that died before chaining them included).
+    await ctx.audit.drain();
   }
 
   function schedule() {

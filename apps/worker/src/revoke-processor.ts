@@ -11,9 +11,9 @@ export function revokeProcessor(ctx: WorkerContext) {
   return async function processRevoke(job: Job): Promise<string> {
     const parsed = RevokeJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed revoke job ${job.id}`);
-    const { leaseId, reason, campaignId } = parsed.data;
+    const { leaseId, campaignId } = parsed.data;
     try {
-      const result = await revokeLease(ctx.revoker, leaseId, reason);
+      const result = await revokeLease(ctx.revoker, leaseId);
       const campaign = result.campaignId ?? campaignId;
       if (
         campaign &&
@@ -24,6 +24,11 @@ export function revokeProcessor(ctx: WorkerContext) {
       observe(ctx, result);
       if (result.kind === "revoked" || result.kind === "expired") {
         ctx.logger.debug({ lease_id: leaseId, outcome: result.kind }, "lease ended");
+        // The receipt is in the outbox already; chain it now rather than at the next poll. A failure here loses
+        // nothing: the deadline poller drains the outbox too.
+        await ctx.audit
+          .drain()
+          .catch((error: Error) => ctx.logger.warn({ error: error.message }, "could not chain receipts yet"));
       }
       return result.kind;
     } catch (error) {

@@ -50,6 +50,7 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
       clock: systemClock,
       timeoutMs: env.LEASH_MINT_TIMEOUT_MS * REVOKE_CALL_BUDGET,
     },
+    audit,
     logger,
     metrics: workerMetrics(),
     stopping: { value: false },

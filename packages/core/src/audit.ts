@@ -1,3 +1,5 @@
+import type { RevokeCause } from "./lease.js";
+
 /** One audited fact. Never carries a secret value. */
 export interface AuditEvent {
   type: string;
@@ -7,6 +9,14 @@ export interface AuditEvent {
   leaseId?: string;
   outcome: "ok" | "denied" | "failed" | "warning";
   detail?: Readonly<Record<string, unknown>>;
+  /**
+   * Receipts (`lease.revoked`, `lease.expired`) and revocation orders: why the lease ends, when that was ordered and
+   * when the provider confirmed it dead (ms since the epoch); with `policy_changed`, the determining policy ids.
+   */
+  cause?: RevokeCause;
+  orderedAt?: number;
+  confirmedAt?: number;
+  policies?: readonly string[];
 }
 
 export interface AuditSink {

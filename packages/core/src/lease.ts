@@ -15,6 +15,28 @@ export const LeaseState = z.enum([
 ]);
 export type LeaseState = z.infer<typeof LeaseState>;
 
+/**
+ * Why a lease ended: the `cause` of its receipt (`lease.revoked` / `lease.expired`) and its `revoke_reason`.
+ * `expired` is natural expiry; every other cause is an order, by an actor, before the lease's own expiry.
+ */
+export const RevokeCause = z.enum([
+  "task_completed",
+  "task_cancelled",
+  "task_expired",
+  "returned",
+  "expired",
+  "campaign",
+  "ceiling_narrowed",
+  "policy_changed",
+  "agent_suspended",
+  "break_glass_ended",
+  "security",
+]);
+export type RevokeCause = z.infer<typeof RevokeCause>;
+
+/** The actor of what Leash does by itself (expiry, task deadlines, collateral of a target cut, policy reloads). */
+export const LEASH_ACTOR = "leash";
+
 /** States in which a credential may exist at a provider: these are what revocation and exposure look at. */
 export const LIVE_STATES: readonly LeaseState[] = ["pending", "active", "revoking", "revoke_failed"];
 export const TERMINAL_STATES: readonly LeaseState[] = ["revoked", "aborted", "expired"];
@@ -57,6 +79,7 @@ export interface Lease {
   issuedAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** The cause of the end (a `RevokeCause`), or why the write-ahead was aborted. */
   revokeReason: string | null;
   /** When a revocation was ordered (task end, return, campaign, expiry), for revocation latency. */
   revokeRequestedAt?: number | null;

@@ -1,4 +1,4 @@
-import type { Lease, LeaseState, ProviderName, RevocationHandle } from "./lease.js";
+import type { Lease, LeaseState, ProviderName, RevocationHandle, RevokeCause } from "./lease.js";
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {
@@ -15,11 +15,26 @@ export interface ActivateInput {
  */
 export type ActivateOutcome = "active" | "revoke";
 
+/** A revoke job: the lease's own record says why it ends (`reason` is only a hint for logs). */
 export interface RevokeOrder {
   leaseId: string;
   reason: string;
   campaignId?: string;
 }
+
+/** An order to end a lease, recorded on it (and later on its receipt): why, by whom, under which campaign. */
+export interface RevocationRequest {
+  leaseId: string;
+  cause: RevokeCause;
+  /** Who ordered it: the caller's subject, or `leash` (LEASH_ACTOR) for what Leash does by itself. */
+  actor: string;
+  campaignId?: string;
+  /** With `policy_changed`: the ids of the policies that now deny the lease. */
+  policies?: readonly string[];
+}
+
+/** How a live lease ends once confirmed: revoked at its provider, or expired by itself. */
+export type SettledState = "revoked" | "expired";
 
 export interface LeaseSelector {
   agent?: string;
@@ -72,9 +87,33 @@ export interface LeaseStore {
   abort(leaseId: string, reason: string): Promise<boolean>;
   get(leaseId: string): Promise<Lease | null>;
   list(query: LeaseQuery): Promise<LeasePage>;
-  /** Marks live leases `revoking` and due now; returns the ids that need a revoke job. Idempotent. */
-  requestRevocation(orders: readonly RevokeOrder[], at: number): Promise<string[]>;
-  /** Records a provider-confirmed revocation; returns false if the lease was already terminal. */
+  /**
+   * Marks live leases `revoking` and due at `at` (the instant the order counts from), recording cause and actor;
+   * a lease already being revoked keeps its first order. Returns the ids that need a revoke job. Idempotent.
+   */
+  requestRevocation(orders: readonly RevocationRequest[], at: number): Promise<string[]>;
+  /**
+   * Ends a live lease the provider has confirmed dead (`revoked`), or whose natural expiry is confirmed
+   * (`expired`), and writes its receipt in the same step: exactly one per lease, however often this is repeated.
+   * Returns the lease's campaign id ("" for none) when this call ended it, null when it was not live.
+   */
+  settle(
+    leaseId: string,
+    at: number,
+    state: SettledState,
+    detail?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<string | null>;
+  /**
+   * Orders and confirms at once the end of leases already dead at their provider (a whole-target cut, or task
+   * tokens, which die in the store): one script call per batch, receipts included. Pending leases are only
+   * ordered. Returns the ids this call ended.
+   */
+  settleMany(
+    orders: readonly RevocationRequest[],
+    at: number,
+    detail?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<string[]>;
+  /** `settle(leaseId, at, "revoked")`: false if the lease was not being revoked. */
   markRevoked(leaseId: string, at: number): Promise<boolean>;
   markRevokeFailed(leaseId: string, error: string): Promise<boolean>;
   markExpired(leaseId: string, at: number): Promise<boolean>;
@@ -104,8 +143,11 @@ export interface TaskStore {
   /** Creates the task unless one with the same id exists, in which case that one is returned. */
   create(task: Task): Promise<CreateTaskOutcome>;
   get(taskId: string): Promise<Task | null>;
-  /** Ends an active task and puts all its live leases in `revoking`, atomically. Idempotent. */
-  end(taskId: string, state: TaskEnd, at: number, reason: string): Promise<EndTaskOutcome | null>;
+  /**
+   * Ends an active task and its descendants and puts all their live leases in `revoking`, atomically, with cause
+   * `task_<state>` and `actor` (the caller, or `leash` at the deadline). Idempotent.
+   */
+  end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null>;
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>>;
   /** Active tasks whose deadline has passed. */
   dueTasks(now: number, limit: number): Promise<string[]>;

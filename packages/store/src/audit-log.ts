@@ -11,6 +11,7 @@ import {
 import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
+import { keyspace } from "./keys.js";
 
 const SCRIPT = readFileSync(new URL("./lua/audit_append.lua", import.meta.url), "utf8");
 
@@ -28,21 +29,28 @@ type VerifyResult = { ok: boolean; checked: number; firstBad?: { id: string; rea
 const TRIMMED_MEANWHILE = "trimmed while being verified";
 
 interface Waiting {
-  payload: string;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
+/** Receipts chained per script call: large enough for mass revocation, small enough to keep each call short. */
+const OUTBOX_BATCH = 500;
+
 /**
  * Append-only, hash-chained audit trail in a Redis stream: each entry carries the hash of the previous one, so an
  * edited or deleted entry breaks verification from that point. Appends from one process are batched per tick.
+ * Receipts of ended leases are written by the Lua transitions themselves into an outbox (Lua cannot hash); `drain`
+ * moves them into the chain, each exactly once.
  */
 export class RedisAuditLog implements AuditSink {
-  private queue: Waiting[] = [];
+  private queue: (Waiting & { payload: string })[] = [];
+  private draining: Waiting[] = [];
+  private wantOutbox = false;
   private flushing: Promise<void> | undefined;
   private head: string | undefined;
   readonly stream: string;
   private readonly headKey: string;
+  private readonly outboxKey: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -50,49 +58,90 @@ export class RedisAuditLog implements AuditSink {
     /** With replicas, an append resolves only once they hold it (WAIT), like the store's acknowledged writes. */
     private readonly options: { durability?: Durability } = {},
   ) {
-    this.stream = `${prefix}audit`;
-    this.headKey = `${prefix}audit:head`;
-    redis.defineCommand("leash_auditAppend", { numberOfKeys: 2, lua: SCRIPT });
+    const keys = keyspace(prefix);
+    this.stream = keys.audit;
+    this.headKey = keys.auditHead;
+    this.outboxKey = keys.auditOutbox;
+    redis.defineCommand("leash_auditAppend", { numberOfKeys: 3, lua: SCRIPT });
   }
 
   append(event: AuditEvent): Promise<void> {
     const payload = JSON.stringify({ ts: Date.now(), ...event });
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, resolve, reject });
-      if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+      this.schedule();
     });
   }
 
+  /**
+   * Chains every receipt waiting in the outbox (with whatever this process has queued); resolves once they are in
+   * the log. Calls made meanwhile share one pass.
+   */
+  drain(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.draining.push({ resolve, reject });
+      this.wantOutbox = true;
+      this.schedule();
+    });
+  }
+
+  /** Receipts waiting to be chained. */
+  pending(): Promise<number> {
+    return guard("read audit outbox", () => this.redis.llen(this.outboxKey));
+  }
+
+  private schedule(): void {
+    if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+  }
+
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 || this.wantOutbox) {
       const batch = this.queue.splice(0, 200);
+      const pull = this.wantOutbox;
+      const waiting = pull ? this.draining.splice(0) : [];
+      this.wantOutbox = false;
       try {
-        await guard("append audit", () => this.write(batch.map((w) => w.payload)));
+        const more = await guard("append audit", () =>
+          this.write(
+            batch.map((w) => w.payload),
+            pull,
+          ),
+        );
         for (const w of batch) w.resolve();
+        if (more) {
+          // The outbox held a full batch: go round again before telling the drainers it is empty.
+          this.draining.unshift(...waiting);
+          this.wantOutbox = true;
+        } else for (const w of waiting) w.resolve();
       } catch (error) {
-        for (const w of batch) w.reject(error);
+        for (const w of [...batch, ...waiting]) w.reject(error);
       }
     }
     this.flushing = undefined;
   }
 
-  private async write(payloads: string[]): Promise<void> {
+  /** Appends `payloads` (after the head of the outbox when `pull`); true when the outbox may hold more. */
+  private async write(payloads: string[], pull: boolean): Promise<boolean> {
     const run = (this.redis as unknown as Record<string, (...args: string[]) => Promise<[number, string]>>)
       .leash_auditAppend;
     if (!run) throw new Error("audit script not registered");
     for (let attempt = 0; attempt < 50; attempt++) {
-      const expected = this.head ?? ((await this.redis.get(this.headKey)) || "");
-      const args: string[] = [expected];
-      let prev = expected;
-      for (const payload of payloads) {
+      const [head, outbox] = await Promise.all([
+        this.head ?? this.redis.get(this.headKey).then((h) => h || ""),
+        pull ? this.redis.lrange(this.outboxKey, 0, OUTBOX_BATCH - 1) : [],
+      ]);
+      if (outbox.length + payloads.length === 0) return false;
+      const args: string[] = [head, String(outbox.length)];
+      let prev = head;
+      for (const payload of [...outbox, ...payloads]) {
         prev = chainHash(prev, payload);
         args.push(payload, prev);
       }
-      const [ok, head] = await run.call(this.redis, this.stream, this.headKey, ...args);
-      this.head = head;
+      const [ok, current] = await run.call(this.redis, this.stream, this.headKey, this.outboxKey, ...args);
+      this.head = current;
       if (ok === 1) {
         await awaitReplicas(this.redis, this.options.durability, this.headKey);
-        return;
+        return outbox.length === OUTBOX_BATCH;
       }
     }
     throw new Error("audit chain head kept moving");

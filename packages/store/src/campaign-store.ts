@@ -4,6 +4,7 @@ import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
+import type { Scripts } from "./scripts.js";
 
 export const CampaignState = z.enum(["running", "done", "failed"]);
 export type CampaignState = z.infer<typeof CampaignState>;
@@ -20,6 +21,8 @@ export interface Campaign {
   revoked: number;
   failed: number;
   state: CampaignState;
+  /** When every matched lease had ended (and `revocation.completed` was audited), else null. */
+  completedAt: number | null;
 }
 
 /** Mass revocation campaigns: a frozen target list plus counters, so a restarted worker resumes at its cursor. */
@@ -27,11 +30,15 @@ export class RedisCampaignStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
+    private readonly scripts: Scripts,
     /** With replicas, a campaign is acknowledged only once they hold its record and targets (WAIT). */
     private readonly durability?: Durability,
   ) {}
 
-  create(campaign: Omit<Campaign, "ordered" | "revoked" | "failed" | "state">, targets: readonly string[]) {
+  create(
+    campaign: Omit<Campaign, "ordered" | "revoked" | "failed" | "state" | "completedAt">,
+    targets: readonly string[],
+  ) {
     return guard("create campaign", async () => {
       const multi = this.redis.multi();
       multi.hset(this.keys.campaign(campaign.id), {
@@ -74,6 +81,7 @@ export class RedisCampaignStore {
         revoked,
         failed,
         state,
+        completedAt: h.completed ? Number(h.completed) : null,
       };
     });
   }
@@ -98,29 +106,42 @@ export class RedisCampaignStore {
     );
   }
 
-  advance(id: string, ordered: number, alreadyEnded: readonly string[]): Promise<void> {
-    return guard("advance campaign", async () => {
-      const multi = this.redis.multi();
-      multi.hset(this.keys.campaign(id), "ordered", ordered);
-      if (alreadyEnded.length > 0) multi.sadd(this.keys.campaignDone(id), ...alreadyEnded);
-      await multi.exec();
-    });
+  /**
+   * Moves the campaign's cursor and counts leases known ended; returns true when this call completed the campaign
+   * (which audits `revocation.completed` with its counts, once).
+   */
+  advance(id: string, ordered: number, ended: readonly string[], at = Date.now()): Promise<boolean> {
+    return guard("advance campaign", () => this.progress(id, at, "ended", String(ordered), ended));
   }
 
-  /** Idempotent: a lease counts once however often its end is reported. */
-  ended(id: string, leaseId: string): Promise<void> {
-    return guard("count campaign progress", async () => {
-      await this.redis
-        .multi()
-        .sadd(this.keys.campaignDone(id), leaseId)
-        .srem(this.keys.campaignFailing(id), leaseId)
-        .exec();
-    });
+  /** Idempotent: a lease counts once however often its end is reported. True when this completed the campaign. */
+  ended(id: string, leaseId: string, at = Date.now()): Promise<boolean> {
+    return guard("count campaign progress", () => this.progress(id, at, "ended", "", [leaseId]));
   }
 
   failing(id: string, leaseId: string): Promise<void> {
     return guard("count campaign progress", async () => {
-      await this.redis.sadd(this.keys.campaignFailing(id), leaseId);
+      await this.progress(id, Date.now(), "failing", "", [leaseId]);
     });
+  }
+
+  private async progress(
+    id: string,
+    at: number,
+    kind: "ended" | "failing",
+    ordered: string,
+    ids: readonly string[],
+  ): Promise<boolean> {
+    const k = this.keys;
+    let completed = false;
+    // Batches keep each call short; only the last can complete the campaign, and a completion is reported once.
+    for (let i = 0; i === 0 || i < ids.length; i += 1000) {
+      const reply = await this.scripts.campaignProgress(
+        [k.campaign(id), k.campaignDone(id), k.campaignFailing(id), k.auditOutbox],
+        [at, kind, i + 1000 >= ids.length ? ordered : "", ...ids.slice(i, i + 1000)],
+      );
+      completed ||= reply === 1;
+    }
+    return completed;
   }
 }

@@ -58,7 +58,7 @@ export function createStore(
     keys,
     leases: new RedisLeaseStore(redis, keys, scripts),
     tasks: new RedisTaskStore(redis, keys, scripts),
-    campaigns: new RedisCampaignStore(redis, keys, options.durability),
+    campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability),
     approvals: new RedisApprovalStore(redis, prefix),
     breakGlass: new RedisBreakGlassStore(redis, keys),
   };

@@ -35,7 +35,17 @@ export interface Keyspace {
   /** Leases of the campaign known ended, and those whose revocation is failing for now: sets, so replays count once. */
   campaignDone(id: string): string;
   campaignFailing(id: string): string;
+  /** Targets a campaign has cut wholesale (or found it could not), so a resumed campaign does not ask again. */
+  campaignCuts(id: string): string;
   campaigns: string;
+  /** The hash-chained audit stream and its head hash. */
+  audit: string;
+  auditHead: string;
+  /**
+   * Receipts written by the scripts that end leases and complete campaigns, waiting to be chained into `audit` by
+   * the worker (Redis Lua cannot compute the chain's SHA-256).
+   */
+  auditOutbox: string;
   /** A break-glass grant by id (JSON), kept a while after it ends so it can still be read and closed. */
   breakGlass(id: string): string;
   /** Task id -> the id of its newest break-glass grant, expiring with it. */
@@ -81,7 +91,11 @@ export function keyspace(prefix: string): Keyspace {
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,
     campaignDone: (id) => `${prefix}campaign:${id}:done`,
     campaignFailing: (id) => `${prefix}campaign:${id}:failing`,
+    campaignCuts: (id) => `${prefix}campaign:${id}:cuts`,
     campaigns: `${prefix}campaigns`,
+    audit: `${prefix}audit`,
+    auditHead: `${prefix}audit:head`,
+    auditOutbox: `${prefix}audit:outbox`,
     breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
     taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,

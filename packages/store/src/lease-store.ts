@@ -7,7 +7,8 @@ import type {
   LeaseQuery,
   LeaseSelector,
   LeaseStore,
-  RevokeOrder,
+  RevocationRequest,
+  SettledState,
 } from "@leash/core";
 import { observedState } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
@@ -147,24 +148,16 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  requestRevocation(orders: readonly RevokeOrder[], at = Date.now()): Promise<string[]> {
+  requestRevocation(orders: readonly RevocationRequest[], at = Date.now()): Promise<string[]> {
     return guard("order revocation", async () => {
       const out: string[] = [];
-      // One script call per (reason, campaign) group and batch, so Redis is never blocked for long.
-      const groups = new Map<string, string[]>();
-      for (const o of orders) {
-        const group = `${o.reason}\u0000${o.campaignId ?? ""}`;
-        const ids = groups.get(group) ?? [];
-        ids.push(o.leaseId);
-        groups.set(group, ids);
-      }
-      for (const [group, ids] of groups) {
-        const [reason = "", campaign = ""] = group.split("\u0000");
+      // One script call per order group and batch, so Redis is never blocked for long.
+      for (const [order, ids] of groupOrders(orders)) {
         for (let i = 0; i < ids.length; i += BATCH) {
           const batch = ids.slice(i, i + BATCH);
           const reply = await this.scripts.requestRevocation(
             [this.keys.deadline, ...batch.map((id) => this.keys.lease(id))],
-            [at, reason, campaign, ...batch],
+            [at, ...orderArgs(order), ...batch],
           );
           out.push(...strings(reply));
         }
@@ -173,22 +166,53 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  /** Returns the campaign id ("" if none) when this call ended the lease, null when it was not revocable. */
   markRevoked(leaseId: string, at = Date.now()): Promise<boolean> {
     return this.settle(leaseId, at, "revoked").then((r) => r !== null);
   }
 
-  settle(leaseId: string, at: number, state: "revoked" | "expired"): Promise<string | null> {
+  settle(
+    leaseId: string,
+    at: number,
+    state: SettledState,
+    detail?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<string | null> {
     return guard("settle lease", async () => {
-      const k = this.keys;
       const reply = strings(
         await this.scripts.settle(
-          [k.lease(leaseId), k.deadline, k.agentsLive, k.providersLive, k.counters],
-          [leaseId, at, state],
+          [this.keys.lease(leaseId), ...this.settleKeys()],
+          [leaseId, at, state, detail ? JSON.stringify(detail) : ""],
         ),
       );
       return reply[0] === "1" ? (reply[1] ?? "") : null;
     });
+  }
+
+  settleMany(
+    orders: readonly RevocationRequest[],
+    at = Date.now(),
+    detail?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<string[]> {
+    return guard("settle leases", async () => {
+      const out: string[] = [];
+      const extra = detail ? JSON.stringify(detail) : "";
+      for (const [order, ids] of groupOrders(orders)) {
+        for (let i = 0; i < ids.length; i += BATCH) {
+          const batch = ids.slice(i, i + BATCH);
+          const reply = await this.scripts.settleMany(
+            [...this.settleKeys(), ...batch.map((id) => this.keys.lease(id))],
+            [at, ...orderArgs(order), extra, ...batch],
+          );
+          out.push(...strings(reply));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** What every ending transition touches besides the leases: indexes, gauges and the receipts' outbox. */
+  private settleKeys(): string[] {
+    const keys = this.keys;
+    return [keys.deadline, keys.agentsLive, keys.providersLive, keys.counters, keys.auditOutbox];
   }
 
   markRevokeFailed(leaseId: string, error: string): Promise<boolean> {
@@ -319,6 +343,25 @@ export class RedisLeaseStore implements LeaseStore {
 /** The stored state, or the one a reader sees at `at` (a lease past its expiry is expired). */
 function stateAt(lease: Lease, at: number | undefined) {
   return at === undefined ? lease.state : observedState(lease, at).state;
+}
+
+type OrderGroup = Omit<RevocationRequest, "leaseId">;
+
+/** Orders grouped by everything but the lease, so each group is one script call per batch. */
+function groupOrders(orders: readonly RevocationRequest[]): Map<OrderGroup, string[]> {
+  const byKey = new Map<string, { order: OrderGroup; ids: string[] }>();
+  for (const o of orders) {
+    const key = JSON.stringify([o.cause, o.actor, o.campaignId ?? "", o.policies ?? []]);
+    const group = byKey.get(key) ?? { order: o, ids: [] };
+    group.ids.push(o.leaseId);
+    byKey.set(key, group);
+  }
+  return new Map([...byKey.values()].map((g) => [g.order, g.ids]));
+}
+
+/** ARGV cause, actor, campaign, policies of the ordering scripts. */
+function orderArgs(o: OrderGroup): string[] {
+  return [o.cause, o.actor, o.campaignId ?? "", o.policies?.length ? JSON.stringify(o.policies) : ""];
 }
 
 const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);

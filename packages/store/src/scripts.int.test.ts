@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Lease, Task } from "@leash/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RedisCampaignStore } from "./campaign-store.js";
 import { connectRedis } from "./connection.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
@@ -89,21 +90,46 @@ describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", 
       expect(await leases.activate(l.id, activation)).toBe("active");
     expect(await leases.abort(aborted.id, "mint refused")).toBe(true);
 
-    expect(await leases.requestRevocation([{ leaseId: returned.id, reason: "returned" }])).toEqual([
-      returned.id,
-    ]);
+    expect(await leases.requestRevocation([{ leaseId: returned.id, cause: "returned", actor: "a" }])).toEqual(
+      [returned.id],
+    );
     expect(await leases.markRevoked(returned.id)).toBe(true);
     expect(
-      await leases.requestRevocation([{ leaseId: failing.id, reason: "drill", campaignId: "c1" }]),
+      await leases.requestRevocation([
+        { leaseId: failing.id, cause: "campaign", actor: "s", campaignId: "c1" },
+      ]),
     ).toEqual([failing.id]);
     expect(await leases.markRevokeFailed(failing.id, "provider down")).toBe(true);
     expect(await leases.claimDue(Date.now(), 10, 5_000)).toContain(failing.id);
     expect(await leases.markExpired(idem.id)).toBe(true);
 
-    const ended = await tasks.end(root.id, "completed", now, "task completed");
+    const ended = await tasks.end(root.id, "completed", now, "o");
     expect(ended?.revoking.sort()).toEqual([active.id, failing.id].sort());
     expect((await tasks.get(child.id))?.state).toBe("completed");
     expect(await leases.activate(pending.id, activation)).toBe("revoke");
+    expect(await leases.markRevoked(active.id)).toBe(true);
+
+    // Mass revocation: leases settled in one call with their receipts, and the campaign counted to completion.
+    const campaigns = new RedisCampaignStore(checked, keys, scripts);
+    const mass = Array.from({ length: 3 }, () => lease(root.id));
+    for (const l of mass) {
+      await leases.createPending(l);
+      await leases.activate(l.id, activation);
+    }
+    const ids = mass.map((l) => l.id);
+    await campaigns.create(
+      { id: "rv_x", reason: "r", requestedBy: "s", selector: {}, createdAt: now, matched: 3 },
+      ids,
+    );
+    const orders = ids.map((leaseId) => ({
+      leaseId,
+      cause: "campaign" as const,
+      actor: "s",
+      campaignId: "rv_x",
+    }));
+    expect((await leases.settleMany(orders, now)).sort()).toEqual([...ids].sort());
+    await campaigns.failing("rv_x", ids[0] ?? "");
+    expect(await campaigns.advance("rv_x", 3, ids)).toBe(true);
   });
 
   it("ending a task whose tree grew after it was read names the missing keys and changes nothing", async () => {
@@ -123,6 +149,6 @@ describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", 
     expect(reply).toEqual(["missing", keys.lease(l.id)]);
     expect((await tasks.get(t.id))?.state).toBe("active");
     expect((await leases.get(l.id))?.state).toBe("active");
-    expect((await tasks.end(t.id, "completed", now, "task completed"))?.revoking).toEqual([l.id]);
+    expect((await tasks.end(t.id, "completed", now, "o"))?.revoking).toEqual([l.id]);
   });
 });

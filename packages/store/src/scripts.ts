@@ -9,6 +9,8 @@ const FILES = {
   abort: "abort",
   requestRevocation: "request_revocation",
   settle: "settle",
+  settleMany: "settle_many",
+  campaignProgress: "campaign_progress",
   revokeFailed: "revoke_failed",
   claimDue: "claim_due",
   createTask: "create_task",
@@ -42,8 +44,12 @@ export interface LuaScript {
   sha: string;
 }
 
+/** A script's text, with each `--@include <name>` line replaced by `lua/lib/<name>.lua` (Redis has no modules). */
 function readScript(name: ScriptName): LuaScript {
-  const lua = readFileSync(new URL(`./lua/${FILES[name]}.lua`, import.meta.url), "utf8");
+  const source = readFileSync(new URL(`./lua/${FILES[name]}.lua`, import.meta.url), "utf8");
+  const lua = source.replace(/^--@include ([a-z_]+)$/gm, (_, lib: string) =>
+    readFileSync(new URL(`./lua/lib/${lib}.lua`, import.meta.url), "utf8"),
+  );
   return { lua, sha: createHash("sha1").update(lua).digest("hex") };
 }
 

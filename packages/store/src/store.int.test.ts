@@ -55,10 +55,10 @@ describe("lease state machine in Redis", () => {
     await store.leases.createPending(a);
     await store.leases.activate(a.id, activation);
     await store.leases.createPending(p);
-    const first = await store.tasks.end(t.id, "completed", now, "task completed");
+    const first = await store.tasks.end(t.id, "completed", now, "o");
     expect(first).toMatchObject({ changed: true, revoking: [a.id], task: { state: "completed" } });
     expect((await store.leases.get(a.id))?.state).toBe("revoking");
-    const again = await store.tasks.end(t.id, "cancelled", now, "task cancelled");
+    const again = await store.tasks.end(t.id, "cancelled", now, "o");
     expect(again).toMatchObject({ changed: false, revoking: [a.id], task: { state: "completed" } });
     // The pending lease was flagged: activating it now revokes it straight away.
     expect(await store.leases.activate(p.id, activation)).toBe("revoke");
@@ -74,7 +74,7 @@ describe("lease state machine in Redis", () => {
     const l = lease(grandchild.id);
     await store.leases.createPending(l);
     await store.leases.activate(l.id, activation);
-    const outcome = await store.tasks.end(root.id, "completed", now, "task completed");
+    const outcome = await store.tasks.end(root.id, "completed", now, "o");
     expect(outcome?.revoking).toEqual([l.id]);
     expect((await store.tasks.get(grandchild.id))?.state).toBe("completed");
   });
@@ -99,7 +99,9 @@ describe("lease state machine in Redis", () => {
     const l = lease(t.id);
     await store.leases.createPending(l);
     await store.leases.activate(l.id, activation);
-    expect(await store.leases.requestRevocation([{ leaseId: l.id, reason: "returned" }])).toEqual([l.id]);
+    expect(await store.leases.requestRevocation([{ leaseId: l.id, cause: "returned", actor: "a" }])).toEqual([
+      l.id,
+    ]);
     expect(await store.leases.markRevokeFailed(l.id, "provider down")).toBe(true);
     expect(await store.leases.markRevokeFailed(l.id, "provider down")).toBe(false);
     expect(await store.leases.markRevoked(l.id)).toBe(true);

@@ -47,9 +47,9 @@ export class RedisTaskStore implements TaskStore {
     return guard("read task", async () => taskFromHash(await this.redis.hgetall(this.keys.task(taskId))));
   }
 
-  end(taskId: string, state: TaskEnd, at: number, reason: string): Promise<EndTaskOutcome | null> {
+  end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null> {
     return guard("end task", async () => {
-      const reply = await this.endTaskTree(taskId, state, at, reason);
+      const reply = await this.endTaskTree(taskId, state, at, actor);
       if (!Array.isArray(reply)) return null;
       const [changed, , ...revoking] = reply.map(String);
       const task = await this.get(taskId);
@@ -62,18 +62,13 @@ export class RedisTaskStore implements TaskStore {
    * The script may touch only keys it is given, so the tree is read first; if it grew in between (a sub-task or
    * lease added), the script names the keys it lacks and changes nothing, and it is called again with them.
    */
-  private async endTaskTree(
-    taskId: string,
-    state: TaskEnd,
-    at: number,
-    reason: string,
-  ): Promise<ScriptReply> {
+  private async endTaskTree(taskId: string, state: TaskEnd, at: number, actor: string): Promise<ScriptReply> {
     const k = this.keys;
     const head = [k.task(taskId), k.activeTasks, k.deadline];
     const walk = new Set(await this.treeKeys(taskId));
     for (let attempt = 0; attempt < 10; attempt++) {
       for (const key of head) walk.delete(key);
-      const reply = await this.scripts.endTask([...head, ...walk], [k.prefix, taskId, state, at, reason]);
+      const reply = await this.scripts.endTask([...head, ...walk], [k.prefix, taskId, state, at, actor]);
       if (!Array.isArray(reply) || reply[0] !== "missing") return reply;
       for (const key of reply.slice(1)) walk.add(String(key));
     }

@@ -98,10 +98,22 @@ describe("revocation from the console: confirmed with the count, then the same c
     expect(res.headers.get("location")).toBe(`/console/leases/${id}`);
     expect(await leaseState(id)).toBe("revoking");
     const events = await t.ctx.audit.tail(50);
-    expect(events.find((e) => e.type === "lease.returned" && e.leaseId === id)?.actor).toBe(SECURITY);
+    // A revocation by a person of the security team, never recorded as if the agent had returned the lease.
+    expect(events.find((e) => e.leaseId === id && e.type === "lease.returned")).toBeUndefined();
+    expect(events.find((e) => e.type === "lease.revocation_ordered" && e.leaseId === id)).toMatchObject({
+      actor: SECURITY,
+      cause: "security",
+    });
+    expect((await t.ctx.store.leases.get(id))?.revokeReason).toBe("security");
     // Until the provider confirms (no worker runs here), the credential may still work: it still counts.
     expect(await page(`/console/revoke?kind=lease&id=${id}`)).toContain("This will hit 1 live lease");
     await t.ctx.store.leases.markRevoked(id, Date.now());
+    await t.ctx.audit.drain();
+    const receipts = (await t.ctx.audit.tail(50)).filter(
+      (e) => e.leaseId === id && e.type === "lease.revoked",
+    );
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]).toMatchObject({ cause: "security", actor: SECURITY });
     const ended = await page(`/console/revoke?kind=lease&id=${id}`);
     expect(ended).toContain("nothing to revoke");
     expect(ended).not.toContain('action="/console/revoke"');

@@ -15,6 +15,13 @@ const AuditItem = z
     task_id: z.string().optional(),
     lease_id: z.string().optional(),
     outcome: z.string(),
+    cause: z
+      .string()
+      .optional()
+      .describe("Receipts (`lease.revoked`, `lease.expired`) and revocation orders: why the lease ends."),
+    ordered_at: z.string().optional().describe("When the end was ordered (for natural expiry: the expiry)."),
+    confirmed_at: z.string().optional().describe("When the provider confirmed the credential dead."),
+    policies: z.array(z.string()).optional().describe("With cause `policy_changed`: the denying policies."),
     detail: z.record(z.string(), z.unknown()).optional(),
     hash: z.string(),
   })
@@ -101,6 +108,10 @@ function item(e: StoredAuditEvent): z.infer<typeof AuditItem> {
     ...(e.taskId === undefined ? {} : { task_id: e.taskId }),
     ...(e.leaseId === undefined ? {} : { lease_id: e.leaseId }),
     outcome: e.outcome,
+    ...(e.cause === undefined ? {} : { cause: e.cause }),
+    ...(e.orderedAt === undefined ? {} : { ordered_at: new Date(e.orderedAt).toISOString() }),
+    ...(e.confirmedAt === undefined ? {} : { confirmed_at: new Date(e.confirmedAt).toISOString() }),
+    ...(e.policies === undefined ? {} : { policies: [...e.policies] }),
     ...(e.detail === undefined ? {} : { detail: { ...e.detail } }),
     hash: e.hash,
   };

@@ -12,23 +12,29 @@ export async function getLease(deps: BrokerDeps, caller: WorkloadIdentity, lease
   return lease;
 }
 
-/** The agent hands a credential back early. Idempotent. */
+/**
+ * The agent hands a credential back early (cause `returned`), or the security team revokes it (cause `security`,
+ * from the API or the console). Idempotent: a lease already being revoked keeps its first order.
+ */
 export async function returnLease(
   deps: BrokerDeps,
   caller: WorkloadIdentity,
   leaseId: string,
 ): Promise<Lease> {
   const lease = await getLease(deps, caller, leaseId);
-  const reason = lease.agent === caller.subject ? "returned by agent" : "revoked by security";
-  const due = await deps.leases.requestRevocation([{ leaseId, reason }], deps.clock.now());
-  await deps.queue.revoke(due.map((id) => ({ leaseId: id, reason })));
+  const cause = lease.agent === caller.subject ? "returned" : "security";
+  const now = deps.clock.now();
+  const due = await deps.leases.requestRevocation([{ leaseId, cause, actor: caller.subject }], now);
+  await deps.queue.revoke(due.map((id) => ({ leaseId: id, reason: cause })));
   await deps.audit.append({
-    type: "lease.returned",
+    type: cause === "returned" ? "lease.returned" : "lease.revocation_ordered",
     actor: caller.subject,
     agent: lease.agent,
     taskId: lease.taskId,
     leaseId,
     outcome: "ok",
+    cause,
+    orderedAt: now,
   });
   return (await deps.leases.get(leaseId)) ?? lease;
 }

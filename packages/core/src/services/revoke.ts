@@ -1,14 +1,12 @@
 import type { AuditSink } from "../audit.js";
 import type { Clock } from "../clock.js";
 import { LeashError } from "../errors.js";
-import type { Lease, ProviderName } from "../lease.js";
+import { LEASH_ACTOR, type Lease, type ProviderName } from "../lease.js";
 import type { LeaseStore } from "../ports.js";
 import type { CredentialProvider, RevokeRequest, TargetCut } from "../provider.js";
 
 export interface RevokerDeps {
-  leases: LeaseStore & {
-    settle(leaseId: string, at: number, state: "revoked" | "expired"): Promise<string | null>;
-  };
+  leases: LeaseStore;
   providers: ReadonlyMap<ProviderName, CredentialProvider>;
   audit: AuditSink;
   clock: Clock;
@@ -57,9 +55,10 @@ function result(kind: RevokeOutcomeKind, extra: Partial<RevokeResult> = {}): Rev
 /**
  * One revocation step, safe to repeat: ends an expired lease (at the provider too when its credential outlives the
  * lease), or revokes a lease in `revoking`/`revoke_failed`. A provider failure marks the lease `revoke_failed` and
- * rethrows so the queue backs off and retries.
+ * rethrows so the queue backs off and retries. The receipt of the end is written by the store's transition itself
+ * (`settle`), so a repeated step never writes a second one.
  */
-export async function revokeLease(deps: RevokerDeps, leaseId: string, reason: string): Promise<RevokeResult> {
+export async function revokeLease(deps: RevokerDeps, leaseId: string): Promise<RevokeResult> {
   const lease = await deps.leases.get(leaseId);
   if (!lease) return result("missing");
   const now = deps.clock.now();
@@ -78,20 +77,25 @@ export async function revokeLease(deps: RevokerDeps, leaseId: string, reason: st
         if (campaign === null) return result("already_ended");
         return result("expired", { provider: lease.provider, latencyMs: now - lease.expiresAt });
       }
-      await deps.leases.requestRevocation([{ leaseId, reason: "lease expired" }], now);
-      return revokeAtProvider(
-        deps,
-        { ...lease, state: "revoking", revokeRequestedAt: lease.expiresAt },
-        "lease expired",
+      // The credential outlives the lease at its provider: revoke it there, as ordered by the lease's expiry.
+      await deps.leases.requestRevocation(
+        [{ leaseId, cause: "expired", actor: LEASH_ACTOR }],
+        lease.expiresAt,
       );
+      return revokeAtProvider(deps, {
+        ...lease,
+        state: "revoking",
+        revokeReason: "expired",
+        revokeRequestedAt: lease.expiresAt,
+      });
     }
     case "revoking":
     case "revoke_failed":
-      return revokeAtProvider(deps, lease, lease.revokeReason ?? reason);
+      return revokeAtProvider(deps, lease);
   }
 }
 
-async function revokeAtProvider(deps: RevokerDeps, lease: Lease, reason: string): Promise<RevokeResult> {
+async function revokeAtProvider(deps: RevokerDeps, lease: Lease): Promise<RevokeResult> {
   const provider = deps.providers.get(lease.provider);
   if (!provider)
     throw new LeashError("internal", `provider ${lease.provider} is not configured in this worker`, {
@@ -120,23 +124,14 @@ async function revokeAtProvider(deps: RevokerDeps, lease: Lease, reason: string)
     throw known;
   }
   const now = deps.clock.now();
-  const campaignId = await deps.leases.settle(lease.id, now, "revoked");
+  const campaignId = await deps.leases.settle(
+    lease.id,
+    now,
+    "revoked",
+    cut ? { target_cut: cut.target } : undefined,
+  );
   if (campaignId === null) return result("already_ended");
-  const cutLeases = cut ? await settleCut(deps, lease.provider, cut, now) : 0;
-  await deps.audit.append({
-    type: "lease.revoked",
-    actor: null,
-    agent: lease.agent,
-    taskId: lease.taskId,
-    leaseId: lease.id,
-    outcome: "ok",
-    detail: {
-      provider: lease.provider,
-      reason,
-      latency_ms: now - lease.issuedAt,
-      ...(cut ? { target_cut: cut.target, cut_leases: cutLeases } : {}),
-    },
-  });
+  const cutLeases = cut ? await settleCut(deps, lease, cut, now) : 0;
   return result("revoked", {
     campaignId: campaignId || null,
     recovered: lease.state === "revoke_failed",
@@ -146,24 +141,23 @@ async function revokeAtProvider(deps: RevokerDeps, lease: Lease, reason: string)
   });
 }
 
-/** The provider killed every credential of a target issued before an instant: their leases are revoked too. */
-async function settleCut(
-  deps: RevokerDeps,
-  provider: ProviderName,
-  cut: TargetCut,
-  now: number,
-): Promise<number> {
+/**
+ * The provider could only kill this credential by cutting its whole target (every credential issued before an
+ * instant): the other leases it killed end too, each with its own receipt naming the cut (cause `security`, since
+ * Leash cut them to keep a revocation promise, actor `leash`).
+ */
+async function settleCut(deps: RevokerDeps, lease: Lease, cut: TargetCut, now: number): Promise<number> {
   const victims = await deps.leases.selectLive({
-    provider,
+    provider: lease.provider,
     target: cut.target,
     issuedBefore: cut.issuedBefore,
   });
-  const active = victims.filter((l) => l.state !== "pending");
-  await deps.leases.requestRevocation(
-    active.map((l) => ({ leaseId: l.id, reason: "target cut: re-request" })),
+  const ended = await deps.leases.settleMany(
+    victims
+      .filter((l) => l.state !== "pending" && l.id !== lease.id)
+      .map((l) => ({ leaseId: l.id, cause: "security" as const, actor: LEASH_ACTOR })),
     now,
+    { target_cut: cut.target, cut_by: lease.id },
   );
-  let ended = 0;
-  for (const l of active) if (await deps.leases.markRevoked(l.id, now)) ended++;
-  return ended;
+  return ended.length;
 }

@@ -126,10 +126,10 @@ export async function endTask(
     throw new LeashError("forbidden", "only an orchestrator or the task's delegator may end it");
   }
   const now = deps.clock.now();
-  const outcome = await deps.tasks.end(taskId, state, now, `task ${state}`);
+  const outcome = await deps.tasks.end(taskId, state, now, caller.subject);
   if (!outcome) throw new LeashError("not_found", `task ${taskId} does not exist`);
   await deps.queue.revoke(
-    outcome.revoking.map((leaseId) => ({ leaseId, reason: `task ${outcome.task.state}` })),
+    outcome.revoking.map((leaseId) => ({ leaseId, reason: `task_${outcome.task.state}` })),
   );
   if (outcome.changed) {
     await deps.audit.append({

@@ -1,5 +1,6 @@
 -- pending -> active, and schedules the lease's end in the deadline index. If a revocation arrived while it was
--- pending (its task ended, the agent returned it, a campaign selected it), it goes straight on to `revoking`.
+-- pending (its task ended, the agent returned it, a campaign selected it), it goes straight on to `revoking`, with
+-- that order's cause, actor and instant (or, for a task that ended meanwhile, the task's).
 -- KEYS: 1 lease, 2 task, 3 pending, 4 deadline
 -- ARGV: 1 lease id, 2 now ms, 3 handle json, 4 provider expiry ms, 5 scope json
 local state = redis.call("HGET", KEYS[1], "state")
@@ -9,11 +10,16 @@ end
 local id = ARGV[1]
 redis.call("ZREM", KEYS[3], id)
 redis.call("HSET", KEYS[1], "state", "active", "handle", ARGV[3], "pexp", ARGV[4], "scope", ARGV[5])
-local task_state = redis.call("HGET", KEYS[2], "state")
-local cancel = redis.call("HGET", KEYS[1], "cancel")
-if task_state ~= "active" or cancel then
-  local reason = cancel or ("task " .. tostring(task_state))
-  redis.call("HSET", KEYS[1], "state", "revoking", "reason", reason, "revoke_req", ARGV[2])
+local task = redis.call("HMGET", KEYS[2], "state", "ended", "ended_by")
+local order = redis.call("HMGET", KEYS[1], "cancel", "cancel_by", "cancel_at")
+if task[1] ~= "active" or order[1] then
+  local cause, by, at = order[1], order[2], order[3]
+  if not cause then
+    cause = "task_" .. tostring(task[1])
+    by = task[3]
+    at = task[2]
+  end
+  redis.call("HSET", KEYS[1], "state", "revoking", "reason", cause, "by", by or "leash", "revoke_req", at or ARGV[2])
   redis.call("ZADD", KEYS[4], tonumber(ARGV[2]), id)
   return "revoke"
 end

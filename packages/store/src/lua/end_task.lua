@@ -1,14 +1,16 @@
 -- Ends a task (completed | cancelled | expired) and every descendant task, and puts all their live leases in
--- `revoking`, due now, in one step: from here on introspection reports them inactive. Idempotent: a duplicate
--- changes nothing and returns the leases still being revoked.
+-- `revoking`, due now, in one step, with cause `task_<state>`, the actor and the instant (their receipts name
+-- them): from here on introspection reports them inactive. Idempotent: a duplicate changes nothing and returns the
+-- leases still being revoked.
 -- KEYS: 1 task, 2 active tasks, 3 deadline, 4.. every other key of the walk (each task's hash, `:leases` and
 --       `:children`, each of their leases' hash), as the caller read them just before.
 -- ARGV: 1 key prefix (to name the keys of the walk, which must all be declared), 2 task id, 3 end state, 4 now ms,
---       5 reason
+--       5 actor
 -- Returns {changed (0|1), final state, lease ids needing a revoke job...}, nil for an unknown task, or
 -- {"missing", key names...} without changing anything when the tree grew since the caller read it (a new sub-task
 -- or lease): the caller declares those keys too and calls again. So the script never touches an undeclared key,
 -- and Redis Cluster routes, checks and migrates everything it touches as the one slot of the prefix's hash tag.
+--@include lease_end
 local prefix = ARGV[1]
 if redis.call("EXISTS", KEYS[1]) == 0 then return nil end
 
@@ -37,7 +39,7 @@ while #queue > 0 do
     if task_leases then
       for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
         local lease = key(prefix .. "lease:" .. id)
-        if lease then leases[#leases + 1] = {id, lease} end
+        if lease then leases[#leases + 1] = {id, lease, tid} end
       end
     end
     if children then
@@ -50,28 +52,27 @@ if #missing > 0 then
   return missing
 end
 
+local now = tonumber(ARGV[4])
+local cause = "task_" .. ARGV[3]
 local changed = 0
 for _, t in ipairs(tasks) do
   local tid, task = t[1], t[2]
   if redis.call("HGET", task, "state") == "active" then
-    redis.call("HSET", task, "state", ARGV[3], "ended", ARGV[4], "end_reason", ARGV[5])
+    redis.call("HSET", task, "state", ARGV[3], "ended", ARGV[4], "end_reason", cause, "ended_by", ARGV[5])
     redis.call("ZREM", KEYS[2], tid)
     if tid == ARGV[2] then changed = 1 end
   end
 end
 local out = {}
 for _, l in ipairs(leases) do
-  local id, lease = l[1], l[2]
-  local state = redis.call("HGET", lease, "state")
-  if state == "active" then
-    redis.call("HSET", lease, "state", "revoking", "reason", ARGV[5], "revoke_req", ARGV[4])
-    redis.call("ZADD", KEYS[3], tonumber(ARGV[4]), id)
-    out[#out + 1] = id
-  elseif state == "revoking" or state == "revoke_failed" then
-    out[#out + 1] = id
-  elseif state == "pending" then
-    redis.call("HSETNX", lease, "cancel", ARGV[5])
+  local id, lease, tid = l[1], l[2], l[3]
+  local ordered = order_lease(lease, now, cause, ARGV[5], "", "")
+  if ordered == "ordered" then
+    -- Ended because an ancestor task ended: its receipt names that task.
+    if tid ~= ARGV[2] then redis.call("HSET", lease, "via", ARGV[2]) end
+    redis.call("ZADD", KEYS[3], now, id)
   end
+  if ordered == "ordered" or ordered == "ordering" then out[#out + 1] = id end
 end
 local result = {changed, redis.call("HGET", KEYS[1], "state")}
 for _, id in ipairs(out) do result[#result + 1] = id end

@@ -1,28 +1,18 @@
--- Orders the revocation of leases: active ones go to `revoking` and become due now; ones already being revoked
--- stay as they are; pending ones are flagged so activation revokes them at once. Returns the ids that need a job.
--- KEYS: 1 deadline, 2.. the lease of each id (KEYS[1 + i] belongs to ARGV[3 + i])
--- ARGV: 1 now ms, 2 reason, 3 campaign id or "", 4.. lease ids
+-- Orders the revocation of leases: active ones go to `revoking` and become due at the order's instant, recording
+-- cause, actor and instant (their receipt names them); ones already being revoked keep their first order; pending
+-- ones are flagged so activation revokes them at once. Returns the ids that need a job.
+-- KEYS: 1 deadline, 2.. the lease of each id (KEYS[1 + i] belongs to ARGV[5 + i])
+-- ARGV: 1 order instant ms, 2 cause, 3 actor, 4 campaign id or "", 5 policies json or "", 6.. lease ids
 -- Every key is declared and shares the prefix's hash tag, so Redis Cluster routes and checks them as one slot.
+--@include lease_end
 local out = {}
 local now = tonumber(ARGV[1])
-local reason = ARGV[2]
-local campaign = ARGV[3]
-for i = 4, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
-  local lease = KEYS[i - 2]
-  local state = redis.call("HGET", lease, "state")
-  if state == "active" then
-    redis.call("HSET", lease, "state", "revoking", "reason", reason, "revoke_req", ARGV[1])
-    if campaign ~= "" then redis.call("HSET", lease, "campaign", campaign) end
+  local ordered = order_lease(KEYS[i - 4], now, ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+  if ordered == "ordered" or ordered == "ordering" then
     redis.call("ZADD", KEYS[1], now, id)
     out[#out + 1] = id
-  elseif state == "revoking" or state == "revoke_failed" then
-    if campaign ~= "" then redis.call("HSETNX", lease, "campaign", campaign) end
-    redis.call("ZADD", KEYS[1], now, id)
-    out[#out + 1] = id
-  elseif state == "pending" then
-    redis.call("HSETNX", lease, "cancel", reason)
-    if campaign ~= "" then redis.call("HSETNX", lease, "campaign", campaign) end
   end
 end
 return out

@@ -1,19 +1,13 @@
--- Ends a live lease: revoking|revoke_failed -> revoked, or active -> expired (natural expiry confirmed).
--- KEYS: 1 lease, 2 deadline, 3 live leases per agent, 4 live leases per provider, 5 counters
--- ARGV: 1 lease id, 2 now ms, 3 target state ("revoked" | "expired")
+-- Ends a live lease: revoking|revoke_failed -> revoked, or active -> expired (natural expiry confirmed), and writes
+-- its receipt to the audit outbox in the same step.
+-- KEYS: 1 lease, 2 deadline, 3 live leases per agent, 4 live leases per provider, 5 counters, 6 audit outbox
+-- ARGV: 1 lease id, 2 now ms, 3 target state ("revoked" | "expired"), 4 receipt detail json ("" for none)
 -- Returns {1, campaign id or ""} when this call ended the lease, {0, ""} when it was not in a state that allows it.
-local state = redis.call("HGET", KEYS[1], "state")
-local allowed = false
-if ARGV[3] == "revoked" then
-  allowed = state == "revoking" or state == "revoke_failed"
-elseif ARGV[3] == "expired" then
-  allowed = state == "active"
-end
-if not allowed then return {0, ""} end
-redis.call("HSET", KEYS[1], "state", ARGV[3], "revoked_at", ARGV[2])
-if ARGV[3] == "expired" then redis.call("HSETNX", KEYS[1], "reason", "expired") end
-redis.call("ZREM", KEYS[2], ARGV[1])
-redis.call("HINCRBY", KEYS[3], redis.call("HGET", KEYS[1], "agent"), -1)
-redis.call("HINCRBY", KEYS[4], redis.call("HGET", KEYS[1], "provider"), -1)
-if state == "revoke_failed" then redis.call("HINCRBY", KEYS[5], "revoke_failed", -1) end
-return {1, redis.call("HGET", KEYS[1], "campaign") or ""}
+-- All keys share the prefix's hash tag, so they live in one Redis Cluster slot.
+--@include lease_end
+local k = { deadline = KEYS[2], agents = KEYS[3], providers = KEYS[4], counters = KEYS[5], outbox = KEYS[6] }
+local extra = nil
+if ARGV[4] ~= "" then extra = cjson.decode(ARGV[4]) end
+local campaign = end_lease(k, KEYS[1], ARGV[1], ARGV[3], tonumber(ARGV[2]), extra)
+if campaign == nil then return {0, ""} end
+return {1, campaign}
