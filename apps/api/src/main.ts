@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { loadEnv, readLeashConfig } from "@leash/runtime";
+import { handleShutdown, loadEnv, readLeashConfig } from "@leash/runtime";
 import { createApp } from "./app.js";
 import { wireApi } from "./wiring.js";
 
@@ -18,14 +18,27 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   ctx.logger.info({ port: info.port, host: env.HOST, public_url: ctx.publicUrl }, "leash api listening");
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  ctx.logger.info({ signal }, "shutting down: finishing in-flight requests");
-  server.close();
-  await close();
-  process.exit(0);
+/** Resolves once every connection has closed: requests in flight are answered, idle keep-alives are cut. */
+function drain(): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // A keep-alive connection becomes idle once its last response is sent: cut it then rather than waiting for
+    // the client or the keep-alive timeout.
+    const cutIdle = setInterval(() => {
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+    }, 50);
+    cutIdle.unref();
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+
+handleShutdown({
+  timeoutMs: env.LEASH_SHUTDOWN_TIMEOUT_MS,
+  logger: ctx.logger,
+  // Past the deadline the process exits with requests in flight (exit 1); the clients' sockets go with it.
+  async stop() {
+    await drain();
+    await close();
+    return "clean";
+  },
+});

@@ -1,4 +1,4 @@
-import { loadEnv, readLeashConfig } from "@leash/runtime";
+import { createLogger, handleShutdown, loadEnv, readLeashConfig } from "@leash/runtime";
 import { startWorker } from "./worker.js";
 
 const env = loadEnv();
@@ -8,14 +8,13 @@ const config = await readLeashConfig(env.LEASH_CONFIG).catch((error: Error) => {
 });
 const stop = await startWorker(env, config);
 
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+handleShutdown({
+  timeoutMs: env.LEASH_SHUTDOWN_TIMEOUT_MS,
+  logger: createLogger("leash-worker", env.LOG_LEVEL),
+  // Jobs still running at the deadline are abandoned (exit 1): their locks lapse and another worker runs them
+  // again, which revocations and campaigns allow.
+  async stop(deadline) {
+    await stop(deadline);
+    return "clean";
+  },
+});

@@ -26,8 +26,14 @@ const HEARTBEAT_MS = 3_000;
  */
 const REVOKE_CALL_BUDGET = 8;
 
-/** Starts every consumer of the worker process; the returned function stops them gracefully. */
-export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Promise<() => Promise<void>> {
+/**
+ * Starts every consumer of the worker process; the returned function stops them gracefully: jobs in flight finish
+ * first. Once `deadline` aborts, nothing waits on Redis any more (the process exits right after).
+ */
+export async function startWorker(
+  env: RuntimeEnv,
+  config: LeashConfigFile,
+): Promise<(deadline?: AbortSignal) => Promise<void>> {
   const logger = createLogger("leash-worker", env.LOG_LEVEL);
   const redis = connectRedis(redisTargetOf(env), { mode: "worker", name: "leash-worker" });
   redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
@@ -133,10 +139,13 @@ export async function startWorker(env: RuntimeEnv, config: LeashConfigFile): Pro
   );
 
   let stopped = false;
-  return async function stop() {
+  return async function stop(deadline?: AbortSignal) {
     if (stopped) return;
     stopped = true;
     ctx.stopping.value = true;
+    // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
+    // commands: past the deadline drop the connection so nothing is left pending.
+    deadline?.addEventListener("abort", () => redis.disconnect(), { once: true });
     clearInterval(heartbeat);
     await stopPoller();
     // close() waits for in-flight jobs to finish.

@@ -15,11 +15,19 @@ export interface RedisServerOptions {
   configFile?: string;
   /** More command-line options, e.g. `--cluster-enabled yes`, `--replicaof host port` or `--sentinel`. */
   extraArgs?: readonly string[];
+  /**
+   * For `leash dev`: the server runs in its own process group, so a terminal's Ctrl-C or hang-up reaches only
+   * this process (which stops the server after the processes using it), and it dies with this process even when
+   * that is SIGKILLed (Linux: a parent-death signal set with util-linux's setpriv; elsewhere only the first holds).
+   */
+  dieWithParent?: boolean;
 }
 
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The redis-server's process id while it runs (to freeze it with SIGSTOP, or to check it is gone). */
+  readonly pid: number | undefined;
   /** SIGKILL, as a crash would; `start()` brings it back on the same port and data directory. */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -28,6 +36,15 @@ export interface RedisServer {
 
 export function redisServerAvailable(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+let parentDeathSignal: boolean | undefined;
+/** Whether `setpriv --pdeathsig` can make a child die with this process (Linux, util-linux 2.33 or later). */
+function parentDeathSignalAvailable(): boolean {
+  parentDeathSignal ??=
+    process.platform === "linux" &&
+    (spawnSync("setpriv", ["--help"], { encoding: "utf8" }).stdout ?? "").includes("--pdeathsig");
+  return parentDeathSignal;
 }
 
 const MISSING =
@@ -80,7 +97,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   ];
 
   async function start(): Promise<void> {
-    const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const tied = options.dieWithParent === true;
+    // setpriv sets the signal and execs redis-server: the PID stays the server's own.
+    const [command, argv] =
+      tied && parentDeathSignalAvailable()
+        ? ["setpriv", ["--pdeathsig", "TERM", "redis-server", ...args]]
+        : ["redis-server", args];
+    const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"], detached: tied });
     child = proc;
     let output = "";
     proc.stdout?.on("data", (d: Buffer) => {
@@ -115,6 +138,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
     kill: () => halt("SIGKILL"),
     start,
     async stop() {

@@ -30,6 +30,8 @@ const RuntimeEnvFields = z.object({
   LEASH_PENDING_GRACE_MS: int(30_000, 1_000),
   LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
   LEASH_JOB_LOCK_MS: int(30_000, 500),
+  /** After SIGTERM/SIGINT/SIGHUP a process stops within this, whatever is unreachable (shutdown.ts). */
+  LEASH_SHUTDOWN_TIMEOUT_MS: int(10_000),
   LEASH_APPROVAL_TTL_SECONDS: int(900),
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),

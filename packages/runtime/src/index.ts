@@ -4,3 +4,4 @@ export * from "./failpoints.js";
 export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./providers.js";
+export * from "./shutdown.js";

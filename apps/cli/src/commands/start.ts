@@ -1,25 +1,33 @@
-import { ENTRYPOINTS, type SpawnedProcess, spawnTs } from "@leash/devstack";
+import { ENTRYPOINTS, onStopSignals, processGroup, shutdownTimeoutMs, spawnTs } from "@leash/devstack";
+
+/** How long past LEASH_SHUTDOWN_TIMEOUT_MS a child may take before it is killed (it should have exited by then). */
+const BACKSTOP_MS = 5_000;
 
 /**
- * `leash start`: the API and the worker for production, configured from the environment. If either exits, the
- * other is stopped and the command exits non-zero, so a supervisor (systemd, Kubernetes) restarts both.
+ * `leash start`: the API and the worker for production, configured from the environment. SIGTERM, SIGINT and
+ * SIGHUP are forwarded to both and the command exits once they have, non-zero if either did. If either exits on
+ * its own, the other is stopped and the command exits non-zero, so a supervisor (systemd, Kubernetes) restarts
+ * both. If this process is killed outright, both notice (their IPC channel closes) and stop themselves.
  */
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const processes: SpawnedProcess[] = [
-    spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
-    spawnTs("worker", ENTRYPOINTS.worker, { env, echo: true }),
-  ];
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.all(processes.map((p) => p.stop()));
-  };
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void stopAll());
-  const first = await Promise.race(processes.map((p) => p.exited.then((code) => ({ name: p.name, code }))));
-  const expected = stopping;
-  await stopAll();
-  if (!expected)
-    process.stderr.write(`leash: the ${first.name} exited (code ${first.code}); stopped the rest\n`);
-  return expected ? 0 : 1;
+  const group = processGroup(
+    [
+      spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
+      spawnTs("worker", ENTRYPOINTS.worker, { env, echo: true }),
+    ],
+    shutdownTimeoutMs(env) + BACKSTOP_MS,
+  );
+  let requested = false;
+  const off = onStopSignals((signal) => {
+    requested = true;
+    group.signal(signal);
+  });
+  const first = await group.firstExit;
+  const unexpected = !requested;
+  if (unexpected) {
+    process.stderr.write(`leash: the ${first.name} exited (code ${first.code}); stopping the rest\n`);
+  }
+  const codes = await group.stop();
+  off();
+  return !unexpected && codes.every((code) => code === 0) ? 0 : 1;
 }
