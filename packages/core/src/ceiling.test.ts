@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ceilingWithin, intentWithinCeiling } from "./ceiling.js";
+import { CeilingIntent, Intent } from "./intent.js";
 
 describe("least privilege: a request must fall inside the task's ceiling", () => {
   const ceiling = [
@@ -50,5 +51,46 @@ describe("least privilege: a request must fall inside the task's ceiling", () =>
     expect(ceilingWithin([{ action: "read", resource: "hr/x" }], ceiling)).toBe(false);
     // An uncapped parent entry still admits an uncapped child.
     expect(ceilingWithin([{ action: "read", resource: "docs/a/*" }], ceiling)).toBe(true);
+  });
+});
+
+describe("a ceiling cannot be escaped through the resource string (issue 10)", () => {
+  const docs = [{ action: "read", resource: "docs/*" }];
+
+  it("a request that leaves the prefix once a tool normalises it is not inside the ceiling", () => {
+    for (const resource of [
+      "docs/../secrets/key",
+      "docs/./../secrets",
+      "docs/%2e%2e/secrets/key",
+      "docs/..\\secrets",
+      "docs//../secrets",
+      "docs/\u2024\u2024/secrets",
+      "docs/\uff0e\uff0e\uff0fsecrets",
+      "docs/\u200b../secrets",
+    ]) {
+      expect(intentWithinCeiling({ action: "read", resource }, docs), resource).toBe(false);
+    }
+  });
+
+  it("a request prefix is covered only by a ceiling prefix at least as wide", () => {
+    expect(intentWithinCeiling({ action: "read", resource: "docs/" }, docs)).toBe(true);
+    expect(intentWithinCeiling({ action: "read", resource: "docs/a/" }, docs)).toBe(true);
+    expect(intentWithinCeiling({ action: "read", resource: "doc/" }, docs)).toBe(false);
+    expect(
+      intentWithinCeiling({ action: "read", resource: "docs/a/" }, [{ action: "read", resource: "docs/a" }]),
+    ).toBe(false);
+  });
+
+  it("a stored ceiling entry that is not canonical covers nothing (fail closed)", () => {
+    const legacy = [{ action: "read", resource: "docs/../*" }];
+    expect(intentWithinCeiling({ action: "read", resource: "docs/../x" }, legacy)).toBe(false);
+    expect(ceilingWithin([{ action: "read", resource: "docs/../x/*" }], docs)).toBe(false);
+  });
+
+  it("the intent schemas refuse non-canonical resources in requests and ceilings", () => {
+    expect(Intent.safeParse({ action: "read", resource: "docs/../secrets/key" }).success).toBe(false);
+    expect(CeilingIntent.safeParse({ action: "read", resource: "docs/../*" }).success).toBe(false);
+    expect(Intent.safeParse({ action: "read", resource: "docs/a.md" }).success).toBe(true);
+    expect(CeilingIntent.safeParse({ action: "read", resource: "docs/*" }).success).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { CeilingIntent, Intent, Sensitivity } from "./intent.js";
+import { isCanonicalResource, resourceCovers, resourcePatternWithin } from "./resource.js";
 
 const SENSITIVITY_RANK: Record<Sensitivity, number> = {
   public: 0,
@@ -7,19 +8,17 @@ const SENSITIVITY_RANK: Record<Sensitivity, number> = {
   restricted: 3,
 };
 
-function resourceCovered(pattern: string, resource: string): boolean {
-  if (pattern.endsWith("*")) return resource.startsWith(pattern.slice(0, -1));
-  return pattern === resource;
-}
-
 /**
- * One ceiling entry covers an intent when the action is the same, the resource matches exactly or by `*` prefix,
- * and each optional qualifier the entry pins (tool, destination) is the same; an entry's sensitivity is the highest
- * the intent may claim.
+ * One ceiling entry covers an intent when the action is the same, the resource matches exactly or by `*` prefix
+ * (both canonical: see resource.ts), and each optional qualifier the entry pins (tool, destination) is the same; an
+ * entry's sensitivity is the highest the intent may claim. Given another ceiling entry, it says whether the entry
+ * covers everything that one does.
  */
 export function entryCovers(entry: CeilingIntent, intent: Intent | CeilingIntent): boolean {
   if (entry.action !== intent.action) return false;
-  if (!resourceCovered(entry.resource, intent.resource)) return false;
+  if (intent.resource.endsWith("*")) {
+    if (!resourcePatternWithin(intent.resource, entry.resource)) return false;
+  } else if (!resourceCovers(entry.resource, intent.resource)) return false;
   if (entry.tool !== undefined && entry.tool !== intent.tool) return false;
   if (entry.destination !== undefined && entry.destination !== intent.destination) return false;
   if (entry.sensitivity !== undefined) {
@@ -29,7 +28,9 @@ export function entryCovers(entry: CeilingIntent, intent: Intent | CeilingIntent
   return true;
 }
 
+/** A request is within a ceiling when some entry covers it; a request that is not canonical never is. */
 export function intentWithinCeiling(intent: Intent, ceiling: readonly CeilingIntent[]): boolean {
+  if (!isCanonicalResource(intent.resource, "request")) return false;
   return ceiling.some((entry) => entryCovers(entry, intent));
 }
 
@@ -41,17 +42,6 @@ export function intentWithinCeiling(intent: Intent, ceiling: readonly CeilingInt
 export function ceilingWithin(child: readonly CeilingIntent[], parent: readonly CeilingIntent[]): boolean {
   return child.every((entry) => {
     const bounded = { ...entry, sensitivity: entry.sensitivity ?? "restricted" };
-    return parent.some((p) => entryCoversPattern(p, bounded));
+    return parent.some((p) => entryCovers(p, bounded));
   });
-}
-
-function entryCoversPattern(parent: CeilingIntent, child: CeilingIntent): boolean {
-  if (!child.resource.endsWith("*")) return entryCovers(parent, child);
-  // A child prefix is inside the parent only if the parent is a prefix at least as wide.
-  if (!parent.resource.endsWith("*")) return false;
-  const childPrefix = child.resource.slice(0, -1);
-  return (
-    childPrefix.startsWith(parent.resource.slice(0, -1)) &&
-    entryCovers(parent, { ...child, resource: childPrefix })
-  );
 }

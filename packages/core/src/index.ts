@@ -11,6 +11,7 @@ export * from "./lease-view.js";
 export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";
+export * from "./resource.js";
 export * from "./services/index.js";
 export * from "./task.js";
 export * from "./ttl.js";

@@ -114,7 +114,7 @@ function requestPool(size: number): PolicyRequest[] {
     },
     intent: {
       action: ACTIONS[i % ACTIONS.length] ?? "read",
-      resource: `s3://bucket-${i % 7}/reports/${i}.csv`,
+      resource: `s3:bucket-${i % 7}/reports/${i}.csv`,
       tool: `tool-${i % 50}`,
       sensitivity: SENSITIVITIES[i % SENSITIVITIES.length],
       destination: DESTINATIONS[i % DESTINATIONS.length],

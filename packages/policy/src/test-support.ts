@@ -52,6 +52,6 @@ export function request(overrides: Overrides = {}): PolicyRequest {
     now: new Date("2025-01-06T10:00:00Z"),
     exposure: { liveLeases: 0 },
     ...rest,
-    intent: { action: "read", resource: "s3://bucket/key", sensitivity: "public", ...intent },
+    intent: { action: "read", resource: "s3:bucket/key", sensitivity: "public", ...intent },
   };
 }

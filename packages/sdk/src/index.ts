@@ -1,3 +1,4 @@
+export type { ResourceRule } from "@leash/core/resource";
 export {
   type CallOptions,
   createLeashClient,
@@ -12,6 +13,9 @@ export * from "./types.js";
 export {
   createTokenVerifier,
   type InactiveReason,
+  type ScopeCheck,
+  type ScopeRequest,
+  scopeAllows,
   TaskTokenClaims,
   type TokenVerification,
   type TokenVerifier,

@@ -1,7 +1,7 @@
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { json, networkError, scriptedFetch } from "./fake-fetch.js";
-import { createTokenVerifier } from "./verifier.js";
+import { createTokenVerifier, scopeAllows } from "./verifier.js";
 
 const ISSUER = "http://leash.test";
 const JWKS_URL = `${ISSUER}/.well-known/jwks.json`;
@@ -108,5 +108,66 @@ describe("createTokenVerifier", () => {
     });
     const v = createTokenVerifier({ jwksUrl: JWKS_URL, issuer: ISSUER, fetch });
     await expect(v.verify(await sign())).rejects.toThrow();
+  });
+});
+
+describe("the tool-side scope check holds the resource to the API's grammar (issue 10)", () => {
+  const read = (resource: string) => ({ action: "read", resource });
+
+  it("a token for docs/ does not let the tool serve docs/../secrets/key, whatever the spelling", () => {
+    const claims = { scope: "read:docs/" };
+    for (const [resource, rule] of [
+      ["docs/../secrets/key", "dot_segment"],
+      ["docs/%2e%2e/secrets/key", "percent_encoding"],
+      ["docs/..\\secrets", "backslash"],
+      ["docs//../secrets", "empty_segment"],
+      ["docs/\uff0e\uff0e/secrets", "lookalike"],
+      ["docs/\u200b../secrets", "invisible"],
+    ] as const) {
+      expect(scopeAllows(claims, read(resource)), resource).toMatchObject({
+        allowed: false,
+        reason: "invalid_resource",
+        rule,
+      });
+    }
+  });
+
+  it("allows the granted resource, or what lies under a granted prefix, for the granted action only", () => {
+    expect(scopeAllows({ scope: "read:docs/a.md" }, read("docs/a.md"))).toEqual({ allowed: true });
+    expect(scopeAllows({ scope: "read:docs/" }, read("docs/sub/a.md"))).toEqual({ allowed: true });
+    expect(scopeAllows({ scope: "read:docs/" }, read("docs/"))).toEqual({ allowed: true });
+    expect(scopeAllows({ scope: "s3:Get:docs/a" }, { action: "s3:Get", resource: "docs/a" })).toEqual({
+      allowed: true,
+    });
+    for (const [scope, request] of [
+      ["read:docs/a.md", read("docs/a.md.bak")],
+      ["read:docs/a.md", read("docs/a.md/")],
+      ["read:docs/a", read("docs/a/b")],
+      ["read:docs/", read("docs-secret/x")],
+      ["read:docs/", { action: "write", resource: "docs/a" }],
+      ["read:docs/", { action: "rea", resource: "d:docs/a" }],
+      // A granted resource that is not canonical (minted before the grammar) allows nothing.
+      ["read:docs/../", read("docs/x")],
+    ] as const) {
+      expect(scopeAllows({ scope }, request), `${scope} ${request.resource}`).toEqual({
+        allowed: false,
+        reason: "outside_scope",
+      });
+    }
+  });
+
+  it("verify(token, request) refuses a valid token for a request outside its scope", async () => {
+    const { v } = verifier();
+    const token = await sign({ scope: "read:docs/" });
+    expect(await v.verify(token, read("docs/a.md"))).toMatchObject({ active: true });
+    expect(await v.verify(token, read("secrets/key"))).toMatchObject({
+      active: false,
+      reason: "outside_scope",
+      claims: { jti: "ls_1" },
+    });
+    expect(await v.verify(token, read("docs/../secrets/key"))).toMatchObject({
+      active: false,
+      reason: "invalid_resource",
+    });
   });
 });

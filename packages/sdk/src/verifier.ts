@@ -1,3 +1,4 @@
+import { type ResourceRule, resourceProblem } from "@leash/core/resource";
 import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from "jose";
 import { z } from "zod";
 import { createLeashClient } from "./client.js";
@@ -48,7 +49,46 @@ export const TaskTokenClaims = z.looseObject({
 });
 export type TaskTokenClaims = z.infer<typeof TaskTokenClaims>;
 
-export type InactiveReason = "invalid" | "expired" | "wrong_audience" | "revoked";
+/**
+ * `outside_scope`: the token is valid but does not allow what the tool was asked; `invalid_resource`: the
+ * resource the tool was asked for is not canonical (answer 400), whatever the token.
+ */
+export type InactiveReason =
+  | "invalid"
+  | "expired"
+  | "wrong_audience"
+  | "revoked"
+  | "outside_scope"
+  | "invalid_resource";
+
+/** What a tool is about to do, with the resource exactly as it will use it (never normalised first). */
+export interface ScopeRequest {
+  action: string;
+  resource: string;
+}
+
+export type ScopeCheck =
+  | { allowed: true }
+  | { allowed: false; reason: "outside_scope" }
+  | { allowed: false; reason: "invalid_resource"; rule: ResourceRule; message: string };
+
+/**
+ * Whether a task token's `scope` (`<action>:<resource>`) allows `request`, with the grammar the API enforces:
+ * the requested resource must be canonical (so no normalisation by the tool can move it), and is then allowed
+ * when it equals the granted resource, or starts with it when that ends in `/` (a prefix). A granted resource
+ * that is not canonical allows nothing.
+ */
+export function scopeAllows(claims: Pick<TaskTokenClaims, "scope">, request: ScopeRequest): ScopeCheck {
+  const problem = resourceProblem(request.resource, "request");
+  if (problem)
+    return { allowed: false, reason: "invalid_resource", rule: problem.rule, message: problem.message };
+  const head = `${request.action}:`;
+  if (!claims.scope.startsWith(head)) return { allowed: false, reason: "outside_scope" };
+  const granted = claims.scope.slice(head.length);
+  if (resourceProblem(granted, "request")) return { allowed: false, reason: "outside_scope" };
+  const allowed = granted.endsWith("/") ? request.resource.startsWith(granted) : request.resource === granted;
+  return allowed ? { allowed: true } : { allowed: false, reason: "outside_scope" };
+}
 
 export type TokenVerification =
   | { active: true; claims: TaskTokenClaims }
@@ -56,10 +96,11 @@ export type TokenVerification =
 
 export interface TokenVerifier {
   /**
-   * `active: false` for a token that must be refused (bad signature, expired, another audience, revoked). Throws
-   * when the answer cannot be known (keys or introspection unreachable): the caller must then refuse as well.
+   * `active: false` for a token that must be refused (bad signature, expired, another audience, revoked) and,
+   * given `request`, for one whose scope does not allow it (see scopeAllows). Throws when the answer cannot be
+   * known (keys or introspection unreachable): the caller must then refuse as well.
    */
-  verify(token: string): Promise<TokenVerification>;
+  verify(token: string, request?: ScopeRequest): Promise<TokenVerification>;
 }
 
 /** Token problems end in `active: false`; everything else (a JWKS that cannot be fetched) is thrown. */
@@ -93,7 +134,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     : undefined;
 
   return {
-    async verify(token) {
+    async verify(token, request) {
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, jwks, {
@@ -112,6 +153,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const parsed = TaskTokenClaims.safeParse(payload);
       if (!parsed.success) return { active: false, claims: null, reason: "invalid" };
       const claims = parsed.data;
+      if (request) {
+        const check = scopeAllows(claims, request);
+        if (!check.allowed) return { active: false, claims, reason: check.reason };
+      }
       if (introspector) {
         const state = await introspector.introspect(token);
         if (!state.active || state.jti !== claims.jti) return { active: false, claims, reason: "revoked" };

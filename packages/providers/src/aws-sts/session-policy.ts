@@ -68,7 +68,8 @@ export function compileSessionPolicy(
     throw new LeashError("provider_rejected", "aws-sts: a resource may not contain '*', '?' or '${'");
   }
   const isPrefix = resource.endsWith("/");
-  const objectArn = `${target.resource_template.replaceAll("{resource}", resource)}${isPrefix ? "*" : ""}`;
+  // A replacer function: with a string, `$&`, `$'` or `$$` in the resource would be replacement patterns.
+  const objectArn = `${target.resource_template.replaceAll("{resource}", () => resource)}${isPrefix ? "*" : ""}`;
   const templateHead = target.resource_template.slice(0, target.resource_template.indexOf("{resource}"));
   const slash = templateHead.startsWith(S3_PREFIX) ? templateHead.indexOf("/", S3_PREFIX.length) : -1;
   const bucketArn = slash >= 0 ? templateHead.slice(0, slash) : undefined;
