@@ -42,6 +42,8 @@ export interface ResourceProblem {
 
 export const RESOURCE_MAX_LENGTH = 1024;
 
+/** Printable ASCII but '%', '*' and '\\': no character rule applies (the common case, checked on every issue). */
+const PLAIN = /^[\x20-\x24\x26-\x29\x2b-\x5b\x5d-\x7e]*$/;
 const INVISIBLE = /^(?:[\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]|(?! )\p{Zs})$/u;
 const MARK = /^\p{M}/u;
 /** Syntax characters that must not be reachable through compatibility folding (NFKD has the same as NFKC). */
@@ -102,16 +104,18 @@ export function resourceProblem(value: string, kind: ResourceKind): ResourceProb
   if (value.length > RESOURCE_MAX_LENGTH) return problem("too_long", RESOURCE_MAX_LENGTH);
   const body = kind === "ceiling" && value.endsWith("*") ? value.slice(0, -1) : value;
 
-  let index = 0;
-  let previous: string | undefined;
-  for (const ch of body) {
-    if (ch === "*") return problem("wildcard", index);
-    const rule = characterProblem(ch, previous);
-    if (rule) return problem(rule, index);
-    previous = ch;
-    index += ch.length;
+  if (!PLAIN.test(body)) {
+    let index = 0;
+    let previous: string | undefined;
+    for (const ch of body) {
+      if (ch === "*") return problem("wildcard", index);
+      const rule = characterProblem(ch, previous);
+      if (rule) return problem(rule, index);
+      previous = ch;
+      index += ch.length;
+    }
+    if (body.normalize("NFC") !== body) return problem("not_nfc", 0);
   }
-  if (body.normalize("NFC") !== body) return problem("not_nfc", 0);
   if (body === "") return null; // `*` alone: every resource
   // A prefix ends at a segment boundary: a partial segment would let the prefix's last character combine with
   // what follows once a tool folds Unicode (U+30AB + U+FF9E is U+30AC under NFKC), or reach `docs:` and `docs-x/`.
@@ -144,14 +148,14 @@ export function isResourcePrefix(resource: string): boolean {
  * nothing, so a value stored before the grammar existed fails closed.
  */
 export function resourceCovers(ceiling: string, resource: string): boolean {
-  if (!isCanonicalResource(ceiling, "ceiling") || !isCanonicalResource(resource, "request")) return false;
-  if (ceiling.endsWith("*")) return resource.startsWith(ceiling.slice(0, -1));
-  return ceiling === resource;
+  const matches = ceiling.endsWith("*") ? resource.startsWith(ceiling.slice(0, -1)) : ceiling === resource;
+  // Grammar last: entries that do not match cost nothing more.
+  return matches && isCanonicalResource(ceiling, "ceiling") && isCanonicalResource(resource, "request");
 }
 
 /** Whether one ceiling resource is within another: every request the first covers, the second covers too. */
 export function resourcePatternWithin(child: string, parent: string): boolean {
-  if (!isCanonicalResource(child, "ceiling") || !isCanonicalResource(parent, "ceiling")) return false;
   if (!child.endsWith("*")) return resourceCovers(parent, child);
-  return parent.endsWith("*") && child.slice(0, -1).startsWith(parent.slice(0, -1));
+  const matches = parent.endsWith("*") && child.slice(0, -1).startsWith(parent.slice(0, -1));
+  return matches && isCanonicalResource(child, "ceiling") && isCanonicalResource(parent, "ceiling");
 }
