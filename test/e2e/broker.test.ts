@@ -93,8 +93,9 @@ describe("property 1: no credential outlives its lease", () => {
     const settled = await waitFor(
       async () => {
         const res = await stack.call("GET", `/v1/leases/${l.lease_id}`, agent);
-        const body = (await res.json()) as { state: string; revoked_at: string | null };
-        return body.state === "expired" ? body : undefined;
+        const body = (await res.json()) as { state: string; confirmed?: boolean; revoked_at: string | null };
+        // Past expires_at the lease reads expired at once; `confirmed` says the worker has settled it.
+        return body.state === "expired" && body.confirmed === true ? body : undefined;
       },
       { what: "the lease to be expired" },
     );

@@ -143,8 +143,11 @@ async function settled(agent: string) {
   return waitFor(
     async () => {
       const seen = await call("GET", `/v1/leases?agent=${encodeURIComponent(agentId(agent))}`, security);
-      const { items } = JSON.parse(seen.body) as { items: { state: string }[] };
-      const live = items.filter((l) => !["revoked", "aborted", "expired"].includes(l.state));
+      const { items } = JSON.parse(seen.body) as { items: { state: string; confirmed?: boolean }[] };
+      // An expired lease the worker has not confirmed yet is not settled.
+      const live = items.filter(
+        (l) => !["revoked", "aborted", "expired"].includes(l.state) || l.confirmed === false,
+      );
       return items.length > 0 && live.length === 0 ? items : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 200, what: `every lease of ${agent} to settle` },

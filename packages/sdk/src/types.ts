@@ -113,7 +113,10 @@ export const Lease = z.object({
   target: z.string().nullable(),
   intent: IntentWire,
   scope: z.array(z.string()).default([]),
+  /** As of the answer: a lease past `expires_at` is `expired`, never `active`. */
   state: z.enum(LEASE_STATES),
+  /** With `expired`: false until the worker has ended the lease (it may still work at its provider until then). */
+  confirmed: z.boolean().optional(),
   issued_at: z.string(),
   expires_at: z.string(),
   revoked_at: z.string().nullable(),
