@@ -216,14 +216,14 @@ describe("step-up approval", () => {
 describe("delegation never widens the parent's ceiling", () => {
   const widenings: [string, unknown][] = [
     ["every resource", { action: "read", resource: "*", sensitivity: "internal" }],
-    ["a shorter name as prefix", { action: "read", resource: "doc/*", sensitivity: "internal" }],
+    ["a shorter name as prefix", { action: "read", resource: "doc*", sensitivity: "internal" }],
     ["another action", { action: "write", resource: "docs/*" }],
     ["a higher sensitivity", { action: "read", resource: "docs/*", sensitivity: "restricted" }],
     ["no sensitivity cap", { action: "read", resource: "docs/*" }],
     ["no sensitivity cap on one resource", { action: "read", resource: "docs/a.md" }],
     ["the pinned tool dropped", { action: "write", resource: "reports/q3.md" }],
     ["another tool", { action: "write", resource: "reports/q3.md", tool: "shell" }],
-    ["an exact resource turned prefix", { action: "write", resource: "reports/q3.md/*", tool: "editor" }],
+    ["an exact resource turned prefix", { action: "write", resource: "reports/q3.md*", tool: "editor" }],
   ];
 
   it.each(widenings)("a sub-task asking for %s is refused (403 ceiling_exceeded)", async (_what, entry) => {

@@ -52,8 +52,8 @@ export const CeilingIntent = z.strictObject({
   ...intentFields,
   resource: resourceSchema(
     "ceiling",
-    "As in a request, or ending in '/*': everything under what precedes the '*' ('docs/*'); '*' alone is every " +
-      "resource. A '*' inside a segment ('docs*', 'docs/q3-*') is refused.",
+    "As in a request, or ending in '*': everything that starts with what precedes the '*' ('docs/*', " +
+      "'docs/q3-*'); '*' alone is every resource.",
   ),
 });
 export type CeilingIntent = z.infer<typeof CeilingIntent>;

@@ -24,8 +24,6 @@ export const RESOURCE_RULES = {
   empty_segment: "no empty segment: no leading '/', no '//' (a single trailing '/' marks a prefix)",
   dot_segment:
     "no '.' or '..' segment, nor one made only of dots and spaces, also before a '?', '#' or ';' in the segment",
-  prefix_boundary:
-    "in a ceiling, '*' stands alone or right after a '/' ('docs/*'), never inside a segment ('docs*')",
 } as const;
 export type ResourceRule = keyof typeof RESOURCE_RULES;
 
@@ -96,8 +94,9 @@ function segmentProblem(segment: string, last: boolean): ResourceRule | null {
 }
 
 /**
- * The first rule `value` breaks, or null when it is canonical. A ceiling entry may end in `/*` (everything under
- * what precedes the `*`) or be `*` alone (every resource); the part before the `*` follows the same rules.
+ * The first rule `value` breaks, or null when it is canonical. A ceiling entry may end in `*` (everything that
+ * starts with what precedes it: `docs/*`, `docs*`) or be `*` alone (every resource); the part before the `*`
+ * follows the same rules.
  */
 export function resourceProblem(value: string, kind: ResourceKind): ResourceProblem | null {
   if (value.length === 0) return problem("empty", 0);
@@ -117,10 +116,6 @@ export function resourceProblem(value: string, kind: ResourceKind): ResourceProb
     if (body.normalize("NFC") !== body) return problem("not_nfc", 0);
   }
   if (body === "") return null; // `*` alone: every resource
-  // A prefix ends at a segment boundary: a partial segment would let the prefix's last character combine with
-  // what follows once a tool folds Unicode (U+30AB + U+FF9E is U+30AC under NFKC), or reach `docs:` and `docs-x/`.
-  if (body !== value && !body.endsWith("/")) return problem("prefix_boundary", body.length);
-
   const segments = body.split("/");
   let offset = 0;
   for (const [i, segment] of segments.entries()) {
@@ -148,14 +143,28 @@ export function isResourcePrefix(resource: string): boolean {
  * nothing, so a value stored before the grammar existed fails closed.
  */
 export function resourceCovers(ceiling: string, resource: string): boolean {
-  const matches = ceiling.endsWith("*") ? resource.startsWith(ceiling.slice(0, -1)) : ceiling === resource;
+  const matches = ceiling.endsWith("*") ? prefixCovers(ceiling.slice(0, -1), resource) : ceiling === resource;
   // Grammar last: entries that do not match cost nothing more.
   return matches && isCanonicalResource(ceiling, "ceiling") && isCanonicalResource(resource, "request");
+}
+
+/**
+ * A prefix inside a segment (`docs*`, as IAM and the contract allow) covers what starts with it, unless what follows
+ * is a combining mark (or folds to one): a tool that folds Unicode would merge it into the prefix's last character
+ * (U+30AB + U+FF9E is U+30AC under NFKC) and serve a resource that does not start with the prefix.
+ */
+function prefixCovers(prefix: string, resource: string): boolean {
+  if (!resource.startsWith(prefix)) return false;
+  if (prefix === "" || prefix.endsWith("/")) return true;
+  const next = resource.codePointAt(prefix.length);
+  if (next !== undefined && MARK.test(String.fromCodePoint(next).normalize("NFKD"))) return false;
+  // Within the first segment, a ':' after the prefix would turn 'a*' into a URL scheme ('ab:') or a drive ('C:').
+  return prefix.includes("/") || !resource.slice(prefix.length).split("/", 1)[0]?.includes(":");
 }
 
 /** Whether one ceiling resource is within another: every request the first covers, the second covers too. */
 export function resourcePatternWithin(child: string, parent: string): boolean {
   if (!child.endsWith("*")) return resourceCovers(parent, child);
-  const matches = parent.endsWith("*") && child.slice(0, -1).startsWith(parent.slice(0, -1));
+  const matches = parent.endsWith("*") && prefixCovers(parent.slice(0, -1), child.slice(0, -1));
   return matches && isCanonicalResource(child, "ceiling") && isCanonicalResource(parent, "ceiling");
 }
