@@ -1,5 +1,5 @@
 # One image for the API and the worker (the command picks which). Source-only TypeScript run by tsx.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN npm install -g pnpm@10 && apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
