@@ -1,5 +1,14 @@
 /** Bench sizes from the environment; `pnpm bench` runs the full set, `pnpm bench:quick` a small one. */
-const ALL_SECTIONS = ["overhead", "providers", "revocation", "scale", "mass", "policy", "scaleout"] as const;
+const ALL_SECTIONS = [
+  "overhead",
+  "providers",
+  "revocation",
+  "scale",
+  "mass",
+  "policy",
+  "scaleout",
+  "soak",
+] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 
 export const CONFIG = {
@@ -10,6 +19,13 @@ export const CONFIG = {
   concurrency: (process.env.BENCH_CONCURRENCY ?? "32,256").split(",").map(Number),
   mass: Number(process.env.BENCH_MASS ?? 100_000),
   scaleLevels: (process.env.BENCH_SCALE ?? "1000,10000,100000").split(",").map(Number),
+  /** The soak: leases per second, how long, the retention it runs with, and how often it samples memory. */
+  soak: {
+    rate: Number(process.env.BENCH_SOAK_RATE ?? 20),
+    seconds: Number(process.env.BENCH_SOAK_SECONDS ?? 300),
+    retentionSeconds: Number(process.env.BENCH_SOAK_RETENTION ?? 60),
+    sampleSeconds: Number(process.env.BENCH_SOAK_SAMPLE ?? 30),
+  },
   scaleOut: (process.env.BENCH_SCALE_OUT ?? "1x1,2x2").split(",").map((s) => {
     const [apis, workers] = s.split("x").map(Number);
     return { apis: apis ?? 1, workers: workers ?? 1 };

@@ -4,6 +4,7 @@ import type { CONFIG } from "./config.js";
 import type { LoadFigure, OverheadFigure } from "./issuance.js";
 import type { massRevocation, revocationLatency } from "./revocation.js";
 import type { ScalePoint } from "./scale.js";
+import type { SoakResult } from "./soak.js";
 
 export interface BenchResults {
   machine: string;
@@ -16,6 +17,7 @@ export interface BenchResults {
   auditBytesPerEvent?: number;
   policy?: BenchResult;
   scaleOut: { apis: number; workers: number; figure: LoadFigure; completionP99: number }[];
+  soak?: SoakResult;
 }
 
 const f = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
@@ -132,7 +134,7 @@ export function report(r: BenchResults): string {
         .map(([p, n]) => `${p} ${n}`)
         .join(
           ", ",
-        )}) revoked by one \`all\` campaign in ${f(r.mass.ms / 1000, 2)} s (${f(r.mass.perSecond, 0)} leases/s), state ${r.mass.state}, ${r.mass.remaining} left live.`,
+        )}) revoked by one \`all\` campaign in ${f(r.mass.ms / 1000, 2)} s (${f(r.mass.perSecond, 0)} leases/s), state ${r.mass.state}, ${r.mass.remaining} left live; every receipt in the audit log after ${f(r.mass.receiptsMs / 1000, 2)} s (${r.mass.auditEvents} events appended).`,
       "",
     );
   }
@@ -157,6 +159,36 @@ export function report(r: BenchResults): string {
           f(s.completionP99, 0),
         ]),
       ),
+      "",
+    );
+  }
+  const soak = r.soak;
+  if (soak) {
+    const c = soak.config;
+    const mib = (bytes: number) => f(bytes / 1048576, 2);
+    out.push(
+      `### Soak: storage is bounded (${c.rate} leases/s for ${c.seconds} s, lease and audit retention ${c.retentionSeconds} s)`,
+      "",
+      row([
+        "time (s)",
+        "store + audit MiB",
+        "keys",
+        "job queues MiB",
+        "leases ended",
+        "live",
+        "Redis used_memory MiB",
+      ]),
+      row(["---", "---", "---", "---", "---", "---", "---"]),
+      ...soak.samples.map((s) =>
+        row([s.at, mib(s.bytes), s.keys, mib(s.queueBytes), s.ended, s.live, mib(s.usedMemory)]),
+      ),
+      "",
+      `${soak.issued} leases issued and ended (${soak.errors} errors). From ${2 * c.retentionSeconds} s on: ${mib(soak.steadyBytes)} MiB in ${f(soak.steadyKeys, 0)} keys on average in the store and audit log, ${f(soak.bytesPerRetainedLease, 0)} bytes per (leases/s x retention s); over the last third of the run memory changed by ${f(soak.lateGrowth * 100, 1)}% of that plateau.`,
+      "",
+      `At the last sample under load, by kind of key: ${soak.byKind
+        .slice(0, 12)
+        .map(([kind, bytes]) => `${kind} ${f(bytes / 1024, 0)} KiB`)
+        .join(", ")}.`,
       "",
     );
   }

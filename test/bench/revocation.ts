@@ -59,10 +59,14 @@ export async function revocationLatency(
   return { completion: summarize(completion), lateness: summarize(lateness) };
 }
 
-/** Orders the revocation of every live lease and waits for the campaign to finish. */
+/**
+ * Orders the revocation of every live lease and waits for the campaign to finish, then for every receipt to be in
+ * the audit log (the outbox empty).
+ */
 export async function massRevocation(stack: BenchStack) {
   const security = await stack.issuer.mint({ sub: "spiffe://dev.local/security/bench" });
   const live = await stack.store.leases.liveCount({});
+  const auditBefore = await stack.store.redis.xlen(stack.store.keys.audit);
   const byProvider = (await stack.store.leases.gauges()).liveByProvider;
   const started = Date.now();
   const order = await stack.post("/v1/revocations", security, { selector: { all: true }, reason: "bench" });
@@ -83,6 +87,12 @@ export async function massRevocation(stack: BenchStack) {
     { timeoutMs: 900_000, intervalMs: 100, what: "the mass revocation" },
   );
   const ms = Date.now() - started;
+  await waitFor(
+    async () => ((await stack.store.redis.llen(stack.store.keys.auditOutbox)) === 0 ? true : undefined),
+    { timeoutMs: 300_000, intervalMs: 50, what: "the receipts to be chained" },
+  );
+  const receiptsMs = Date.now() - started;
+  const auditEvents = (await stack.store.redis.xlen(stack.store.keys.audit)) - auditBefore;
   const remaining = await stack.store.leases.liveCount({});
   return {
     live,
@@ -92,5 +102,7 @@ export async function massRevocation(stack: BenchStack) {
     ms,
     perSecond: result.matched / (ms / 1000),
     remaining,
+    receiptsMs,
+    auditEvents,
   };
 }

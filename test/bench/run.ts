@@ -9,6 +9,7 @@ import { issuance, type LoadFigure, overhead } from "./issuance.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
+import { soak, soakEnv } from "./soak.js";
 import { startBenchStack } from "./stack.js";
 
 /**
@@ -26,59 +27,61 @@ const results: Parameters<typeof report>[0] = {
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
-  const stack = await startBenchStack({ redisUrl: redis.url, floor: true });
-  try {
-    const orchestrator = await stack.issuer.mint({
-      sub: "spiffe://dev.local/orchestrator",
-      ttlSeconds: 86_400,
-    });
-    const agents = await createAgents(stack, orchestrator, Math.max(...CONFIG.concurrency));
-    const baseline = await memoryBaseline(stack);
+  const onMainStack = (["overhead", "providers", "revocation", "scale", "mass"] as const).some(wants);
+  const stack = onMainStack ? await startBenchStack({ redisUrl: redis.url, floor: true }) : undefined;
+  if (stack)
+    try {
+      const orchestrator = await stack.issuer.mint({
+        sub: "spiffe://dev.local/orchestrator",
+        ttlSeconds: 86_400,
+      });
+      const agents = await createAgents(stack, orchestrator, Math.max(...CONFIG.concurrency));
+      const baseline = await memoryBaseline(stack);
 
-    // Scale first, from an empty store, so its levels are what they say; the mass revocation at the end empties it.
-    if (wants("scale")) {
-      log("scale");
-      results.scale = await scale(stack, agents, orchestrator, baseline);
-    }
-
-    if (wants("overhead")) {
-      log("overhead against the floor baseline");
-      results.overhead = await overhead(stack, agents, 32);
-    }
-    for (const concurrency of wants("providers") ? CONFIG.concurrency : []) {
-      const floorFigure =
-        concurrency === 32 && results.overhead
-          ? results.overhead.floor
-          : await issuance({ ...stack, apis: [stack.floor ?? ""] }, agents, "leash-jwt", concurrency);
-      for (const provider of PROVIDERS) {
-        log(`issuance ${provider} x${concurrency}`);
-        const figure: LoadFigure =
-          provider === "leash-jwt" && concurrency === 32 && results.overhead
-            ? results.overhead.broker
-            : await issuance(stack, agents, provider, concurrency);
-        results.issuance.push({ provider, concurrency, figure, floorRate: floorFigure.rate });
+      // Scale first, from an empty store, so its levels are what they say; the mass revocation at the end empties it.
+      if (wants("scale")) {
+        log("scale");
+        results.scale = await scale(stack, agents, orchestrator, baseline);
       }
-    }
-    if (wants("revocation")) {
-      log("revocation latency");
-      results.revocation = await revocationLatency(stack, agents, orchestrator);
-    }
 
-    if (wants("mass")) {
-      const live = await stack.store.leases.liveCount({});
-      const owner = agents[0];
-      if (owner && live < CONFIG.mass)
-        await seedActiveLeases(stack.store, owner.taskId, CONFIG.mass - live, () => owner.sub, 3_600_000);
-      log("mass revocation");
-      results.mass = await massRevocation(stack);
-    }
+      if (wants("overhead")) {
+        log("overhead against the floor baseline");
+        results.overhead = await overhead(stack, agents, 32);
+      }
+      for (const concurrency of wants("providers") ? CONFIG.concurrency : []) {
+        const floorFigure =
+          concurrency === 32 && results.overhead
+            ? results.overhead.floor
+            : await issuance({ ...stack, apis: [stack.floor ?? ""] }, agents, "leash-jwt", concurrency);
+        for (const provider of PROVIDERS) {
+          log(`issuance ${provider} x${concurrency}`);
+          const figure: LoadFigure =
+            provider === "leash-jwt" && concurrency === 32 && results.overhead
+              ? results.overhead.broker
+              : await issuance(stack, agents, provider, concurrency);
+          results.issuance.push({ provider, concurrency, figure, floorRate: floorFigure.rate });
+        }
+      }
+      if (wants("revocation")) {
+        log("revocation latency");
+        results.revocation = await revocationLatency(stack, agents, orchestrator);
+      }
 
-    results.auditBytesPerEvent =
-      Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
-      Math.max(1, await stack.store.redis.xlen(`${stack.prefix}audit`));
-  } finally {
-    await stack.stop();
-  }
+      if (wants("mass")) {
+        const live = await stack.store.leases.liveCount({});
+        const owner = agents[0];
+        if (owner && live < CONFIG.mass)
+          await seedActiveLeases(stack.store, owner.taskId, CONFIG.mass - live, () => owner.sub, 3_600_000);
+        log("mass revocation");
+        results.mass = await massRevocation(stack);
+      }
+
+      results.auditBytesPerEvent =
+        Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
+        Math.max(1, await stack.store.redis.xlen(`${stack.prefix}audit`));
+    } finally {
+      await stack.stop();
+    }
   for (const shape of wants("scaleout") ? CONFIG.scaleOut : []) {
     log(`scale-out ${shape.apis} API x ${shape.workers} worker`);
     const stack = await startBenchStack({ redisUrl: redis.url, ...shape });
@@ -91,6 +94,21 @@ try {
       const figure = await issuance(stack, agents, "leash-jwt", 256);
       const latency = await revocationLatency(stack, agents, orchestrator, 30);
       results.scaleOut.push({ ...shape, figure, completionP99: latency.completion.p99 });
+    } finally {
+      await stack.stop();
+    }
+  }
+  if (wants("soak")) {
+    log(
+      `soak: ${CONFIG.soak.rate} leases/s for ${CONFIG.soak.seconds} s, retention ${CONFIG.soak.retentionSeconds} s`,
+    );
+    const stack = await startBenchStack({ redisUrl: redis.url, env: soakEnv(CONFIG.soak) });
+    try {
+      const orchestrator = await stack.issuer.mint({
+        sub: "spiffe://dev.local/orchestrator",
+        ttlSeconds: 86_400,
+      });
+      results.soak = await soak(stack, orchestrator, CONFIG.soak);
     } finally {
       await stack.stop();
     }

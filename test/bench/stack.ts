@@ -40,6 +40,7 @@ export interface BenchStack {
   pids(): Record<string, number>;
   post(path: string, token: string, body?: unknown): Promise<Record<string, string>>;
   get(path: string, token: string): Promise<Record<string, unknown>>;
+  del(path: string, token: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -163,6 +164,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     },
     post: (path, token, body) => request("POST", `${first}${path}`, token, body),
     get: (path, token) => request("GET", `${first}${path}`, token),
+    del: (path, token) => request("DELETE", `${first}${path}`, token),
     stop,
   };
 }

@@ -16,6 +16,7 @@ import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
 import { serveWorkerMetrics } from "./metrics-server.js";
 import { reconcile } from "./reconciler.js";
+import { retentionSweeper, sweepIntervalMs } from "./retention-sweep.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
 const HEARTBEAT_MS = 3_000;
@@ -67,6 +68,7 @@ export async function startWorker(
       : await serveWorkerMetrics(ctx.metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
 
   const trimAuditNow = auditTrimmer(ctx, audit);
+  const sweepNow = retentionSweeper(ctx);
   const connection = redis;
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
   // BullMQ fails a job that stalls more than once (its worker died, or its event loop starved past the lock); a
@@ -91,6 +93,7 @@ export async function startWorker(
       async (job) => {
         const { kind } = MaintenanceJob.parse(job.data);
         if (kind === "trim_audit") return trimAuditNow();
+        if (kind === "sweep_retention") return sweepNow();
         return kind === "reconcile" ? reconcile(ctx) : {};
       },
       { connection, prefix, concurrency: 1 },
@@ -115,6 +118,15 @@ export async function startWorker(
     "trim-audit",
     { every: env.LEASH_AUDIT_TRIM_INTERVAL_MS },
     { name: "trim-audit", data: { kind: "trim_audit" }, opts: { removeOnComplete: 10, removeOnFail: 10 } },
+  );
+  await maintenance.upsertJobScheduler(
+    "sweep-retention",
+    { every: sweepIntervalMs(env.LEASH_LEASE_RETENTION_SECONDS) },
+    {
+      name: "sweep-retention",
+      data: { kind: "sweep_retention" },
+      opts: { removeOnComplete: 10, removeOnFail: 10 },
+    },
   );
 
   const stopPoller = startDeadlinePoller(ctx);

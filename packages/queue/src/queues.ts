@@ -17,7 +17,9 @@ export type RevokeJob = z.infer<typeof RevokeJob>;
 export const CampaignJob = z.strictObject({ campaignId: z.string().min(1) });
 export type CampaignJob = z.infer<typeof CampaignJob>;
 
-export const MaintenanceJob = z.strictObject({ kind: z.enum(["reconcile", "prune", "trim_audit"]) });
+export const MaintenanceJob = z.strictObject({
+  kind: z.enum(["reconcile", "prune", "trim_audit", "sweep_retention"]),
+});
 export type MaintenanceJob = z.infer<typeof MaintenanceJob>;
 
 /**

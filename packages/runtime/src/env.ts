@@ -38,6 +38,11 @@ const RuntimeEnvFields = z.object({
   LEASH_BREAK_GLASS_MAX_SECONDS: int(900),
   /** Audit events older than this are trimmed behind a signed checkpoint; 0 keeps them forever. */
   LEASH_AUDIT_RETENTION_SECONDS: int(90 * 86_400, 0),
+  /**
+   * Ended leases and tasks (and completed campaigns), with their index entries, are removed this long after they
+   * end; live ones never are. What must be kept longer is in the audit log and its export.
+   */
+  LEASH_LEASE_RETENTION_SECONDS: int(7 * 86_400),
   LEASH_AUDIT_TRIM_INTERVAL_MS: int(3_600_000, 1_000),
   /** The worker serves Prometheus metrics on this port when set (the API serves its own at /metrics). */
   LEASH_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),

@@ -210,6 +210,11 @@ export const AuditEvent = z.looseObject({
   task_id: z.string().optional(),
   lease_id: z.string().optional(),
   outcome: z.string(),
+  /** Receipts (`lease.revoked`, `lease.expired`) and revocation orders: why the lease ends, and when. */
+  cause: z.string().optional(),
+  ordered_at: z.string().optional(),
+  confirmed_at: z.string().optional(),
+  policies: z.array(z.string()).optional(),
   detail: z.record(z.string(), z.unknown()).optional(),
   hash: z.string(),
 });

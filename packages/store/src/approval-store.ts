@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import type { Approval, ApprovalState, ApprovalStore } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
+import { type Keyspace, keyspace } from "./keys.js";
 
 const DECIDE = `
 -- pending -> approved|denied, once. KEYS: 1 approval. ARGV: 1 state, 2 by, 3 at
@@ -25,24 +25,27 @@ return 1`;
 
 /** Approvals as JSON documents (small, short-lived, kept a day after they expire for the audit trail's sake). */
 export class RedisApprovalStore implements ApprovalStore {
+  private readonly keys: Keyspace;
+
   constructor(
     private readonly redis: RedisClient,
-    private readonly prefix: string,
+    prefix: string,
   ) {
+    this.keys = keyspace(prefix);
     redis.defineCommand("leash_approvalDecide", { numberOfKeys: 1, lua: DECIDE });
     redis.defineCommand("leash_approvalRedeem", { numberOfKeys: 1, lua: REDEEM });
   }
 
   private key(id: string): string {
-    return `${this.prefix}approval:${id}`;
+    return this.keys.approval(id);
   }
 
   private byRequest(agent: string, hash: string): string {
-    return `${this.prefix}approval-req:${createHash("sha256").update(`${agent}\n${hash}`).digest("base64url")}`;
+    return this.keys.approvalRequest(agent, hash);
   }
 
   private get index(): string {
-    return `${this.prefix}approvals`;
+    return this.keys.approvals;
   }
 
   create(a: Approval): Promise<void> {

@@ -137,7 +137,7 @@ export class RedisCampaignStore {
     // Batches keep each call short; only the last can complete the campaign, and a completion is reported once.
     for (let i = 0; i === 0 || i < ids.length; i += 1000) {
       const reply = await this.scripts.campaignProgress(
-        [k.campaign(id), k.campaignDone(id), k.campaignFailing(id), k.auditOutbox],
+        [k.campaign(id), k.campaignDone(id), k.campaignFailing(id), k.auditOutbox, k.campaignsEnded],
         [at, kind, i + 1000 >= ids.length ? ordered : "", ...ids.slice(i, i + 1000)],
       );
       completed ||= reply === 1;

@@ -5,6 +5,7 @@ import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
 import { type Keyspace, keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
+import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
 
@@ -27,6 +28,7 @@ export { type Chains, DelegationReader } from "./delegation.js";
 export { type Durability, NotReplicatedError } from "./durable.js";
 export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
+export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
 
 export const DEFAULT_PREFIX = "leash:{leash}:";
@@ -37,6 +39,8 @@ export interface Store {
   leases: RedisLeaseStore;
   tasks: RedisTaskStore;
   campaigns: RedisCampaignStore;
+  /** Removes ended leases, tasks and campaigns past LEASH_LEASE_RETENTION_SECONDS. */
+  retention: RedisRetention;
   approvals: RedisApprovalStore;
   breakGlass: RedisBreakGlassStore;
 }
@@ -59,6 +63,7 @@ export function createStore(
     leases: new RedisLeaseStore(redis, keys, scripts),
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability),
+    retention: new RedisRetention(redis, keys, scripts),
     approvals: new RedisApprovalStore(redis, prefix),
     breakGlass: new RedisBreakGlassStore(redis, keys),
   };

@@ -29,6 +29,14 @@ export interface Keyspace {
   counters: string;
   /** Active task id -> its deadline. */
   activeTasks: string;
+  /**
+   * Ended lease id -> epoch ms of its end (revoked, expired or aborted), task id -> its end, completed campaign id
+   * -> its completion: what the retention sweep removes once older than LEASH_LEASE_RETENTION_SECONDS. Written by
+   * the scripts that end them, so nothing live is ever in them.
+   */
+  leasesEnded: string;
+  tasksEnded: string;
+  campaignsEnded: string;
   idempotency(agent: string, key: string): string;
   campaign(id: string): string;
   campaignTargets(id: string): string;
@@ -46,6 +54,10 @@ export interface Keyspace {
    * the worker (Redis Lua cannot compute the chain's SHA-256).
    */
   auditOutbox: string;
+  /** A step-up approval (JSON, expiring a day after the request), the one of a request, and all of them by time. */
+  approval(id: string): string;
+  approvalRequest(agent: string, requestHash: string): string;
+  approvals: string;
   /** A break-glass grant by id (JSON), kept a while after it ends so it can still be read and closed. */
   breakGlass(id: string): string;
   /** Task id -> the id of its newest break-glass grant, expiring with it. */
@@ -83,6 +95,9 @@ export function keyspace(prefix: string): Keyspace {
     deadline: `${prefix}deadline`,
     pending: `${prefix}pending`,
     activeTasks: `${prefix}tasks:active`,
+    leasesEnded: `${prefix}leases:ended`,
+    tasksEnded: `${prefix}tasks:ended`,
+    campaignsEnded: `${prefix}campaigns:ended`,
     agentsLive: `${prefix}agents:live`,
     providersLive: `${prefix}providers:live`,
     counters: `${prefix}counters`,
@@ -96,6 +111,10 @@ export function keyspace(prefix: string): Keyspace {
     audit: `${prefix}audit`,
     auditHead: `${prefix}audit:head`,
     auditOutbox: `${prefix}audit:outbox`,
+    approval: (id) => `${prefix}approval:${id}`,
+    approvalRequest: (agent, hash) =>
+      `${prefix}approval-req:${createHash("sha256").update(`${agent}\n${hash}`).digest("base64url")}`,
+    approvals: `${prefix}approvals`,
     breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
     taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,

@@ -82,7 +82,7 @@ export class RedisLeaseStore implements LeaseStore {
     return guard("abort", async () => {
       const k = this.keys;
       const reply = await this.scripts.abort(
-        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive, k.providersLive],
+        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive, k.providersLive, k.leasesEnded],
         [leaseId, now, reason],
       );
       return reply === 1;
@@ -212,7 +212,14 @@ export class RedisLeaseStore implements LeaseStore {
   /** What every ending transition touches besides the leases: indexes, gauges and the receipts' outbox. */
   private settleKeys(): string[] {
     const keys = this.keys;
-    return [keys.deadline, keys.agentsLive, keys.providersLive, keys.counters, keys.auditOutbox];
+    return [
+      keys.deadline,
+      keys.agentsLive,
+      keys.providersLive,
+      keys.counters,
+      keys.auditOutbox,
+      keys.leasesEnded,
+    ];
   }
 
   markRevokeFailed(leaseId: string, error: string): Promise<boolean> {

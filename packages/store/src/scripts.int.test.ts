@@ -6,6 +6,7 @@ import { RedisCampaignStore } from "./campaign-store.js";
 import { connectRedis } from "./connection.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
+import { RedisRetention } from "./retention.js";
 import { loadScripts, type Scripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
 import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
@@ -130,6 +131,12 @@ describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", 
     expect((await leases.settleMany(orders, now)).sort()).toEqual([...ids].sort());
     await campaigns.failing("rv_x", ids[0] ?? "");
     expect(await campaigns.advance("rv_x", 3, ids)).toBe(true);
+
+    // Retention: everything ended goes, with its index entries, sub-tasks and idempotency keys included.
+    for (const id of ended?.revoking ?? []) await leases.markRevoked(id);
+    await leases.markRevoked(pending.id);
+    const swept = await new RedisRetention(checked, keys, scripts).sweep(Date.now() + 60_000);
+    expect(swept).toMatchObject({ leases: 9, tasks: 2, campaigns: 1, deferred: 0 });
   });
 
   it("ending a task whose tree grew after it was read names the missing keys and changes nothing", async () => {
@@ -143,7 +150,14 @@ describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", 
     await leases.createPending(l);
     await leases.activate(l.id, activation);
     const reply = await scripts.endTask(
-      [keys.task(t.id), keys.activeTasks, keys.deadline, keys.taskLeases(t.id), keys.taskChildren(t.id)],
+      [
+        keys.task(t.id),
+        keys.activeTasks,
+        keys.deadline,
+        keys.tasksEnded,
+        keys.taskLeases(t.id),
+        keys.taskChildren(t.id),
+      ],
       [keys.prefix, t.id, "completed", now, "task completed"],
     );
     expect(reply).toEqual(["missing", keys.lease(l.id)]);

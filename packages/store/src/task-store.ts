@@ -64,7 +64,7 @@ export class RedisTaskStore implements TaskStore {
    */
   private async endTaskTree(taskId: string, state: TaskEnd, at: number, actor: string): Promise<ScriptReply> {
     const k = this.keys;
-    const head = [k.task(taskId), k.activeTasks, k.deadline];
+    const head = [k.task(taskId), k.activeTasks, k.deadline, k.tasksEnded];
     const walk = new Set(await this.treeKeys(taskId));
     for (let attempt = 0; attempt < 10; attempt++) {
       for (const key of head) walk.delete(key);

@@ -38,6 +38,7 @@ export function eventLine(e: AuditEvent, p: Paint): string {
     e.agent ? `agent=${e.agent}` : "",
     e.task_id ? `task=${e.task_id}` : "",
     e.lease_id ? `lease=${e.lease_id}` : "",
+    e.cause ? `cause=${e.cause}` : "",
   ].filter(Boolean);
   return `${p.dim(e.ts)}  ${p.bold(e.type)}  ${outcome}  ${refs.join(" ")}`.trimEnd();
 }

@@ -1,7 +1,8 @@
 -- Counts leases of a campaign as ended (a set, so replays count once) or as failing for now, and moves its cursor.
 -- The call that completes the campaign (every matched lease ended) writes `revocation.completed` with its counts to
 -- the audit outbox, exactly once.
--- KEYS: 1 campaign, 2 ended leases of it, 3 failing leases of it, 4 audit outbox
+-- KEYS: 1 campaign, 2 ended leases of it, 3 failing leases of it, 4 audit outbox, 5 completed campaigns (for the
+--       retention sweep)
 -- ARGV: 1 now ms, 2 "ended" | "failing", 3 new cursor or "" to keep it, 4.. lease ids
 -- Returns 1 when this call completed the campaign, else 0. All keys share the prefix's hash tag (one Cluster slot).
 if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
@@ -36,4 +37,5 @@ local event = {
   },
 }
 redis.call("RPUSH", KEYS[4], cjson.encode(event))
+redis.call("ZADD", KEYS[5], now, c[1])
 return 1

@@ -22,5 +22,7 @@ redis.call("HINCRBY", KEYS[7], redis.call("HGET", KEYS[1], "agent"), 1)
 redis.call("HINCRBY", KEYS[8], redis.call("HGET", KEYS[1], "provider"), 1)
 if idempotent then
   redis.call("SET", KEYS[6], ARGV[3], "PX", tonumber(ARGV[4]))
+  -- So the retention sweep removes the key with the lease, should the lease go first.
+  redis.call("HSET", KEYS[1], "idem", KEYS[6])
 end
 return false

@@ -2,7 +2,7 @@
 -- `revoking`, due now, in one step, with cause `task_<state>`, the actor and the instant (their receipts name
 -- them): from here on introspection reports them inactive. Idempotent: a duplicate changes nothing and returns the
 -- leases still being revoked.
--- KEYS: 1 task, 2 active tasks, 3 deadline, 4.. every other key of the walk (each task's hash, `:leases` and
+-- KEYS: 1 task, 2 active tasks, 3 deadline, 4 ended tasks, 5.. every other key of the walk (each task's hash, `:leases` and
 --       `:children`, each of their leases' hash), as the caller read them just before.
 -- ARGV: 1 key prefix (to name the keys of the walk, which must all be declared), 2 task id, 3 end state, 4 now ms,
 --       5 actor
@@ -60,6 +60,7 @@ for _, t in ipairs(tasks) do
   if redis.call("HGET", task, "state") == "active" then
     redis.call("HSET", task, "state", ARGV[3], "ended", ARGV[4], "end_reason", cause, "ended_by", ARGV[5])
     redis.call("ZREM", KEYS[2], tid)
+    redis.call("ZADD", KEYS[4], now, tid)
     if tid == ARGV[2] then changed = 1 end
   end
 end

@@ -48,7 +48,8 @@ local function order_lease(lease, now, cause, actor, campaign, policies)
 end
 
 -- Ends a live lease: revoking|revoke_failed -> revoked, or active -> expired (natural expiry), and writes its
--- receipt. `k` holds the keys: deadline, agents (live per agent), providers (live per provider), counters, outbox.
+-- receipt. `k` holds the keys: deadline, agents (live per agent), providers (live per provider), counters, outbox,
+-- ended (ended leases by end time, for the retention sweep).
 -- `extra` (a table or nil) is added to the receipt's detail. Returns the lease's campaign id ("" for none) when it
 -- ended the lease, nil when the lease was not in a state that allows it.
 local function end_lease(k, lease, id, state, now, extra)
@@ -63,6 +64,7 @@ local function end_lease(k, lease, id, state, now, extra)
   redis.call("HSET", lease, "state", state, "revoked_at", now)
   if state == "expired" then redis.call("HSET", lease, "reason", "expired", "by", "leash") end
   redis.call("ZREM", k.deadline, id)
+  redis.call("ZADD", k.ended, now, id)
   local f = redis.call("HMGET", lease, "agent", "task", "provider", "target", "reason", "by", "revoke_req",
     "campaign", "policies", "expires", "via")
   local agent, provider = f[1], f[3]

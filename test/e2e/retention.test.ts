@@ -1,0 +1,139 @@
+import { waitFor } from "@leash/devstack";
+import { connectRedis, type RedisClient } from "@leash/store";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+
+/**
+ * Storage is bounded: with LEASH_LEASE_RETENTION_SECONDS=1 the worker removes ended leases, tasks and campaigns
+ * (and their index entries) a second after they end, so the store's key count comes back to where it was, while a
+ * live lease older than the retention stays. (The minutes-long version is `BENCH_SECTIONS=soak pnpm bench`.)
+ */
+let stack: Stack;
+let redis: RedisClient;
+let orch: string;
+let security: string;
+
+beforeAll(async () => {
+  stack = await startStack({ redisUrl: inject("redisUrl"), env: { LEASH_LEASE_RETENTION_SECONDS: "1" } });
+  redis = connectRedis(stack.redis, { mode: "worker" });
+  orch = await stack.token(ORCHESTRATOR);
+  security = await stack.token(SECURITY);
+}, 60_000);
+afterAll(async () => {
+  await redis?.quit();
+  await stack?.stop();
+});
+
+/** The store's keys (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound). */
+async function storeKeys(): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${stack.prefix}*`, "COUNT", 1000);
+    cursor = next;
+    out.push(...batch.filter((k) => !k.startsWith(`${stack.prefix}q:`)));
+  } while (cursor !== "0");
+  return out.sort();
+}
+
+async function task(agent: string, body: Record<string, unknown> = {}): Promise<string> {
+  const res = await stack.call("POST", "/v1/tasks", orch, {
+    agent: agentId(agent),
+    ceiling: [{ action: "read", resource: "docs/*" }],
+    ttl_seconds: 600,
+    ...body,
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function lease(agent: string, taskId: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await stack.call(
+    "POST",
+    "/v1/leases",
+    await stack.token(agentId(agent)),
+    { task_id: taskId, provider: "leash-jwt", intent: { action: "read", resource: "docs/a.md" } },
+    headers,
+  );
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { lease_id: string }).lease_id;
+}
+
+/** Issues and ends leases every way: completion (with a sub-task), return, and a campaign. */
+async function churn(round: string): Promise<string[]> {
+  const ended: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const root = await task(`ret-${round}-${i}`);
+    const child = await task(`ret-${round}-${i}-sub`, { parent_id: root, ttl_seconds: 300 });
+    ended.push(await lease(`ret-${round}-${i}`, root, { "idempotency-key": `${round}-${i}` }));
+    ended.push(await lease(`ret-${round}-${i}-sub`, child));
+    const returned = await lease(`ret-${round}-${i}`, root);
+    await stack.call("DELETE", `/v1/leases/${returned}`, await stack.token(agentId(`ret-${round}-${i}`)));
+    ended.push(returned);
+    expect((await stack.call("POST", `/v1/tasks/${root}/complete`, orch)).status).toBe(202);
+  }
+  const campaigned = await task(`ret-${round}-campaign`);
+  for (let i = 0; i < 3; i++) ended.push(await lease(`ret-${round}-campaign`, campaigned));
+  const res = await stack.call("POST", "/v1/revocations", security, {
+    selector: { agent: agentId(`ret-${round}-campaign`) },
+    reason: "retention test",
+  });
+  expect(res.status).toBe(202);
+  // Its task ends too (an active task is live, whether or not it holds leases).
+  expect((await stack.call("POST", `/v1/tasks/${campaigned}/cancel`, orch)).status).toBe(202);
+  return ended;
+}
+
+describe("ended records are removed after LEASH_LEASE_RETENTION_SECONDS", () => {
+  it("the key count returns to its baseline; a live lease older than the retention stays", async () => {
+    const holder = await task("ret-live");
+    const live = await lease("ret-live", holder);
+    await churn("warm-up");
+    // Once nothing ended is left to remove and only the live lease is live, what remains is the baseline: the keys
+    // that exist whatever the load (gauges, the audit stream, the live lease and its task).
+    const baseline = await waitFor(
+      async () => {
+        const keys = await storeKeys();
+        const [due, pending] = await Promise.all([
+          redis.zcard(`${stack.prefix}deadline`),
+          redis.zcard(`${stack.prefix}pending`),
+        ]);
+        const leftover = ["leases:ended", "tasks:ended", "campaigns:ended", "campaigns", "audit:outbox"];
+        return due === 1 && pending === 0 && !leftover.some((k) => keys.includes(`${stack.prefix}${k}`))
+          ? keys
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the warm-up's records to be removed" },
+    );
+    expect(baseline).toContain(`${stack.prefix}lease:${live}`);
+
+    const ended = await churn("load");
+    expect((await storeKeys()).length).toBeGreaterThan(baseline.length + 40);
+    let difference: string[] = [];
+    await waitFor(
+      async () => {
+        const keys = await storeKeys();
+        difference = [
+          ...keys.filter((k) => !baseline.includes(k)).map((k) => `+${k}`),
+          ...baseline.filter((k) => !keys.includes(k)).map((k) => `-${k}`),
+        ];
+        return difference.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, what: "the key set to return to its baseline" },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; still different: ${difference.slice(0, 10).join(" ")}`);
+    });
+
+    // The live lease (by now older than the retention) and its task are untouched.
+    const res = await stack.call("GET", `/v1/leases/${live}`, security);
+    expect(((await res.json()) as { state: string }).state).toBe("active");
+    expect((await stack.call("GET", `/v1/tasks/${holder}`, orch)).status).toBe(200);
+    // Ended ones are gone, and listings have no holes where they were.
+    for (const id of ended.slice(0, 5))
+      expect((await stack.call("GET", `/v1/leases/${id}`, security)).status).toBe(404);
+    const listed = (await (await stack.call("GET", "/v1/leases?limit=100", security)).json()) as {
+      items: { lease_id: string }[];
+    };
+    expect(listed.items.map((l) => l.lease_id)).toEqual([live]);
+  });
+});
