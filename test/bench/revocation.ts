@@ -66,7 +66,7 @@ export async function revocationLatency(
 export async function massRevocation(stack: BenchStack) {
   const security = await stack.issuer.mint({ sub: "spiffe://dev.local/security/bench" });
   const live = await stack.store.leases.liveCount({});
-  const auditBefore = await stack.store.redis.xlen(stack.store.keys.audit);
+  const auditBefore = await stack.redis.xlen(stack.keys.audit);
   const byProvider = (await stack.store.leases.gauges()).liveByProvider;
   const started = Date.now();
   const order = await stack.post("/v1/revocations", security, { selector: { all: true }, reason: "bench" });
@@ -87,12 +87,13 @@ export async function massRevocation(stack: BenchStack) {
     { timeoutMs: 900_000, intervalMs: 100, what: "the mass revocation" },
   );
   const ms = Date.now() - started;
-  await waitFor(
-    async () => ((await stack.store.redis.llen(stack.store.keys.auditOutbox)) === 0 ? true : undefined),
-    { timeoutMs: 300_000, intervalMs: 50, what: "the receipts to be chained" },
-  );
+  await waitFor(async () => ((await stack.redis.llen(stack.keys.auditOutbox)) === 0 ? true : undefined), {
+    timeoutMs: 300_000,
+    intervalMs: 50,
+    what: "the receipts to be chained",
+  });
   const receiptsMs = Date.now() - started;
-  const auditEvents = (await stack.store.redis.xlen(stack.store.keys.audit)) - auditBefore;
+  const auditEvents = (await stack.redis.xlen(stack.keys.audit)) - auditBefore;
   const remaining = await stack.store.leases.liveCount({});
   return {
     live,

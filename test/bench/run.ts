@@ -77,8 +77,8 @@ try {
       }
 
       results.auditBytesPerEvent =
-        Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
-        Math.max(1, await stack.store.redis.xlen(`${stack.prefix}audit`));
+        Number((await stack.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0) /
+        Math.max(1, await stack.redis.xlen(`${stack.prefix}audit`));
     } finally {
       await stack.stop();
     }

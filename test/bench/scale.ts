@@ -13,9 +13,9 @@ export interface ScalePoint {
 }
 
 const usedMemory = async (stack: BenchStack) =>
-  Number(/used_memory:(\d+)/.exec(await stack.store.redis.info("memory"))?.[1] ?? 0);
+  Number(/used_memory:(\d+)/.exec(await stack.redis.info("memory"))?.[1] ?? 0);
 const auditBytes = async (stack: BenchStack) =>
-  Number((await stack.store.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0);
+  Number((await stack.redis.call("MEMORY", "USAGE", `${stack.prefix}audit`)) ?? 0);
 
 /** Redis memory before any lease exists, so later points can report bytes per live lease. */
 export async function memoryBaseline(stack: BenchStack) {

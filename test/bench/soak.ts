@@ -59,7 +59,7 @@ const kindOf = (prefix: string, key: string) =>
 async function sizeOf(
   stack: BenchStack,
 ): Promise<{ bytes: number; keys: number; queueBytes: number; byKind: Map<string, number> }> {
-  const redis = stack.store.redis;
+  const redis = stack.redis;
   let cursor = "0";
   let bytes = 0;
   let keys = 0;
@@ -130,7 +130,7 @@ export async function soak(stack: BenchStack, orchestrator: string, config: Soak
   const sample = async (underLoad = true) => {
     const [{ bytes, keys, queueBytes, byKind: kinds }, info, live] = await Promise.all([
       sizeOf(stack),
-      stack.store.redis.info("memory"),
+      stack.redis.info("memory"),
       stack.store.leases.liveCount({}),
     ]);
     const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);

@@ -16,7 +16,16 @@ import {
   waitFor,
 } from "@leash/devstack";
 import { rotateSigningKeys } from "@leash/providers";
-import { connectRedis, createStore, type RedisTarget, redisEnvOf, type Store } from "@leash/store";
+import {
+  connectRedis,
+  createStore,
+  type Keyspace,
+  keyspace,
+  type RedisClient,
+  type RedisTarget,
+  redisEnvOf,
+  type Store,
+} from "@leash/store";
 
 export interface BenchStackOptions {
   redisUrl: string;
@@ -36,6 +45,9 @@ export interface BenchStack {
   issuer: DevIssuer;
   store: Store;
   prefix: string;
+  /** The bench's own connection and the keys under `prefix`, for measuring Redis itself. */
+  redis: RedisClient;
+  keys: Keyspace;
   /** CPU accounting: every process of the stack by name. */
   pids(): Record<string, number>;
   post(path: string, token: string, body?: unknown): Promise<Record<string, string>>;
@@ -103,16 +115,14 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       }),
     );
   }
-  const store = createStore(
-    connectRedis(options.redis ?? options.redisUrl, { mode: "worker", name: "bench" }),
-    prefix,
-  );
+  const redis = connectRedis(options.redis ?? options.redisUrl, { mode: "worker", name: "bench" });
+  const store = createStore(redis, prefix);
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await issuerServer.stop();
     await vault.emulator.stop();
     await aws.emulator.stop();
-    await store.redis.quit().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
   };
   const request = async (method: string, url: string, token: string, body?: unknown) => {
     const res = await fetch(url, {
@@ -149,7 +159,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     throw error;
   }
   const [first] = apis;
-  const redisPid = Number(/process_id:(\d+)/.exec(await store.redis.info("server"))?.[1] ?? 0);
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1] ?? 0);
   return {
     apis,
     floor,
@@ -158,6 +168,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     prefix,
     pids() {
       const named: Record<string, number> = {};
+    redis,
+    keys: keyspace(prefix),
       for (const p of processes) if (p.child.pid) named[p.name.replace(/0$/, "")] = p.child.pid;
       if (redisPid) named.redis = redisPid;
       return named;

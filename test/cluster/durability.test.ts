@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
-import { connectRedis, createStore, RedisAuditLog, type RedisClient } from "@leash/store";
+import { connectRedis, createStore, keyspace, RedisAuditLog, type RedisClient } from "@leash/store";
 import { taskFixture } from "@leash/store/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -37,16 +37,15 @@ const waitCalls = async () =>
 
 describe("acknowledged writes wait for replicas (LEASH_REDIS_WAIT_REPLICAS)", () => {
   it("a write is acknowledged once the replica holds it, and concurrent writes share one WAIT", async () => {
-    const store = createStore(redis, `t:{${randomUUID()}}:`, {
-      durability: { replicas: 1, timeoutMs: 2_000 },
-    });
+    const prefix = `t:{${randomUUID()}}:`;
+    const store = createStore(redis, prefix, { durability: { replicas: 1, timeoutMs: 2_000 } });
     const before = await waitCalls();
     const tasks = Array.from({ length: 50 }, task);
     await Promise.all(tasks.map((t) => store.tasks.create(t)));
     const waits = (await waitCalls()) - before;
     expect(waits).toBeGreaterThanOrEqual(1);
     expect(waits).toBeLessThan(10);
-    const onReplica = await Promise.all(tasks.map((t) => replicaClient.exists(store.keys.task(t.id))));
+    const onReplica = await Promise.all(tasks.map((t) => replicaClient.exists(keyspace(prefix).task(t.id))));
     expect(onReplica.every((n) => n === 1)).toBe(true);
   });
 
@@ -58,14 +57,13 @@ describe("acknowledged writes wait for replicas (LEASH_REDIS_WAIT_REPLICAS)", ()
   });
 
   it("scripts flushed from the server's cache are sent again in full", async () => {
-    const store = createStore(redis, `t:{${randomUUID()}}:`, {
-      durability: { replicas: 1, timeoutMs: 2_000 },
-    });
+    const prefix = `t:{${randomUUID()}}:`;
+    const store = createStore(redis, prefix, { durability: { replicas: 1, timeoutMs: 2_000 } });
     await store.tasks.create(task());
     await redis.script("FLUSH");
     const again = task();
     expect((await store.tasks.create(again)).created).toBe(true);
-    expect(await replicaClient.exists(store.keys.task(again.id))).toBe(1);
+    expect(await replicaClient.exists(keyspace(prefix).task(again.id))).toBe(1);
   });
 
   it("without a replica count no WAIT is sent", async () => {
@@ -103,8 +101,8 @@ describe("audit appends and campaign creation wait for replicas like lease write
     before = await waitCalls();
     await store.campaigns.create(campaign("rv_durable"), ["ls_a", "ls_b"]);
     expect((await waitCalls()) - before).toBe(1);
-    expect(await replicaClient.exists(store.keys.campaign("rv_durable"))).toBe(1);
-    expect(await replicaClient.llen(store.keys.campaignTargets("rv_durable"))).toBe(2);
+    expect(await replicaClient.exists(keyspace(prefix).campaign("rv_durable"))).toBe(1);
+    expect(await replicaClient.llen(keyspace(prefix).campaignTargets("rv_durable"))).toBe(2);
   });
 
   it("fewer replicas than required: both are refused as store_unavailable, after the timeout", async () => {

@@ -1,5 +1,5 @@
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore } from "@leash/store";
+import { connectRedis, createStore, keyspace } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
@@ -92,7 +92,7 @@ async function seeded(taskId: string, agent: string): Promise<string> {
   try {
     const store = createStore(redis, stack.prefix);
     await seedActiveLeases(store, taskId, 1, () => agent, 600_000);
-    const [id] = await redis.zrange(store.keys.taskLeases(taskId), 0, -1);
+    const [id] = await redis.zrange(keyspace(stack.prefix).taskLeases(taskId), 0, -1);
     return id ?? "";
   } finally {
     await redis.quit();

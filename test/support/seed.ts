@@ -1,5 +1,5 @@
 import { type Lease, newId } from "@leash/core";
-import { type Store, waitReady } from "@leash/store";
+import type { Store } from "@leash/store";
 
 /** Writes `count` active leash-jwt leases of one task straight into the store, as the API would have. */
 export async function seedActiveLeases(
@@ -11,7 +11,8 @@ export async function seedActiveLeases(
 ) {
   // Each lease is pending from its write-ahead to its activation: keep that well under a short reconciler grace
   // (tests use 1 s) with a ready connection and small batches, or the reconciler aborts leases still being seeded.
-  await waitReady(store.redis);
+  // A first read resolves only once the connection is up.
+  await store.leases.liveCount({});
   for (let i = 0; i < count; i += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, count - i) }, async (_, j) => {

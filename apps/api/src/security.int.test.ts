@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connectRedis } from "@leash/store";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import { createTestApp, type TestApp } from "./testing/test-app.js";
 
 let t: TestApp;
@@ -76,7 +77,8 @@ describe("audit: every decision and side effect, tamper-evident", () => {
   it("verify is ok, then fails at an event edited in Redis", async () => {
     await issue("docs/v");
     expect(await (await t.request("GET", "/v1/audit/verify", security)).json()).toMatchObject({ ok: true });
-    const redis = t.ctx.store.redis;
+    const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
+    onTestFinished(() => redis.quit().then(() => undefined));
     const stream = t.ctx.audit.stream;
     const entries = await redis.xrange(stream, "-", "+");
     const victim = entries[1]?.[0] ?? "";

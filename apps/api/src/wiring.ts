@@ -11,18 +11,9 @@ import {
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
-import {
-  connectRedis,
-  createStore,
-  describeTarget,
-  RedisAuditLog,
-  redisTargetOf,
-  waitReady,
-} from "@leash/store";
+import { connectRedis, createStore, describeTarget, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { createReplayCache } from "./replay-cache.js";
-
-export const WORKER_HEARTBEAT_MS = 10_000;
 
 /** Builds every client once at boot; `close()` releases them in reverse order. */
 export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
@@ -35,7 +26,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
-  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX, { durability });
+  const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
   const registry = await buildProviders(env, config);
@@ -109,11 +100,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     policyStats: () => policy && { reloads: policy.stats.reloads, reloadErrors: policy.stats.reloadErrors },
     async readiness() {
       try {
-        const alive = await redis.zcount(
-          `${env.LEASH_REDIS_PREFIX}workers`,
-          Date.now() - WORKER_HEARTBEAT_MS,
-          "+inf",
-        );
+        const alive = await store.workers.alive();
         return { redis: true, worker: alive > 0 };
       } catch {
         return { redis: false, worker: false };

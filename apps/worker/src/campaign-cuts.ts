@@ -20,8 +20,7 @@ export async function cutTargets(
 ): Promise<Set<string>> {
   const cut = new Set<string>();
   if (!(selector.all || selector.target !== undefined)) return cut;
-  const cutsKey = ctx.store.keys.campaignCuts(campaignId);
-  const done = new Set(await ctx.store.redis.smembers(cutsKey));
+  const done = new Set(await ctx.store.campaigns.cuts(campaignId));
   const seen = new Map<string, Lease>();
   for (const l of leases) if (l.target !== null && !seen.has(key(l))) seen.set(key(l), l);
   for (const [k, l] of seen) {
@@ -39,10 +38,10 @@ export async function cutTargets(
           return false;
         });
       if (!whole) {
-        await ctx.store.redis.sadd(cutsKey, `${k}${NOT_CUT}`);
+        await ctx.store.campaigns.recordCut(campaignId, `${k}${NOT_CUT}`);
         continue;
       }
-      await ctx.store.redis.sadd(cutsKey, k);
+      await ctx.store.campaigns.recordCut(campaignId, k);
       await ctx.revoker.audit.append({
         type: "revocation.target_cut",
         actor: null,

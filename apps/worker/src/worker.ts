@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { systemClock } from "@leash/core";
-import { createProducers, MaintenanceJob, QUEUES, queuePrefix, revokeBackoffMs } from "@leash/queue";
+import { createProducers, MaintenanceJob, QUEUES, revokeBackoffMs } from "@leash/queue";
 import {
   buildProviders,
   createLogger,
@@ -8,7 +8,7 @@ import {
   type RuntimeEnv,
   workerMetrics,
 } from "@leash/runtime";
-import { connectRedis, createStore, RedisAuditLog, redisTargetOf } from "@leash/store";
+import { connectRedis, createStore, redisTargetOf, WORKER_HEARTBEAT_INTERVAL_MS } from "@leash/store";
 import { Queue, Worker } from "bullmq";
 import { auditTrimmer } from "./audit-trim.js";
 import { campaignProcessor } from "./campaign-processor.js";
@@ -19,7 +19,6 @@ import { reconcile } from "./reconciler.js";
 import { retentionSweeper, sweepIntervalMs } from "./retention-sweep.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
-const HEARTBEAT_MS = 3_000;
 /**
  * A revocation may chain several provider calls, each bounded by LEASH_MINT_TIMEOUT_MS (an STS deny on a full
  * role: put, list, read the cut, put the cut, then prune). The attempt as a whole gets this many of them: with a
@@ -41,9 +40,9 @@ export async function startWorker(
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
-  const audit = new RedisAuditLog(redis, env.LEASH_REDIS_PREFIX, { durability });
-  const prefix = queuePrefix(env.LEASH_REDIS_PREFIX);
-  const producers = createProducers(redis, prefix);
+  const audit = store.audit;
+  const { connection, prefix } = store.queueConnection();
+  const producers = createProducers(connection, prefix);
   const registry = await buildProviders(env, config);
   const providers = registry.providers;
   const ctx: WorkerContext = {
@@ -69,7 +68,6 @@ export async function startWorker(
 
   const trimAuditNow = auditTrimmer(ctx, audit);
   const sweepNow = retentionSweeper(ctx);
-  const connection = redis;
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
   // BullMQ fails a job that stalls more than once (its worker died, or its event loop starved past the lock); a
   // failed revoke job would keep its id, so the deadline index could never enqueue that lease again. Revocations
@@ -131,16 +129,9 @@ export async function startWorker(
 
   const stopPoller = startDeadlinePoller(ctx);
   const workerId = randomUUID();
-  const heartbeatKey = `${env.LEASH_REDIS_PREFIX}workers`;
-  const beat = () =>
-    redis
-      .multi()
-      .zadd(heartbeatKey, Date.now(), workerId)
-      .zremrangebyscore(heartbeatKey, "-inf", Date.now() - 60_000)
-      .exec()
-      .catch(() => undefined);
+  const beat = () => store.workers.beat(workerId).catch(() => undefined);
   await beat();
-  const heartbeat = setInterval(beat, HEARTBEAT_MS);
+  const heartbeat = setInterval(beat, WORKER_HEARTBEAT_INTERVAL_MS);
   logger.info(
     {
       concurrency: env.LEASH_WORKER_CONCURRENCY,
@@ -166,7 +157,7 @@ export async function startWorker(
     await producers.close();
     await registry.close();
     await metricsServer?.close();
-    await redis.zrem(heartbeatKey, workerId).catch(() => undefined);
+    await store.workers.leave(workerId).catch(() => undefined);
     await redis.quit().catch(() => undefined);
     logger.info("leash worker stopped");
   };

@@ -1,40 +1,16 @@
 import type { Approval, ApprovalState, ApprovalStore } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
-import { type Keyspace, keyspace } from "./keys.js";
-
-const DECIDE = `
--- pending -> approved|denied, once. KEYS: 1 approval. ARGV: 1 state, 2 by, 3 at
-local raw = redis.call("GET", KEYS[1])
-if not raw then return 0 end
-local a = cjson.decode(raw)
-if a.state ~= "pending" then return 0 end
-a.state = ARGV[1]; a.decidedBy = ARGV[2]; a.decidedAt = tonumber(ARGV[3])
-redis.call("SET", KEYS[1], cjson.encode(a), "KEEPTTL")
-return 1`;
-
-const REDEEM = `
--- approved -> redeemed, once. KEYS: 1 approval. ARGV: 1 lease id
-local raw = redis.call("GET", KEYS[1])
-if not raw then return 0 end
-local a = cjson.decode(raw)
-if a.state ~= "approved" then return 0 end
-a.state = "redeemed"; a.leaseId = ARGV[1]
-redis.call("SET", KEYS[1], cjson.encode(a), "KEEPTTL")
-return 1`;
+import type { Keyspace } from "./keys.js";
+import type { Scripts } from "./scripts.js";
 
 /** Approvals as JSON documents (small, short-lived, kept a day after they expire for the audit trail's sake). */
 export class RedisApprovalStore implements ApprovalStore {
-  private readonly keys: Keyspace;
-
   constructor(
     private readonly redis: RedisClient,
-    prefix: string,
-  ) {
-    this.keys = keyspace(prefix);
-    redis.defineCommand("leash_approvalDecide", { numberOfKeys: 1, lua: DECIDE });
-    redis.defineCommand("leash_approvalRedeem", { numberOfKeys: 1, lua: REDEEM });
-  }
+    private readonly keys: Keyspace,
+    private readonly scripts: Pick<Scripts, "approvalDecide" | "approvalRedeem">,
+  ) {}
 
   private key(id: string): string {
     return this.keys.approval(id);
@@ -94,25 +70,17 @@ export class RedisApprovalStore implements ApprovalStore {
     });
   }
 
-  private run(name: string, key: string, args: (string | number)[]): Promise<unknown> {
-    const fn = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
-      name
-    ];
-    if (!fn) throw new Error(`script ${name} not registered`);
-    return fn.call(this.redis, key, ...args);
-  }
-
   decide(id: string, state: "approved" | "denied", by: string, at: number): Promise<boolean> {
     return guard(
       "decide approval",
-      async () => (await this.run("leash_approvalDecide", this.key(id), [state, by, at])) === 1,
+      async () => (await this.scripts.approvalDecide([this.key(id)], [state, by, at])) === 1,
     );
   }
 
   redeem(id: string, leaseId: string): Promise<boolean> {
     return guard(
       "redeem approval",
-      async () => (await this.run("leash_approvalRedeem", this.key(id), [leaseId])) === 1,
+      async () => (await this.scripts.approvalRedeem([this.key(id)], [leaseId])) === 1,
     );
   }
 }

@@ -1,19 +1,11 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { AuditEvent, AuditSink } from "@leash/core";
-import {
-  type CheckpointSigner,
-  chainStart,
-  checkpointKey,
-  type TrimResult,
-  trimAudit,
-} from "./audit-retention.js";
+import { type CheckpointSigner, chainStart, type TrimResult, trimAudit } from "./audit-retention.js";
 import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 import { keyspace } from "./keys.js";
-
-const SCRIPT = readFileSync(new URL("./lua/audit_append.lua", import.meta.url), "utf8");
+import { loadScript, type ScriptRunner } from "./scripts.js";
 
 export interface StoredAuditEvent extends AuditEvent {
   id: string;
@@ -49,8 +41,11 @@ export class RedisAuditLog implements AuditSink {
   private flushing: Promise<void> | undefined;
   private head: string | undefined;
   readonly stream: string;
+  /** The signed checkpoint left by the last trim. */
+  readonly checkpoint: string;
   private readonly headKey: string;
   private readonly outboxKey: string;
+  private readonly appendScript: ScriptRunner;
 
   constructor(
     private readonly redis: RedisClient,
@@ -60,9 +55,10 @@ export class RedisAuditLog implements AuditSink {
   ) {
     const keys = keyspace(prefix);
     this.stream = keys.audit;
+    this.checkpoint = keys.auditCheckpoint;
     this.headKey = keys.auditHead;
     this.outboxKey = keys.auditOutbox;
-    redis.defineCommand("leash_auditAppend", { numberOfKeys: 3, lua: SCRIPT });
+    this.appendScript = loadScript(redis, "auditAppend");
   }
 
   append(event: AuditEvent): Promise<void> {
@@ -122,9 +118,6 @@ export class RedisAuditLog implements AuditSink {
 
   /** Appends `payloads` (after the head of the outbox when `pull`); true when the outbox may hold more. */
   private async write(payloads: string[], pull: boolean): Promise<boolean> {
-    const run = (this.redis as unknown as Record<string, (...args: string[]) => Promise<[number, string]>>)
-      .leash_auditAppend;
-    if (!run) throw new Error("audit script not registered");
     for (let attempt = 0; attempt < 50; attempt++) {
       const [head, outbox] = await Promise.all([
         this.head ?? this.redis.get(this.headKey).then((h) => h || ""),
@@ -137,7 +130,10 @@ export class RedisAuditLog implements AuditSink {
         prev = chainHash(prev, payload);
         args.push(payload, prev);
       }
-      const [ok, current] = await run.call(this.redis, this.stream, this.headKey, this.outboxKey, ...args);
+      const [ok, current] = (await this.appendScript([this.stream, this.headKey, this.outboxKey], args)) as [
+        number,
+        string,
+      ];
       this.head = current;
       if (ok === 1) {
         await awaitReplicas(this.redis, this.options.durability, this.headKey);
@@ -176,7 +172,7 @@ export class RedisAuditLog implements AuditSink {
   }
 
   private async verifyOnce(signer?: CheckpointSigner): Promise<VerifyResult> {
-    const start = await chainStart(this.redis, this.stream, signer);
+    const start = await chainStart(this.redis, this, signer);
     if ("error" in start)
       return { ok: false, checked: 0, firstBad: { id: "checkpoint", reason: start.error } };
     let prev = start.prev;
@@ -192,7 +188,7 @@ export class RedisAuditLog implements AuditSink {
       );
       for (const [id, fields] of entries) {
         if (checked === 0 && start.firstId !== null && id !== start.firstId) {
-          const moved = (await this.redis.get(checkpointKey(this.stream))) !== start.token;
+          const moved = (await this.redis.get(this.checkpoint)) !== start.token;
           const reason = moved
             ? TRIMMED_MEANWHILE
             : `the log no longer starts where its trim checkpoint says (${start.firstId})`;
@@ -219,7 +215,7 @@ export class RedisAuditLog implements AuditSink {
 
   /** Drops events older than `before` (ms) behind a signed checkpoint; see `trimAudit`. */
   trim(signer: CheckpointSigner, before: number): Promise<TrimResult> {
-    return trimAudit(this.redis, this.stream, signer, before);
+    return trimAudit(this.redis, this, signer, before);
   }
 }
 

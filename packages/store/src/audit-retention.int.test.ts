@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { RedisAuditLog } from "./audit-log.js";
-import { type AuditCheckpoint, type CheckpointSigner, checkpointKey } from "./audit-retention.js";
+import type { AuditCheckpoint, CheckpointSigner } from "./audit-retention.js";
 import { connectRedis } from "./connection.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
@@ -77,14 +77,14 @@ describe("audit retention behind a signed checkpoint", () => {
 
     const { log: third } = await logOf(4);
     await third.trim(signer, Date.now() + 60_000);
-    await redis.del(checkpointKey(third.stream));
+    await redis.del(third.checkpoint);
     expect((await third.verify(signer)).firstBad?.reason).toMatch(/hash chain broken/);
   });
 
   it("refuses to trim over a checkpoint that no longer verifies", async () => {
     const { log } = await logOf(4);
     await log.trim(signer, msOf((await log.read("-", 10))[2]?.id));
-    await redis.set(checkpointKey(log.stream), "forged.token");
+    await redis.set(log.checkpoint, "forged.token");
     expect(await log.trim(signer, Date.now() + 60_000)).toEqual({
       refused: expect.stringMatching(/does not verify/),
     });

@@ -15,12 +15,16 @@ export interface CheckpointSigner {
   verify(token: string): Promise<AuditCheckpoint | null>;
 }
 
-export const checkpointKey = (stream: string) => `${stream}:checkpoint`;
-
 export type TrimResult =
   | { trimmed: number; firstKept: string }
   | { trimmed: 0; firstKept: null; resigned: boolean }
   | { refused: string };
+
+/** The audit stream and the key of its signed trim checkpoint. */
+export interface AuditKeys {
+  stream: string;
+  checkpoint: string;
+}
 
 /**
  * Drops the events older than `before` (ms), always keeping the newest one, and writes a signed checkpoint holding the
@@ -29,11 +33,10 @@ export type TrimResult =
  */
 export async function trimAudit(
   redis: RedisClient,
-  stream: string,
+  { stream, checkpoint: key }: AuditKeys,
   signer: CheckpointSigner,
   before: number,
 ): Promise<TrimResult> {
-  const key = checkpointKey(stream);
   const existing = await redis.get(key);
   const previous = existing ? await signer.verify(existing) : undefined;
   if (previous === null) return { refused: "the stored checkpoint does not verify: not trimming over it" };
@@ -58,10 +61,10 @@ export async function trimAudit(
 /** Where verification starts: the beginning of the stream, or a checkpoint (which must verify). */
 export async function chainStart(
   redis: RedisClient,
-  stream: string,
+  { checkpoint: key }: AuditKeys,
   signer: CheckpointSigner | undefined,
 ): Promise<{ prev: string; firstId: string | null; token: string | null } | { error: string }> {
-  const token = await redis.get(checkpointKey(stream));
+  const token = await redis.get(key);
   if (!token) return { prev: "", firstId: null, token: null };
   if (!signer) return { error: "the log was trimmed but no key is configured to verify its checkpoint" };
   const checkpoint = await signer.verify(token);

@@ -125,6 +125,18 @@ export class RedisCampaignStore {
     });
   }
 
+  /** What `recordCut` noted for the campaign so far. */
+  cuts(id: string): Promise<string[]> {
+    return guard("read campaign cuts", () => this.redis.smembers(this.keys.campaignCuts(id)));
+  }
+
+  /** Notes a target the campaign cut wholesale (or found it could not), so a resumed campaign does not ask again. */
+  recordCut(id: string, entry: string): Promise<void> {
+    return guard("record campaign cut", async () => {
+      await this.redis.sadd(this.keys.campaignCuts(id), entry);
+    });
+  }
+
   private async progress(
     id: string,
     at: number,

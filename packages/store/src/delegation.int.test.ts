@@ -3,14 +3,18 @@ import type { Lease, Task } from "@leash/core";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "./connection.js";
 import { createStore, type Store } from "./index.js";
+import { type Keyspace, keyspace } from "./keys.js";
 import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
 
 let store: Store;
+let keys: Keyspace;
 beforeEach(() => {
-  store = createStore(redis, `t:{${randomUUID()}}:`);
+  const prefix = `t:{${randomUUID()}}:`;
+  store = createStore(redis, prefix);
+  keys = keyspace(prefix);
 });
 
 const A = "spiffe://t/agent/a";
@@ -93,9 +97,9 @@ describe("delegation: what an agent delegated, found from the agent", () => {
     const ta = await task(A);
     const tb = await task(B, ta);
     await live(tb);
-    await redis.del(store.keys.task(tb.id));
+    await redis.del(keys.task(tb.id));
     expect(await store.leases.exposure(A, true)).toEqual([]);
-    expect(await redis.smembers(store.keys.agentDelegations(A))).toEqual([]);
+    expect(await redis.smembers(keys.agentDelegations(A))).toEqual([]);
   });
 
   it("a sub-task of a task that does not exist is refused", async () => {

@@ -1,13 +1,16 @@
+import { type Clock, systemClock } from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
+import { RedisAuditLog } from "./audit-log.js";
 import { RedisBreakGlassStore } from "./break-glass-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
-import { type Keyspace, keyspace } from "./keys.js";
+import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
 import { RedisTaskStore } from "./task-store.js";
+import { RedisWorkerHeartbeat, type WorkerHeartbeat } from "./worker-heartbeat.js";
 
 export { RedisApprovalStore } from "./approval-store.js";
 export { RedisBreakGlassStore } from "./break-glass-store.js";
@@ -30,12 +33,22 @@ export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
+export {
+  WORKER_HEARTBEAT_INTERVAL_MS,
+  WORKER_HEARTBEAT_TTL_MS,
+  type WorkerHeartbeat,
+} from "./worker-heartbeat.js";
 
 export const DEFAULT_PREFIX = "leash:{leash}:";
 
+/** A Redis connection for BullMQ (queues, the queue dashboard), with the prefix its keys must carry. */
+export interface QueueConnection {
+  connection: RedisClient;
+  prefix: string;
+}
+
+/** What the apps get of Redis: ports, and a connection for BullMQ only. */
 export interface Store {
-  redis: RedisClient;
-  keys: Keyspace;
   leases: RedisLeaseStore;
   tasks: RedisTaskStore;
   campaigns: RedisCampaignStore;
@@ -43,11 +56,19 @@ export interface Store {
   retention: RedisRetention;
   approvals: RedisApprovalStore;
   breakGlass: RedisBreakGlassStore;
+  /** The hash-chained audit log (the worker chains the receipts the scripts leave in its outbox: `drain`). */
+  audit: RedisAuditLog;
+  /** Worker liveness, written by the worker and read by the API's readiness. */
+  workers: WorkerHeartbeat;
+  /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
+  queueConnection(): QueueConnection;
 }
 
 export interface StoreOptions {
   /** Acknowledged writes wait for this many replicas (WAIT); none by default. */
   durability?: Durability;
+  /** Where the store's recorded times come from (the system clock by default). */
+  clock?: Clock;
 }
 
 export function createStore(
@@ -57,15 +78,17 @@ export function createStore(
 ): Store {
   const keys = keyspace(prefix);
   const scripts = loadScripts(redis, options.durability);
+  const clock = options.clock ?? systemClock;
   return {
-    redis,
-    keys,
     leases: new RedisLeaseStore(redis, keys, scripts),
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability),
     retention: new RedisRetention(redis, keys, scripts),
-    approvals: new RedisApprovalStore(redis, prefix),
-    breakGlass: new RedisBreakGlassStore(redis, keys),
+    approvals: new RedisApprovalStore(redis, keys, scripts),
+    breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
+    audit: new RedisAuditLog(redis, prefix, { durability: options.durability }),
+    workers: new RedisWorkerHeartbeat(redis, keys, clock),
+    queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };
 }
 export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";

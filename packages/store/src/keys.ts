@@ -49,6 +49,8 @@ export interface Keyspace {
   /** The hash-chained audit stream and its head hash. */
   audit: string;
   auditHead: string;
+  /** The signed checkpoint holding the hash of the last event trimmed off `audit`. */
+  auditCheckpoint: string;
   /**
    * Receipts written by the scripts that end leases and complete campaigns, waiting to be chained into `audit` by
    * the worker (Redis Lua cannot compute the chain's SHA-256).
@@ -67,6 +69,10 @@ export interface Keyspace {
    * point to everything it delegated, at any depth, through `taskChildren`.
    */
   agentDelegations(agent: string): string;
+  /** The prefix of every BullMQ key (queues share the hash tag, so they stay in the slot of the leases). */
+  queues: string;
+  /** Worker id -> epoch ms of its last heartbeat (read by the API's readiness). */
+  workers: string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -110,6 +116,7 @@ export function keyspace(prefix: string): Keyspace {
     campaigns: `${prefix}campaigns`,
     audit: `${prefix}audit`,
     auditHead: `${prefix}audit:head`,
+    auditCheckpoint: `${prefix}audit:checkpoint`,
     auditOutbox: `${prefix}audit:outbox`,
     approval: (id) => `${prefix}approval:${id}`,
     approvalRequest: (agent, hash) =>
@@ -118,6 +125,8 @@ export function keyspace(prefix: string): Keyspace {
     breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
     taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,
+    queues: `${prefix}q`,
+    workers: `${prefix}workers`,
     none: `${prefix}none`,
   };
 }

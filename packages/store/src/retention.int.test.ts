@@ -4,6 +4,7 @@ import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { RedisAuditLog } from "./audit-log.js";
 import { connectRedis } from "./connection.js";
 import { createStore, type Store } from "./index.js";
+import { keyspace } from "./keys.js";
 import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 /**
@@ -163,11 +164,11 @@ describe("retention of ended records", () => {
     await store.leases.markRevoked(l.id, now);
     expect(await store.retention.sweep(now - DAY)).toMatchObject({ tasks: 0, deferred: 2 });
     expect(await store.tasks.get(root.id)).not.toBeNull();
-    expect(await redis.smembers(store.keys.agentDelegations(root.agent))).toEqual([child.id]);
+    expect(await redis.smembers(keyspace(prefix).agentDelegations(root.agent))).toEqual([child.id]);
     // Then the sub-task and its parent go in one sweep, bottom-up.
     expect(await store.retention.sweep(now)).toMatchObject({ leases: 1, tasks: 2, deferred: 0 });
-    expect(await keys()).not.toContain(store.keys.agentDelegations(root.agent));
-    expect(await keys()).not.toContain(store.keys.task(root.id));
+    expect(await keys()).not.toContain(keyspace(prefix).agentDelegations(root.agent));
+    expect(await keys()).not.toContain(keyspace(prefix).task(root.id));
   });
 
   it("sweeps in bounded batches and resumes where the time budget stopped it", async () => {
@@ -205,8 +206,8 @@ describe("retention of ended records", () => {
     });
     for (const id of ["ap_1", "ap_2", "ap_3"]) await store.approvals.create(approval(id));
     // What the records' TTL does a day after they expire.
-    await redis.del(store.keys.approval("ap_1"), store.keys.approval("ap_2"));
+    await redis.del(keyspace(prefix).approval("ap_1"), keyspace(prefix).approval("ap_2"));
     expect(await store.retention.sweep(now)).toMatchObject({ approvals: 2 });
-    expect(await redis.zrange(store.keys.approvals, 0, -1)).toEqual(["ap_3"]);
+    expect(await redis.zrange(keyspace(prefix).approvals, 0, -1)).toEqual(["ap_3"]);
   });
 });

@@ -18,9 +18,13 @@ const FILES = {
   claimDue: "claim_due",
   createTask: "create_task",
   endTask: "end_task",
+  approvalDecide: "approval_decide",
+  approvalRedeem: "approval_redeem",
+  breakGlassClose: "break_glass_close",
+  auditAppend: "audit_append",
 } as const;
 
-type ScriptName = keyof typeof FILES;
+export type ScriptName = keyof typeof FILES;
 
 /**
  * The writes Leash acknowledges to a caller (a task registered or ended, a lease written ahead or activated, a
@@ -56,25 +60,37 @@ function readScript(name: ScriptName): LuaScript {
   return { lua, sha: createHash("sha1").update(lua).digest("hex") };
 }
 
+const read = new Map<ScriptName, LuaScript>();
+const scriptOf = (name: ScriptName): LuaScript => {
+  const known = read.get(name);
+  if (known) return known;
+  const script = readScript(name);
+  read.set(name, script);
+  return script;
+};
+
+/** Registers one script on a connection (EVALSHA with a transparent EVAL fallback, via ioredis). */
+export function loadScript(redis: RedisClient, name: ScriptName): ScriptRunner {
+  const command = `leash_${name}`;
+  redis.defineCommand(command, { lua: scriptOf(name).lua });
+  const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[
+    command
+  ];
+  if (!fn) throw new Error(`script ${command} not registered`);
+  return (keys, args) => fn.call(redis, keys.length, ...keys, ...args);
+}
+
 /**
- * Registers the Lua transitions on a connection (EVALSHA with a transparent EVAL fallback, via ioredis). Every key
+ * Registers every Lua script on a connection, the only way Leash loads Lua (each from `lua/<name>.lua`). Every key
  * a script touches is passed in KEYS (the count goes with each call, since some scripts take a list), so Redis
  * Cluster can route and check each call as one slot.
  */
 export function loadScripts(redis: RedisClient, durability?: Durability): Scripts {
   const durable = durability && durability.replicas > 0 ? durableRunner(redis, durability) : undefined;
   const entries = (Object.keys(FILES) as ScriptName[]).map((name) => {
-    const script = readScript(name);
-    const command = `leash_${name}`;
-    redis.defineCommand(command, { lua: script.lua });
-    const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<ScriptReply>>)[
-      command
-    ];
-    if (!fn) throw new Error(`script ${command} not registered`);
+    const plain = loadScript(redis, name);
     const runner: ScriptRunner =
-      durable && ACKNOWLEDGED.has(name)
-        ? (keys, args) => durable(script, keys, args)
-        : (keys, args) => fn.call(redis, keys.length, ...keys, ...args);
+      durable && ACKNOWLEDGED.has(name) ? (keys, args) => durable(scriptOf(name), keys, args) : plain;
     return [name, runner] as const;
   });
   return Object.fromEntries(entries) as Scripts;

@@ -3,7 +3,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { LeashError } from "@leash/core";
-import { QUEUES, queuePrefix } from "@leash/queue";
+import { QUEUES } from "@leash/queue";
 import { Queue } from "bullmq";
 import type { MiddlewareHandler } from "hono";
 import { DASHBOARD_POLICY, pageHeaders } from "../console/headers.js";
@@ -68,10 +68,9 @@ function sameOriginPage(): MiddlewareHandler {
  * connection it was given), so the board adds no connection to close.
  */
 export const registerAdminQueues: RouteRegistrar = (app, ctx) => {
-  const prefix = queuePrefix(ctx.store.keys.prefix);
+  const { connection, prefix } = ctx.store.queueConnection();
   const queues = Object.values(QUEUES).map(
-    (name) =>
-      new BullMQAdapter(new Queue(name, { connection: ctx.store.redis, prefix }), { readOnlyMode: true }),
+    (name) => new BullMQAdapter(new Queue(name, { connection, prefix }), { readOnlyMode: true }),
   );
   const board = new HonoAdapter(serveStatic).setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({
