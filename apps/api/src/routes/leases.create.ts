@@ -47,6 +47,8 @@ export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
           ttlSeconds: body.ttl_seconds,
         },
         c.req.valid("header")["idempotency-key"],
+        // A replay waiting for the first request's mint stops waiting when its client goes away.
+        { signal: c.req.raw.signal },
       ),
     );
     c.header("cache-control", "no-store");

@@ -1,0 +1,116 @@
+import { LeashError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import type { Lease } from "../../lease.js";
+import { type PolicyDecision, type PolicyRequest, policyDecisionDetail } from "../../policy.js";
+import { leaseTtlSeconds } from "../../ttl.js";
+import { bodyHash } from "../body-hash.js";
+import { spiffeParts } from "../spiffe.js";
+import { stepUp } from "../step-up.js";
+import { deny } from "./audit.js";
+import type { AwaitingApproval, Decided, Verified } from "./context.js";
+
+/**
+ * The policy set decides (every decision audited with its request), a permit that requires it waits for a
+ * person (step-up), and the TTL is capped; the result is the lease to write ahead.
+ */
+export async function decide(ctx: Verified): Promise<Decided | AwaitingApproval> {
+  const { decision, policyDetail } = await consultPolicy(ctx);
+  const leaseId = newId("ls", ctx.now);
+  const requestHash = bodyHash(ctx.request);
+  const step = await stepUp(
+    ctx.deps,
+    ctx.caller,
+    ctx.request,
+    requestHash,
+    decision,
+    ctx.now,
+    leaseId,
+    policyDetail,
+  );
+  if (step.kind === "wait") return { kind: "approval", approval: step.approval };
+  const lease = pendingLease(ctx, leaseId, ttlSeconds(ctx, decision));
+  return { ...ctx, decision, policyDetail, approvalId: step.approvalId, requestHash, lease };
+}
+
+async function policyRequestOf(ctx: Verified): Promise<PolicyRequest> {
+  const { deps, caller, request, task, now, chain, grant } = ctx;
+  const spiffe = spiffeParts(caller.subject);
+  return {
+    agent: {
+      id: caller.subject,
+      trustDomain: spiffe?.trustDomain ?? null,
+      path: spiffe?.path ?? null,
+      labels: {},
+    },
+    intent: request.intent,
+    task: {
+      id: task.id,
+      labels: task.labels,
+      remainingSeconds: Math.floor((task.deadline - now) / 1000),
+      depth: task.depth,
+      chain,
+      breakGlass: grant !== null,
+    },
+    provider: request.provider,
+    target: request.target ?? null,
+    ttlSeconds: request.ttlSeconds ?? deps.config.defaultTtlSeconds,
+    environment: deps.config.environment,
+    now: new Date(now),
+    exposure: { liveLeases: await deps.leases.liveCount({ agent: caller.subject }) },
+  };
+}
+
+async function consultPolicy(
+  ctx: Verified,
+): Promise<{ decision: PolicyDecision | undefined; policyDetail: Readonly<Record<string, unknown>> }> {
+  if (!ctx.deps.policy) return { decision: undefined, policyDetail: {} };
+  const policyRequest = await policyRequestOf(ctx);
+  const decision = ctx.deps.policy.decide(policyRequest);
+  // Every policy decision is audited with the request it was made on, so it can be replayed (`policy what-if`).
+  const policyDetail = policyDecisionDetail(policyRequest, decision);
+  if (!decision.allowed) {
+    await deny(ctx, decision.reasons, policyDetail);
+    throw new LeashError("policy_denied", "the policy set does not permit this request", {
+      reasons: decision.reasons,
+    });
+  }
+  return { decision, policyDetail };
+}
+
+/** The smallest of request, configuration, policy, provider, the task's deadline and the needed grant's end. */
+function ttlSeconds({ deps, request, task, now, provider, grant }: Verified, decision?: PolicyDecision) {
+  const ttl = leaseTtlSeconds({
+    requestedSeconds: request.ttlSeconds,
+    defaultSeconds: deps.config.defaultTtlSeconds,
+    caps: [deps.config.maxTtlSeconds, decision?.maxTtlSeconds, provider.maxTtlSeconds(request.target)],
+    deadlineMs: task.deadline,
+    nowMs: now,
+    // Only a lease that needed the grant ends with it; one the task's ceiling covers keeps its TTL.
+    grantEndMs: grant?.expiresAt,
+  });
+  if (ttl < 1 && grant && grant.expiresAt < task.deadline)
+    throw new LeashError("ceiling_exceeded", `break-glass ${grant.id} ends in less than a second`);
+  if (ttl < 1) throw new LeashError("task_not_active", `task ${task.id} has reached its deadline`);
+  return ttl;
+}
+
+function pendingLease({ caller, request, task, now, grant }: Verified, id: string, ttl: number): Lease {
+  return {
+    id,
+    taskId: task.id,
+    agent: caller.subject,
+    provider: request.provider,
+    target: request.target ?? null,
+    intent: request.intent,
+    scope: [],
+    state: "pending",
+    issuedAt: now,
+    expiresAt: now + ttl * 1000,
+    revokedAt: null,
+    revokeReason: null,
+    handle: null,
+    providerExpiresAt: null,
+    breakGlass: grant !== null,
+    breakGlassId: grant?.id ?? null,
+  };
+}

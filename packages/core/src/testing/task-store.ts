@@ -1,0 +1,68 @@
+import type { LeaseState } from "../lease.js";
+import type { CreateTaskOutcome, EndTaskOutcome, TaskStore } from "../ports.js";
+import type { Task, TaskEnd } from "../task.js";
+import { CallLog } from "./calls.js";
+import type { InMemoryLeaseStore } from "./lease-store.js";
+
+/** Tasks in a Map; ending one ends its descendants and orders the revocation of their live leases. */
+export class InMemoryTaskStore implements TaskStore {
+  readonly tasks = new Map<string, Task>();
+  /** Set after construction (the two stores refer to each other, as the Redis ones share a keyspace). */
+  leases: InMemoryLeaseStore | undefined;
+
+  constructor(private readonly log = new CallLog()) {}
+
+  async create(task: Task): Promise<CreateTaskOutcome> {
+    this.log.record("tasks.create");
+    const existing = this.tasks.get(task.id);
+    if (existing) return { task: { ...existing }, created: false };
+    this.tasks.set(task.id, { ...task });
+    return { task: { ...task }, created: true };
+  }
+
+  async get(taskId: string): Promise<Task | null> {
+    this.log.record("tasks.get");
+    const task = this.tasks.get(taskId);
+    return task ? { ...task } : null;
+  }
+
+  async end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null> {
+    this.log.record("tasks.end");
+    const task = this.tasks.get(taskId);
+    if (!task) return null;
+    const changed = task.state === "active";
+    const ended = [task, ...this.descendants(taskId)];
+    if (changed) {
+      for (const t of ended) if (t.state === "active") this.tasks.set(t.id, { ...t, state, endedAt: at });
+    }
+    const endedIds = new Set(ended.map((t) => t.id));
+    const live = this.leases
+      ? (await this.leases.selectLive({ all: true })).filter((l) => endedIds.has(l.taskId))
+      : [];
+    const revoking =
+      (await this.leases?.requestRevocation(
+        live.map((l) => ({ leaseId: l.id, cause: `task_${state}` as const, actor })),
+        at,
+      )) ?? [];
+    return { task: { ...(this.tasks.get(taskId) ?? task) }, changed, revoking };
+  }
+
+  private descendants(taskId: string): Task[] {
+    const children = [...this.tasks.values()].filter((t) => t.parentId === taskId);
+    return children.flatMap((c) => [c, ...this.descendants(c.id)]);
+  }
+
+  async leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>> {
+    const counts: Partial<Record<LeaseState, number>> = {};
+    for (const lease of this.leases?.leases.values() ?? [])
+      if (lease.taskId === taskId) counts[lease.state] = (counts[lease.state] ?? 0) + 1;
+    return counts;
+  }
+
+  async dueTasks(now: number, limit: number): Promise<string[]> {
+    return [...this.tasks.values()]
+      .filter((t) => t.state === "active" && t.deadline <= now)
+      .slice(0, limit)
+      .map((t) => t.id);
+  }
+}
