@@ -1,11 +1,20 @@
-# One image for the API and the worker (the command picks which). Source-only TypeScript run by tsx.
-FROM node:24-bookworm-slim
-RUN npm install -g pnpm@10 && apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+# One image for the API and the worker (the command picks which): the compiled JavaScript of `pnpm build` and the
+# production dependencies only. No TypeScript loader at run time.
+FROM node:24-bookworm-slim AS build
+RUN npm install -g pnpm@10
 WORKDIR /app
 COPY . .
-RUN pnpm install --frozen-lockfile
+RUN pnpm install --frozen-lockfile && pnpm build \
+ && find . -name node_modules -prune -exec rm -rf {} + \
+ && CI=true pnpm install --prod --frozen-lockfile --filter '!@leash/test' \
+ && rm -rf test
+
+FROM node:24-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app /app
 ENV HOST=0.0.0.0 PORT=8080 NODE_ENV=production
 USER node
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+CMD ["node", "apps/api/dist/main.js"]

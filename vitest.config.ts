@@ -5,7 +5,13 @@ import { defineConfig } from "vitest/config";
  * redis-server and the emulators over real HTTP, and end-to-end tests under test/e2e that start real processes.
  * The global setup starts one redis-server on a free port for the whole run; each test uses a fresh key prefix.
  */
+/** Workspace packages resolve to their TypeScript sources, never to a compiled dist/ (see "exports"). */
+const SOURCE_CONDITIONS = ["leash-source", "node", "development|production"];
+
 export default defineConfig({
+  resolve: { conditions: SOURCE_CONDITIONS },
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
+  environments: { __vitest__: { resolve: { conditions: SOURCE_CONDITIONS } } },
   test: {
     globalSetup: ["./test/support/global-setup.ts"],
     testTimeout: 20_000,

@@ -55,6 +55,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the API and the worker as two processes of their own (to kill one), instead of `pnpm start`. */
   separate?: boolean;
+  /** `pnpm start`, the compiled build (run `pnpm build` first), instead of the sources (`pnpm start:source`). */
+  compiled?: boolean;
   /** Extra top-level sections of LEASH_CONFIG, e.g. `providers`. */
   config?: Record<string, unknown>;
   /** Issuers trusted next to the stack's own dev issuer (entries of the trust file's `issuers`). */
@@ -116,7 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workers.push(apiProcess);
     startWorker();
   } else {
-    child = spawn("pnpm", ["start"], {
+    child = spawn("pnpm", options.compiled ? ["start"] : ["start:source"], {
       cwd: REPO_ROOT,
       env,
       detached: true,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ENTRYPOINTS, REPO_ROOT } from "@leash/devstack";
+import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import { createLeashClient, type LeashClient } from "@leash/sdk";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -28,7 +28,7 @@ const tempDir = () => {
 
 /** Runs the CLI as a user would: its own process, configured only through its environment. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRYPOINTS.cli, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, ...args], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",

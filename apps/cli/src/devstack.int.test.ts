@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { ENTRYPOINTS, REPO_ROOT } from "@leash/devstack";
+import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import { describe, expect, it } from "vitest";
 
 interface Summary {
@@ -13,7 +13,7 @@ describe("leash devstack", () => {
   it("runs both emulators standalone, prints how to reach them, and stops on SIGINT", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", ENTRYPOINTS.cli, "devstack", "--vault-port", "0", "--aws-port", "0", "--json"],
+      [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, "devstack", "--vault-port", "0", "--aws-port", "0", "--json"],
       { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
     try {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENTRYPOINTS, REPO_ROOT } from "@leash/devstack";
+import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../../../test/support/stack.js";
 
@@ -29,7 +29,7 @@ let securityToken = "";
 
 /** Runs the CLI as a user would: its own process, configured only through its environment. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRYPOINTS.cli, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, ...args], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -4,11 +4,18 @@ import { fileURLToPath } from "node:url";
 /** The workspace root, so processes can be started from any directory. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-export const ENTRYPOINTS = {
-  api: "apps/api/src/main.ts",
-  worker: "apps/worker/src/main.ts",
-  cli: "apps/cli/src/main.ts",
-} as const;
+/**
+ * Node's arguments to run TypeScript sources: tsx, and the "leash-source" export condition, so workspace packages
+ * resolve to their sources rather than to the compiled dist/ of `pnpm build`.
+ */
+export const SOURCE_EXEC_ARGV = ["--conditions=leash-source", "--import", "tsx"] as const;
+
+/** This module runs compiled (`pnpm build`, `pnpm start`): the processes it starts run compiled too, without tsx. */
+const COMPILED = import.meta.url.endsWith(".js");
+
+export const ENTRYPOINTS = COMPILED
+  ? { api: "apps/api/dist/main.js", worker: "apps/worker/dist/main.js", cli: "apps/cli/dist/main.js" }
+  : { api: "apps/api/src/main.ts", worker: "apps/worker/src/main.ts", cli: "apps/cli/src/main.ts" };
 
 export interface SpawnedProcess {
   readonly name: string;
@@ -31,12 +38,13 @@ export interface SpawnOptions {
 }
 
 /**
- * Runs one TypeScript entry point under tsx as its own process. It gets an IPC channel it never uses for messages:
+ * Runs one entry point as its own process: a `.ts` one from source (SOURCE_EXEC_ARGV), a `.js` one as is. It gets an IPC channel it never uses for messages:
  * the channel closes when this process dies, even by SIGKILL, and the API and the worker stop on that (see
  * `handleShutdown` in @leash/runtime), so they never outlive whatever started them.
  */
 export function spawnTs(name: string, entry: string, options: SpawnOptions): SpawnedProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...(options.args ?? [])], {
+  const loader = entry.endsWith(".ts") ? SOURCE_EXEC_ARGV : [];
+  const child = spawn(process.execPath, [...loader, entry, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe", "ipc"],

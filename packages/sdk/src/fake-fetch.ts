@@ -31,10 +31,10 @@ export function scriptedFetch(...script: Responder[]): { fetch: FetchLike; calls
   return { fetch, calls };
 }
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
-export const problem = (status: number, code: string, headers: Record<string, string> = {}) =>
+export const problem = (status: number, code: string, headers: Record<string, string> = {}): Response =>
   new Response(
     JSON.stringify({
       type: `urn:leash:problem:${code}`,
