@@ -50,6 +50,8 @@ export interface BenchStack {
   keys: Keyspace;
   /** CPU accounting: every process of the stack by name. */
   pids(): Record<string, number>;
+  /** What each process of the stack wrote so far (stdout and stderr), by name. */
+  outputs(): Record<string, string>;
   post(path: string, token: string, body?: unknown): Promise<Record<string, string>>;
   get(path: string, token: string): Promise<Record<string, unknown>>;
   del(path: string, token: string): Promise<Record<string, unknown>>;
@@ -166,14 +168,15 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     issuer,
     store,
     prefix,
-    pids() {
-      const named: Record<string, number> = {};
     redis,
     keys: keyspace(prefix),
+    pids() {
+      const named: Record<string, number> = {};
       for (const p of processes) if (p.child.pid) named[p.name.replace(/0$/, "")] = p.child.pid;
       if (redisPid) named.redis = redisPid;
       return named;
     },
+    outputs: () => Object.fromEntries(processes.map((p) => [p.name, p.output()])),
     post: (path, token, body) => request("POST", `${first}${path}`, token, body),
     get: (path, token) => request("GET", `${first}${path}`, token),
     del: (path, token) => request("DELETE", `${first}${path}`, token),
