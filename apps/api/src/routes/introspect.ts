@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { LeashError } from "@leash/core";
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { introspectTaskToken } from "@leash/providers";
 import type { RouteRegistrar } from "../context.js";
 import { bearer, errorResponses } from "../schemas.js";
 
@@ -75,40 +75,10 @@ async function tokenFrom(req: {
 export const registerIntrospect: RouteRegistrar = (app, ctx) => {
   app.openapi(route, async (c) => {
     const token = await tokenFrom(c.req);
-    const inactive = () => c.json({ active: false }, 200);
-    const { jwks } = await ctx.signingKeys.current();
-    let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
-    try {
-      ({ payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
-        issuer: ctx.publicUrl,
-        algorithms: ["ES256"],
-      }));
-    } catch {
-      return inactive();
-    }
-    if (typeof payload.jti !== "string") return inactive();
-    const lease = await ctx.store.leases.get(payload.jti);
-    if (
-      lease?.provider !== "leash-jwt" ||
-      lease.state !== "active" ||
-      lease.expiresAt <= ctx.broker.clock.now()
-    ) {
-      return inactive();
-    }
-    return c.json(
-      {
-        active: true,
-        scope: typeof payload.scope === "string" ? payload.scope : undefined,
-        sub: payload.sub,
-        aud: payload.aud,
-        iss: payload.iss,
-        exp: payload.exp,
-        iat: payload.iat,
-        jti: payload.jti,
-        token_type: "Bearer",
-        task_id: lease.taskId,
-      },
-      200,
+    const introspection = await introspectTaskToken(
+      { issuer: ctx.publicUrl, keys: ctx.signingKeys, leases: ctx.store.leases, clock: ctx.broker.clock },
+      token,
     );
+    return c.json(introspection, 200);
   });
 };

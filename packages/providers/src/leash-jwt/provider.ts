@@ -1,6 +1,7 @@
 import type { CredentialProvider, Intent, MintedCredential, MintRequest, RevokeOutcome } from "@leash/core";
-import { LeashError } from "@leash/core";
+import { type Clock, LeashError, systemClock } from "@leash/core";
 import { type JWTPayload, SignJWT } from "jose";
+import { TASK_TOKEN_TYP } from "./introspect.js";
 import type { SigningKeyFile } from "./keys.js";
 
 export interface LeashJwtConfig {
@@ -8,6 +9,8 @@ export interface LeashJwtConfig {
   issuer: string;
   maxTtlSeconds: number;
   keys: SigningKeyFile;
+  /** `iat` and `nbf` come from here (the system clock by default). */
+  clock?: Clock;
 }
 
 /** RFC 8693 §4.1: the current actor at the top level, earlier actors nested inside. */
@@ -50,9 +53,9 @@ export function createLeashJwtProvider(config: LeashJwtConfig): CredentialProvid
       };
       const act = actClaim(request.actorChain);
       if (act) claims.act = act;
-      const issuedAt = Math.floor(Date.now() / 1000);
+      const issuedAt = Math.floor((config.clock ?? systemClock).now() / 1000);
       const token = await new SignJWT(claims)
-        .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+        .setProtectedHeader({ alg: "ES256", kid, typ: TASK_TOKEN_TYP })
         .setIssuer(config.issuer)
         .setSubject(request.agent)
         .setAudience(intent.tool ?? intent.resource)
