@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { BrokerDeps, IdentityVerifier } from "@leash/core";
+import type { BrokerDeps, CampaignDeps, IdentityVerifier } from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
@@ -9,6 +9,8 @@ import type { ApiEnv } from "./env.js";
 /** Everything a route may use, built once at boot (see main.ts). */
 export interface ApiContext {
   broker: BrokerDeps;
+  /** Mass revocation (POST /v1/revocations and the console's agent revocation). */
+  campaigns: CampaignDeps;
   store: Store;
   producers: Producers;
   verifier: IdentityVerifier;

@@ -86,6 +86,13 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const signingKeys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
   const ctx: ApiContext = {
     broker,
+    campaigns: {
+      leases: store.leases,
+      campaigns: store.campaigns,
+      queue: producers,
+      audit,
+      clock: broker.clock,
+    },
     store,
     producers,
     verifier,

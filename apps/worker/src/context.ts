@@ -12,6 +12,4 @@ export interface WorkerContext {
   audit: RedisAuditLog;
   logger: Logger;
   metrics: WorkerMetrics;
-  /** Set on SIGTERM: long jobs hand back their remaining work instead of holding up the shutdown. */
-  stopping: { value: boolean };
 }

@@ -65,7 +65,6 @@ function context(clock: Clock) {
     audit,
     logger: createLogger("test", "silent"),
     metrics: workerMetrics(),
-    stopping: { value: false },
   };
   return { ctx, fake, prefix: queuePrefix(prefix) };
 }

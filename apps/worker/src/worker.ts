@@ -59,7 +59,6 @@ export async function startWorker(
     audit,
     logger,
     metrics: workerMetrics(),
-    stopping: { value: false },
   };
   const metricsServer =
     env.LEASH_WORKER_METRICS_PORT === undefined
@@ -77,6 +76,12 @@ export async function startWorker(
     stalledInterval: env.LEASH_JOB_LOCK_MS,
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   };
+  const campaigns = new Worker(QUEUES.campaign, campaignProcessor(ctx), {
+    connection,
+    prefix,
+    concurrency: 2,
+    ...locking,
+  });
   const workers = [
     new Worker(QUEUES.revoke, revokeProcessor(ctx), {
       connection,
@@ -85,7 +90,7 @@ export async function startWorker(
       ...locking,
       settings: { backoffStrategy: (attemptsMade: number) => revokeBackoffMs(attemptsMade) },
     }),
-    new Worker(QUEUES.campaign, campaignProcessor(ctx), { connection, prefix, concurrency: 2, ...locking }),
+    campaigns,
     new Worker(
       QUEUES.maintenance,
       async (job) => {
@@ -145,7 +150,8 @@ export async function startWorker(
   return async function stop(deadline?: AbortSignal) {
     if (stopped) return;
     stopped = true;
-    ctx.stopping.value = true;
+    // A campaign in flight hands its remaining chunks back to the queue rather than hold up the stop.
+    campaigns.cancelAllJobs("stopping");
     // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
     // commands: past the deadline drop the connection so nothing is left pending.
     deadline?.addEventListener("abort", () => redis.disconnect(), { once: true });

@@ -1,5 +1,6 @@
 export * from "./approval.js";
 export * from "./audit.js";
+export * from "./campaign.js";
 export * from "./ceiling.js";
 export * from "./clock.js";
 export * from "./errors.js";

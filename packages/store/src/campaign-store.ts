@@ -1,44 +1,30 @@
-import type { LeaseSelector } from "@leash/core";
-import { z } from "zod";
+import {
+  type Campaign,
+  type CampaignState,
+  type CampaignStore,
+  type Clock,
+  type LeaseSelector,
+  type NewCampaign,
+  systemClock,
+} from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 import type { Scripts } from "./scripts.js";
 
-export const CampaignState = z.enum(["running", "done", "failed"]);
-export type CampaignState = z.infer<typeof CampaignState>;
-
-export interface Campaign {
-  id: string;
-  reason: string;
-  requestedBy: string;
-  selector: LeaseSelector;
-  createdAt: number;
-  matched: number;
-  /** How many targets the worker has ordered revoked so far (the campaign's cursor). */
-  ordered: number;
-  revoked: number;
-  failed: number;
-  state: CampaignState;
-  /** When every matched lease had ended (and `revocation.completed` was audited), else null. */
-  completedAt: number | null;
-}
-
 /** Mass revocation campaigns: a frozen target list plus counters, so a restarted worker resumes at its cursor. */
-export class RedisCampaignStore {
+export class RedisCampaignStore implements CampaignStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
     /** With replicas, a campaign is acknowledged only once they hold its record and targets (WAIT). */
     private readonly durability?: Durability,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  create(
-    campaign: Omit<Campaign, "ordered" | "revoked" | "failed" | "state" | "completedAt">,
-    targets: readonly string[],
-  ) {
+  create(campaign: NewCampaign, targets: readonly string[]): Promise<void> {
     return guard("create campaign", async () => {
       const multi = this.redis.multi();
       multi.hset(this.keys.campaign(campaign.id), {
@@ -86,7 +72,6 @@ export class RedisCampaignStore {
     });
   }
 
-  /** Ids of the newest `limit` campaigns whose targets are not all ordered yet. */
   unfinished(limit: number): Promise<string[]> {
     return guard("read campaigns", async () => {
       const ids = await this.redis.zrevrange(this.keys.campaigns, 0, limit - 1);
@@ -106,31 +91,24 @@ export class RedisCampaignStore {
     );
   }
 
-  /**
-   * Moves the campaign's cursor and counts leases known ended; returns true when this call completed the campaign
-   * (which audits `revocation.completed` with its counts, once).
-   */
-  advance(id: string, ordered: number, ended: readonly string[], at = Date.now()): Promise<boolean> {
+  advance(id: string, ordered: number, ended: readonly string[], at = this.clock.now()): Promise<boolean> {
     return guard("advance campaign", () => this.progress(id, at, "ended", String(ordered), ended));
   }
 
-  /** Idempotent: a lease counts once however often its end is reported. True when this completed the campaign. */
-  ended(id: string, leaseId: string, at = Date.now()): Promise<boolean> {
+  ended(id: string, leaseId: string, at = this.clock.now()): Promise<boolean> {
     return guard("count campaign progress", () => this.progress(id, at, "ended", "", [leaseId]));
   }
 
-  failing(id: string, leaseId: string): Promise<void> {
+  failing(id: string, leaseId: string, at = this.clock.now()): Promise<void> {
     return guard("count campaign progress", async () => {
-      await this.progress(id, Date.now(), "failing", "", [leaseId]);
+      await this.progress(id, at, "failing", "", [leaseId]);
     });
   }
 
-  /** What `recordCut` noted for the campaign so far. */
   cuts(id: string): Promise<string[]> {
     return guard("read campaign cuts", () => this.redis.smembers(this.keys.campaignCuts(id)));
   }
 
-  /** Notes a target the campaign cut wholesale (or found it could not), so a resumed campaign does not ask again. */
   recordCut(id: string, entry: string): Promise<void> {
     return guard("record campaign cut", async () => {
       await this.redis.sadd(this.keys.campaignCuts(id), entry);

@@ -14,7 +14,6 @@ import { RedisWorkerHeartbeat, type WorkerHeartbeat } from "./worker-heartbeat.j
 
 export { RedisApprovalStore } from "./approval-store.js";
 export { RedisBreakGlassStore } from "./break-glass-store.js";
-export type { Campaign, CampaignState } from "./campaign-store.js";
 export { RedisCampaignStore } from "./campaign-store.js";
 export {
   connectRedis,
@@ -82,7 +81,7 @@ export function createStore(
   return {
     leases: new RedisLeaseStore(redis, keys, scripts),
     tasks: new RedisTaskStore(redis, keys, scripts),
-    campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability),
+    campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability, clock),
     retention: new RedisRetention(redis, keys, scripts),
     approvals: new RedisApprovalStore(redis, keys, scripts),
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),

@@ -40,7 +40,7 @@ export async function countHits(store: Store, kind: RevokeKind, id: string): Pro
       return { found: true, live };
     }
     case "agent":
-      // The same selection a campaign freezes (routes/revocations.ts startCampaign): with its delegates.
+      // The same selection a campaign freezes (core startCampaign): with its delegates.
       return { found: true, live: await store.leases.selectLive({ agent: id, includeDelegated: true }) };
   }
 }

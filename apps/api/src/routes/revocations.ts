@@ -1,7 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
-import { type LeaseSelector, LeashError, newId } from "@leash/core";
-import type { Campaign } from "@leash/store";
-import type { ApiContext, RouteRegistrar } from "../context.js";
+import { type Campaign, type LeaseSelector, LeashError, startCampaign } from "@leash/core";
+import type { RouteRegistrar } from "../context.js";
 import { requireRole } from "../middleware/identity.js";
 import {
   bearer,
@@ -79,32 +78,6 @@ function tally(values: string[]): Record<string, number> {
   return out;
 }
 
-/** Shared with the console, so a campaign ordered there takes exactly this path. */
-export async function startCampaign(
-  ctx: ApiContext,
-  by: string,
-  selector: LeaseSelector,
-  reason: string,
-): Promise<Campaign> {
-  const targets = await ctx.store.leases.selectLive(selector);
-  const now = Date.now();
-  const id = newId("rv", now);
-  await ctx.store.campaigns.create(
-    { id, reason, requestedBy: by, selector, createdAt: now, matched: targets.length },
-    targets.map((l) => l.id),
-  );
-  await ctx.producers.startCampaign(id);
-  await ctx.audit.append({
-    type: "revocation.ordered",
-    actor: by,
-    outcome: "warning",
-    detail: { campaign: id, selector, reason, matched: targets.length },
-  });
-  const campaign = await ctx.store.campaigns.get(id);
-  if (!campaign) throw new LeashError("internal", "campaign vanished after creation");
-  return campaign;
-}
-
 export const registerRevocations: RouteRegistrar = (app, ctx) => {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
@@ -120,7 +93,10 @@ export const registerRevocations: RouteRegistrar = (app, ctx) => {
         200,
       );
     }
-    return c.json(view(await startCampaign(ctx, c.get("identity").subject, selector, body.reason)), 202);
+    return c.json(
+      view(await startCampaign(ctx.campaigns, c.get("identity").subject, selector, body.reason)),
+      202,
+    );
   });
   app.openapi(get, async (c) => {
     const campaign = await ctx.store.campaigns.get(c.req.valid("param").id);

@@ -1,5 +1,6 @@
 export * from "./body-hash.js";
 export * from "./break-glass.js";
+export * from "./campaigns.js";
 export * from "./deps.js";
 export * from "./issue-lease.js";
 export * from "./leases.js";

@@ -1,4 +1,4 @@
-import type { Campaign } from "@leash/store";
+import type { Campaign } from "@leash/core";
 import { raw } from "hono/html";
 import { agentHref } from "../components/lease-table.js";
 import { when } from "../format.js";

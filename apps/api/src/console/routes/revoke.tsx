@@ -1,8 +1,7 @@
-import { endTask, LeashError, returnLease } from "@leash/core";
+import { endTask, LeashError, returnLease, startCampaign } from "@leash/core";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiContext } from "../../context.js";
-import { startCampaign } from "../../routes/revocations.js";
 import { leaseHref, taskHref } from "../components/lease-table.js";
 import type { ConsoleEnv } from "../env.js";
 import { countHits } from "../hits.js";
@@ -50,7 +49,7 @@ export function registerRevoke(web: Hono<ConsoleEnv>, ctx: ApiContext) {
         return c.redirect(taskHref(order.id), 303);
       case "agent": {
         const campaign = await startCampaign(
-          ctx,
+          ctx.campaigns,
           caller.subject,
           { agent: order.id, includeDelegated: true },
           order.reason,
