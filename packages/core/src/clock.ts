@@ -9,12 +9,21 @@ export interface Clock {
   sleep?(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
-};
+/**
+ * The one real-time wait of Leash: resolves after `ms`, or rejects with the signal's own reason (not Node's
+ * AbortError) once it is aborted, so a caller sees why it was stopped.
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 /** Waits on the clock's own time (real timers only for a clock that has no `sleep`). */
 export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return clock.sleep ? clock.sleep(ms, signal) : delay(ms, undefined, signal ? { signal } : undefined);
+  return clock.sleep ? clock.sleep(ms, signal) : sleep(ms, signal);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
@@ -20,6 +21,6 @@ export async function waitFor<T>(
       const suffix = lastError instanceof Error ? `: ${lastError.message}` : "";
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${suffix}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await delay(intervalMs);
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { z } from "zod";
 import { LeashApiError, LeashConnectionError } from "./errors.js";
 import { backoffMs, neverSent, retryAfterMs } from "./retry.js";
@@ -33,19 +34,16 @@ export interface Call {
   signal?: AbortSignal | undefined;
 }
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/**
+ * Core's `sleep`, kept here so that the SDK needs nothing from the server's packages: resolves after `ms`, or
+ * rejects with the signal's own reason once it is aborted.
+ */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
 }
 
 function urlOf(baseUrl: string, call: Call): string {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { rateLimited, sealedError, VaultHttpError } from "./reply.js";
 import type { VaultState } from "./state.js";
@@ -91,7 +92,7 @@ export class VaultFaults {
 
   /** Runs before each `/v1/` request: waits out the latency, then returns the error to answer with, if any. */
   async before(path: string): Promise<VaultHttpError | undefined> {
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.latencyMs > 0) await delay(this.latencyMs);
     if (this.sealedUntil !== null && Date.now() >= this.sealedUntil) {
       this.sealedUntil = null;
       this.state.sealed = false;

@@ -1,4 +1,4 @@
-import { LeashError } from "@leash/core";
+import { sleep as coreSleep, LeashError } from "@leash/core";
 import {
   CUT_POLICY,
   cutDocument,
@@ -20,24 +20,10 @@ export interface DenyListOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-function realSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 async function pause(
   ms: number,
   signal: AbortSignal,
-  sleep: DenyListOptions["sleep"] = realSleep,
+  sleep: DenyListOptions["sleep"] = coreSleep,
 ): Promise<void> {
   if (ms > 0) await sleep(ms, signal);
 }

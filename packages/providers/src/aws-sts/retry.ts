@@ -1,21 +1,8 @@
+import { sleep } from "@leash/core";
+
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
 export function backoffMs(attempt: number, random: () => number, baseMs = 100, capMs = 2_000): number {
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Runs `call` up to `attempts` times while `retryable` says the failure is worth another try. */
@@ -33,7 +20,7 @@ export async function withRetry<T>(
       return await call();
     } catch (error) {
       if (attempt >= options.attempts || !options.retryable(error) || options.signal.aborted) throw error;
-      await pause(backoffMs(attempt, options.random ?? Math.random), options.signal);
+      await sleep(backoffMs(attempt, options.random ?? Math.random), options.signal);
     }
   }
 }
