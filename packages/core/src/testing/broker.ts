@@ -1,5 +1,5 @@
 import type { Role, WorkloadIdentity } from "../identity.js";
-import type { ProviderName } from "../lease.js";
+import type { Lease, ProviderName } from "../lease.js";
 import type { PolicyDecider } from "../policy.js";
 import type { CredentialProvider } from "../provider.js";
 import type { BrokerConfig, BrokerDeps, ReplayCache } from "../services/deps.js";
@@ -126,4 +126,36 @@ export async function givenTask(broker: FakeBroker, overrides: Partial<Task> = {
   };
   await broker.tasks.create(task);
   return task;
+}
+
+/** A lease written ahead and activated directly in the store (state `active` unless `overrides.state` says `pending`). */
+export async function givenLease(broker: FakeBroker, overrides: Partial<Lease> = {}): Promise<Lease> {
+  const now = broker.clock.now();
+  const lease: Lease = {
+    id: `ls_${broker.leases.leases.size + 1}`,
+    taskId: "tk_1",
+    agent: "spiffe://example.org/agent",
+    provider: "vault",
+    target: "reader",
+    intent: { action: "read", resource: "docs/a.md" },
+    scope: [],
+    state: "pending",
+    issuedAt: now,
+    expiresAt: now + 60_000,
+    revokedAt: null,
+    revokeReason: null,
+    handle: null,
+    providerExpiresAt: null,
+    breakGlass: false,
+    ...overrides,
+  };
+  await broker.leases.createPending({ ...lease, state: "pending" });
+  if (overrides.state !== "pending") {
+    await broker.leases.activate(lease.id, {
+      handle: overrides.handle ?? { lease: lease.id },
+      providerExpiresAt: overrides.providerExpiresAt ?? lease.expiresAt,
+      scope: [],
+    });
+  }
+  return (await broker.leases.get(lease.id)) ?? lease;
 }
