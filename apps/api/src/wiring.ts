@@ -25,11 +25,12 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const queueRedis = connectRedis(target, { mode: "worker", name: "leash-api-queue" });
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
+  const clock = systemClock;
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability, clock });
   const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config);
+  const registry = await buildProviders(env, config, clock);
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
   const policy: PolicyEngine | undefined = policyDir
@@ -68,7 +69,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     providers,
     policy,
     audit,
-    clock: systemClock,
+    clock,
     replay: createReplayCache(),
     approvals: store.approvals,
     breakGlass: store.breakGlass,

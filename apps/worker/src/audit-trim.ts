@@ -11,7 +11,7 @@ export function auditTrimmer(ctx: WorkerContext, audit: RedisAuditLog) {
   return async function trimAuditNow(): Promise<Record<string, unknown>> {
     const retention = ctx.env.LEASH_AUDIT_RETENTION_SECONDS;
     if (retention === 0) return { skipped: "retention is unlimited" };
-    const before = Date.now() - retention * 1000;
+    const before = ctx.clock.now() - retention * 1000;
     const result = await audit.trim(signer, before);
     if ("refused" in result) {
       ctx.logger.error({ reason: result.refused }, "audit trim refused");

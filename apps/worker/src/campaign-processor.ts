@@ -13,7 +13,7 @@ export function campaignProcessor(ctx: WorkerContext) {
     campaigns: ctx.store.campaigns,
     queue: ctx.producers,
     audit: ctx.audit,
-    clock: ctx.revoker.clock,
+    clock: ctx.clock,
     providers: ctx.revoker.providers,
     cutTimeoutMs: ctx.env.LEASH_MINT_TIMEOUT_MS,
   };
@@ -39,7 +39,7 @@ export function campaignProcessor(ctx: WorkerContext) {
     );
     if (run.kind === "missing") throw new UnrecoverableError(`campaign ${campaignId} does not exist`);
     if (run.kind === "paused" && token) {
-      await job.moveToDelayed(ctx.revoker.clock.now(), token);
+      await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     }
     return `ordered ${run.ordered} of ${run.matched}`;

@@ -1,10 +1,12 @@
-import type { RevokerDeps } from "@leash/core";
+import type { Clock, RevokerDeps } from "@leash/core";
 import type { Producers } from "@leash/queue";
 import type { Logger, RuntimeEnv, WorkerMetrics } from "@leash/runtime";
 import type { RedisAuditLog, Store } from "@leash/store";
 
 export interface WorkerContext {
   env: RuntimeEnv;
+  /** Every time the worker reads or records (the revoker's clock too). */
+  clock: Clock;
   store: Store;
   producers: Producers;
   revoker: RevokerDeps;

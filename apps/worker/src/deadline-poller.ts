@@ -16,7 +16,7 @@ export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
   let stopped = false;
 
   async function tick(): Promise<void> {
-    const now = Date.now();
+    const now = ctx.clock.now();
     for (;;) {
       const due = await ctx.store.leases.claimDue(now, 1000, CLAIM_MS);
       if (due.length === 0) break;

@@ -39,8 +39,8 @@ function provider(): CredentialProvider & { revoked: string[] } {
 
 function context(clock: Clock) {
   const prefix = `rec:{${randomUUID()}}:`;
-  const store = createStore(redis, prefix);
-  const audit = new RedisAuditLog(redis, prefix);
+  const store = createStore(redis, prefix, { clock });
+  const audit = new RedisAuditLog(redis, prefix, { clock });
   const producers = createProducers(redis, queuePrefix(prefix));
   cleanups.push(() => producers.close());
   const fake = provider();
@@ -53,6 +53,7 @@ function context(clock: Clock) {
   });
   const ctx: WorkerContext = {
     env,
+    clock,
     store,
     producers,
     revoker: {

@@ -15,8 +15,8 @@ const OVERDUE_SCAN = 1_000;
  * providers prune.
  */
 export async function reconcile(ctx: WorkerContext): Promise<{ settled: number; rerun: number }> {
-  const now = Date.now();
-  const rerun = await rerunStuckRevocations(ctx, ctx.revoker.clock.now());
+  const now = ctx.clock.now();
+  const rerun = await rerunStuckRevocations(ctx, now);
   await resumeCampaigns(ctx);
   let settled = 0;
   const stale = await ctx.store.leases.stalePending(now - ctx.env.LEASH_PENDING_GRACE_MS, 200);

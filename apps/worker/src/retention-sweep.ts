@@ -19,7 +19,7 @@ export function sweepIntervalMs(retentionSeconds: number): number {
  */
 export function retentionSweeper(ctx: WorkerContext) {
   return async function sweepNow(): Promise<SweepResult> {
-    const cutoff = Date.now() - ctx.env.LEASH_LEASE_RETENTION_SECONDS * 1000;
+    const cutoff = ctx.clock.now() - ctx.env.LEASH_LEASE_RETENTION_SECONDS * 1000;
     const result = await ctx.store.retention.sweep(cutoff, BUDGET_MS);
     if (result.leases + result.tasks + result.campaigns + result.approvals > 0 || result.more)
       ctx.logger.debug({ ...result }, "ended records past their retention removed");

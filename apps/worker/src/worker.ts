@@ -39,21 +39,23 @@ export async function startWorker(
   redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability });
+  const clock = systemClock;
+  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability, clock });
   const audit = store.audit;
   const { connection, prefix } = store.queueConnection();
   const producers = createProducers(connection, prefix);
-  const registry = await buildProviders(env, config);
+  const registry = await buildProviders(env, config, clock);
   const providers = registry.providers;
   const ctx: WorkerContext = {
     env,
+    clock,
     store,
     producers,
     revoker: {
       leases: store.leases,
       providers,
       audit,
-      clock: systemClock,
+      clock,
       timeoutMs: env.LEASH_MINT_TIMEOUT_MS * REVOKE_CALL_BUDGET,
     },
     audit,

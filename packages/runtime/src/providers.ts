@@ -1,4 +1,4 @@
-import type { CredentialProvider, ProviderName } from "@leash/core";
+import { type Clock, type CredentialProvider, type ProviderName, systemClock } from "@leash/core";
 import {
   AwsStsProviderConfig,
   createAwsStsProvider,
@@ -28,7 +28,11 @@ function section<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
  * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external);
  * `vault` and `aws-sts` exist when their section of LEASH_CONFIG is present.
  */
-export async function buildProviders(env: RuntimeEnv, config: LeashConfigFile): Promise<ProviderRegistry> {
+export async function buildProviders(
+  env: RuntimeEnv,
+  config: LeashConfigFile,
+  clock: Clock = systemClock,
+): Promise<ProviderRegistry> {
   const keys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
   await keys.current();
   const providers = new Map<ProviderName, CredentialProvider>();
@@ -39,6 +43,7 @@ export async function buildProviders(env: RuntimeEnv, config: LeashConfigFile): 
       issuer: publicUrl(env),
       maxTtlSeconds: config.providers["leash-jwt"].max_ttl_seconds ?? env.LEASH_MAX_TTL_SECONDS,
       keys,
+      clock,
     }),
   );
   if (config.providers.vault !== undefined) {

@@ -1,4 +1,4 @@
-import type { Approval, ApprovalState, ApprovalStore } from "@leash/core";
+import { type Approval, type ApprovalState, type ApprovalStore, type Clock, systemClock } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
@@ -10,6 +10,7 @@ export class RedisApprovalStore implements ApprovalStore {
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Pick<Scripts, "approvalDecide" | "approvalRedeem">,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private key(id: string): string {
@@ -41,7 +42,7 @@ export class RedisApprovalStore implements ApprovalStore {
       const raw = await this.redis.get(this.key(id));
       if (!raw) return null;
       const a = JSON.parse(raw) as Approval;
-      return a.state === "pending" && a.expiresAt <= Date.now() ? { ...a, state: "expired" } : a;
+      return a.state === "pending" && a.expiresAt <= this.clock.now() ? { ...a, state: "expired" } : a;
     });
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AuditEvent, AuditSink } from "@leash/core";
+import { type AuditEvent, type AuditSink, type Clock, systemClock } from "@leash/core";
 import { type CheckpointSigner, chainStart, type TrimResult, trimAudit } from "./audit-retention.js";
 import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
@@ -51,7 +51,7 @@ export class RedisAuditLog implements AuditSink {
     private readonly redis: RedisClient,
     prefix: string,
     /** With replicas, an append resolves only once they hold it (WAIT), like the store's acknowledged writes. */
-    private readonly options: { durability?: Durability } = {},
+    private readonly options: { durability?: Durability; clock?: Clock } = {},
   ) {
     const keys = keyspace(prefix);
     this.stream = keys.audit;
@@ -62,7 +62,7 @@ export class RedisAuditLog implements AuditSink {
   }
 
   append(event: AuditEvent): Promise<void> {
-    const payload = JSON.stringify({ ts: Date.now(), ...event });
+    const payload = JSON.stringify({ ts: (this.options.clock ?? systemClock).now(), ...event });
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, resolve, reject });
       this.schedule();
@@ -215,7 +215,7 @@ export class RedisAuditLog implements AuditSink {
 
   /** Drops events older than `before` (ms) behind a signed checkpoint; see `trimAudit`. */
   trim(signer: CheckpointSigner, before: number): Promise<TrimResult> {
-    return trimAudit(this.redis, this, signer, before);
+    return trimAudit(this.redis, this, signer, before, (this.options.clock ?? systemClock).now());
   }
 }
 

@@ -36,6 +36,8 @@ export async function trimAudit(
   { stream, checkpoint: key }: AuditKeys,
   signer: CheckpointSigner,
   before: number,
+  /** When the trim happens: the checkpoint's `at`. */
+  now: number,
 ): Promise<TrimResult> {
   const existing = await redis.get(key);
   const previous = existing ? await signer.verify(existing) : undefined;
@@ -52,7 +54,7 @@ export async function trimAudit(
     return { trimmed: 0, firstKept: null, resigned: again !== existing };
   }
   const prevHash = field(last[1], "h");
-  const token = await signer.sign({ first_id: firstKept, prev_hash: prevHash, at: Date.now() });
+  const token = await signer.sign({ first_id: firstKept, prev_hash: prevHash, at: now });
   const replies = await redis.multi().set(key, token).xtrim(stream, "MINID", firstKept).exec();
   const trimmed = Number(replies?.[1]?.[1] ?? 0);
   return { trimmed, firstKept };

@@ -79,13 +79,13 @@ export function createStore(
   const scripts = loadScripts(redis, options.durability);
   const clock = options.clock ?? systemClock;
   return {
-    leases: new RedisLeaseStore(redis, keys, scripts),
+    leases: new RedisLeaseStore(redis, keys, scripts, clock),
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability, clock),
     retention: new RedisRetention(redis, keys, scripts),
-    approvals: new RedisApprovalStore(redis, keys, scripts),
+    approvals: new RedisApprovalStore(redis, keys, scripts, clock),
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
-    audit: new RedisAuditLog(redis, prefix, { durability: options.durability }),
+    audit: new RedisAuditLog(redis, prefix, { durability: options.durability, clock }),
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };

@@ -1,6 +1,7 @@
 import type {
   ActivateInput,
   ActivateOutcome,
+  Clock,
   IdempotencyRecord,
   Lease,
   LeasePage,
@@ -10,7 +11,7 @@ import type {
   RevocationRequest,
   SettledState,
 } from "@leash/core";
-import { observedState } from "@leash/core";
+import { observedState, systemClock } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { type Chains, DelegationReader } from "./delegation.js";
@@ -37,6 +38,7 @@ export class RedisLeaseStore implements LeaseStore {
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   createPending(lease: Lease, idem?: { key: string; bodyHash: string }): Promise<IdempotencyRecord | null> {
@@ -67,7 +69,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  activate(leaseId: string, input: ActivateInput, now = Date.now()): Promise<ActivateOutcome> {
+  activate(leaseId: string, input: ActivateInput, now = this.clock.now()): Promise<ActivateOutcome> {
     return guard("activate", async () => {
       const lease = input.taskId ?? (await this.redis.hget(this.keys.lease(leaseId), "task"));
       const reply = await this.scripts.activate(
@@ -78,7 +80,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  abort(leaseId: string, reason: string, now = Date.now()): Promise<boolean> {
+  abort(leaseId: string, reason: string, now = this.clock.now()): Promise<boolean> {
     return guard("abort", async () => {
       const k = this.keys;
       const reply = await this.scripts.abort(
@@ -148,7 +150,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  requestRevocation(orders: readonly RevocationRequest[], at = Date.now()): Promise<string[]> {
+  requestRevocation(orders: readonly RevocationRequest[], at = this.clock.now()): Promise<string[]> {
     return guard("order revocation", async () => {
       const out: string[] = [];
       // One script call per order group and batch, so Redis is never blocked for long.
@@ -166,7 +168,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  markRevoked(leaseId: string, at = Date.now()): Promise<boolean> {
+  markRevoked(leaseId: string, at = this.clock.now()): Promise<boolean> {
     return this.settle(leaseId, at, "revoked").then((r) => r !== null);
   }
 
@@ -189,7 +191,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   settleMany(
     orders: readonly RevocationRequest[],
-    at = Date.now(),
+    at = this.clock.now(),
     detail?: Readonly<Record<string, string | number | boolean>>,
   ): Promise<string[]> {
     return guard("settle leases", async () => {
@@ -233,7 +235,7 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  markExpired(leaseId: string, at = Date.now()): Promise<boolean> {
+  markExpired(leaseId: string, at = this.clock.now()): Promise<boolean> {
     return this.settle(leaseId, at, "expired").then((r) => r !== null);
   }
 
