@@ -22,8 +22,7 @@ const config: KnipConfig = {
       project: ["src/**/*.{ts,tsx}"],
     },
     "apps/api": {
-      // generate-sdk-types writes packages/sdk/src/generated from the API's /openapi.json (pnpm generate:sdk-types).
-      entry: ["src/main.ts", "src/testing/generate-sdk-types.ts"],
+      entry: ["src/main.ts"],
       project: ["src/**/*.{ts,tsx}"],
       // The API docs page serves swagger-ui-dist's files, found with require.resolve rather than imported.
       ignoreDependencies: ["swagger-ui-dist"],

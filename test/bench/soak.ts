@@ -9,7 +9,7 @@ export interface SoakConfig {
   sampleSeconds: number;
 }
 
-export interface SoakSample {
+interface SoakSample {
   /** Seconds since the load started. */
   at: number;
   /** Sum of MEMORY USAGE over the soak's keys: the store and audit log (what the retentions bound)... */

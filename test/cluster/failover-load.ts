@@ -3,7 +3,7 @@ import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
 import { agentId, ORCHESTRATOR, type Stack } from "../support/stack.js";
 
 /** A lease the API answered 201 for: the agent holds its token, so Leash must track it and revoke it. */
-export interface IssuedLease {
+interface IssuedLease {
   id: string;
   token: string;
   taskId: string;

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const HOST = "127.0.0.1";
 
 /** One redis-cli command against a local port; the reply as text. */
-export async function redisCli(port: number, ...args: string[]): Promise<string> {
+async function redisCli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...args]);
   return stdout.trim();
 }
@@ -82,7 +82,7 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
   }
 }
 
-export const SENTINEL_NAME = "mymaster";
+const SENTINEL_NAME = "mymaster";
 
 export interface LocalSentinel {
   target: RedisTarget;

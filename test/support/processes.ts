@@ -8,7 +8,7 @@ import { waitFor } from "@leash/devstack";
  */
 
 /** True while `pid` runs; a zombie (exited, not yet reaped by whoever adopted it) counts as gone. */
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

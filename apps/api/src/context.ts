@@ -29,5 +29,5 @@ export interface ApiContext {
   readiness(): Promise<{ redis: boolean; worker: boolean }>;
 }
 
-export type App = OpenAPIHono<ApiEnv>;
+type App = OpenAPIHono<ApiEnv>;
 export type RouteRegistrar = (app: App, ctx: ApiContext) => void;

@@ -17,7 +17,7 @@ const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 characters of let
 const Time = z.string().openapi({ format: "date-time", example: "2026-11-23T10:00:00.000Z" });
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export const Problem = z
+const Problem = z
   .object({
     type: z.string(),
     title: z.string(),

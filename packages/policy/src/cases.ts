@@ -66,7 +66,7 @@ const PolicyCase = z.strictObject({
   max_ttl_seconds: z.number().int().positive().nullable().optional(),
 });
 
-export const PolicyCasesFile = z.union([
+const PolicyCasesFile = z.union([
   z.array(PolicyCase),
   z.strictObject({ defaults: JsonObject.optional(), cases: z.array(PolicyCase) }),
 ]);

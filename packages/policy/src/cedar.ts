@@ -11,13 +11,11 @@ export type {
   DetailedError,
   EntityJson,
   SchemaJson,
-  StatefulAuthorizationCall,
 } from "@cedar-policy/cedar-wasm/nodejs";
 export {
   checkParseContext,
   checkParseEntities,
   checkParseSchema,
-  isAuthorized,
   policySetTextToParts,
   policyToJson,
   preparsePolicySet,

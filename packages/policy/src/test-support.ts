@@ -8,7 +8,7 @@ import { type ActivePolicySet, activatePolicySet } from "./decide.js";
 
 /** Test helpers: the example policy directory, throwaway policy directories and requests. */
 export const EXAMPLES_DIR = fileURLToPath(new URL("../../../infra/policies/", import.meta.url));
-export const SCHEMA_PATH = join(EXAMPLES_DIR, "schema.cedarschema");
+const SCHEMA_PATH = join(EXAMPLES_DIR, "schema.cedarschema");
 
 export async function exampleSchema(): Promise<string> {
   return readFile(SCHEMA_PATH, "utf8");

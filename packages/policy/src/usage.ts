@@ -17,7 +17,7 @@ export interface AttributeUsage {
   readonly tags: boolean;
 }
 
-export const USE_EVERYTHING: AttributeUsage = { all: true, names: new Set(), tags: true };
+const USE_EVERYTHING: AttributeUsage = { all: true, names: new Set(), tags: true };
 
 /** Reads the usage of one policy in Cedar's JSON format (`policyToJson`). */
 export function attributeUsage(policy: unknown): AttributeUsage {

@@ -3,7 +3,7 @@ import { DEV_BUCKET, type DevAws, type DevVault } from "@leash/devstack";
 import type { IntrospectionWatch } from "./introspection-watch.js";
 import type { Journal } from "./journal.js";
 
-export type CredentialKind = "leash-jwt" | "aws-sts" | "vault-token" | "vault-reader" | "vault-dynamic";
+type CredentialKind = "leash-jwt" | "aws-sts" | "vault-token" | "vault-reader" | "vault-dynamic";
 
 /** One credential that existed outside Leash, as the emulators (or, for task tokens, a tool) report it. */
 export interface Credential {

@@ -11,7 +11,7 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 30_000;
 
 /** The longest wait between two revocation attempts that can start inside an outage of this length. */
-export function backoffStepAfter(outageMs: number): number {
+function backoffStepAfter(outageMs: number): number {
   let elapsed = 0;
   for (let attempt = 1; ; attempt++) {
     const step = Math.min(BACKOFF_BASE_MS * 2 ** (attempt - 1), BACKOFF_CAP_MS);
@@ -37,7 +37,7 @@ const REDIS_RECONNECT_MS = 2_000;
  */
 const CALLS_PER_REVOCATION = 8;
 const STS_CUT_WAIT_MS = 1_000;
-export const LATENCY_MS = 2_000;
+const LATENCY_MS = 2_000;
 
 export interface PhaseContext {
   cluster: Cluster;

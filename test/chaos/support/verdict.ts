@@ -16,7 +16,7 @@ export interface Disruption {
   allowance?: (end: number) => number;
 }
 
-export function allowanceOf(d: Disruption, end: number): number {
+function allowanceOf(d: Disruption, end: number): number {
   return d.allowance ? d.allowance(end) : Math.max(0, d.to - Math.max(d.from, end)) + d.recoveryMs;
 }
 
@@ -42,9 +42,9 @@ export interface LeaseRecord {
  * nothing else is wrong (on two shared cores, a scheduling hiccup costs a few hundred milliseconds).
  */
 export const P99_BOUND_MS = 1_000;
-export const BASE_BOUND_MS = 2_000;
+const BASE_BOUND_MS = 2_000;
 /** A credential minted under a lease that never became active is reclaimed by the reconciler after its grace. */
-export const ORPHAN_DELAY_MS = TIMINGS.PENDING_GRACE_MS + TIMINGS.RECONCILE_INTERVAL_MS;
+const ORPHAN_DELAY_MS = TIMINGS.PENDING_GRACE_MS + TIMINGS.RECONCILE_INTERVAL_MS;
 
 export interface Judged {
   phase: string;

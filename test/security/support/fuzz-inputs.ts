@@ -111,7 +111,7 @@ function apply(body: Json, path: (string | number)[], m: Mutation): Json {
 }
 
 /** A valid body with one thing wrong: a field of another type, missing, an extra field, or the whole body. */
-export function mutated(valid: fc.Arbitrary<Json>): fc.Arbitrary<Json> {
+function mutated(valid: fc.Arbitrary<Json>): fc.Arbitrary<Json> {
   return valid.chain((body) =>
     fc.tuple(fc.constantFrom(...paths(body)), mutation).map(([path, m]) => apply(body, path, m)),
   );

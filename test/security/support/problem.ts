@@ -20,7 +20,7 @@ const LEAKS: [RegExp, string][] = [
 ];
 
 /** What the response gives away that it must not: stack frames, source locations, paths on the server. */
-export function leaks(text: string): string[] {
+function leaks(text: string): string[] {
   return LEAKS.filter(([pattern]) => pattern.test(text)).map(([, what]) => what);
 }
 

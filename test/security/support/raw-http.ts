@@ -15,7 +15,7 @@ export interface RawRequest {
  * What may stand in a request line: printable ASCII. Everything else is percent-encoded as UTF-8; `%` itself is
  * left alone on purpose, so malformed escapes (`%zz`, `%`) reach the server as they are.
  */
-export function sendablePath(path: string): string {
+function sendablePath(path: string): string {
   let out = "";
   for (const char of path) {
     const code = char.codePointAt(0) ?? 0;

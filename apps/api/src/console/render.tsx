@@ -5,7 +5,7 @@ import { Layout, type SessionView } from "./components/layout.js";
 import type { ConsoleEnv } from "./env.js";
 
 /** The sign-in page and errors before a session exists have no identity: those pages get no navigation. */
-export function sessionView(c: Context<ConsoleEnv>): SessionView | undefined {
+function sessionView(c: Context<ConsoleEnv>): SessionView | undefined {
   const identity = c.get("identity") as ConsoleEnv["Variables"]["identity"] | undefined;
   const csrf = c.get("csrf") as string | undefined;
   return identity && csrf ? { subject: identity.subject, csrf } : undefined;

@@ -1,4 +1,4 @@
-import { LeashError, problemType, statusFor } from "@leash/core";
+import { LeashError, problemType } from "@leash/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
@@ -37,7 +37,7 @@ function headerSafe(text: string): string {
 }
 
 /** RFC 9457 problem+json, with the request id so a person can find the log line. */
-export function problem(c: Context<ApiEnv>, error: LeashError): Response {
+function problem(c: Context<ApiEnv>, error: LeashError): Response {
   const body: Record<string, unknown> = {
     type: problemType(error.code),
     title: TITLES[error.code] ?? error.code,
@@ -92,5 +92,3 @@ export function notFound(c: Context<ApiEnv>): Response {
     new LeashError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`),
   );
 }
-
-export { statusFor };

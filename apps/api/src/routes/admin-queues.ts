@@ -11,7 +11,7 @@ import { LOGIN_PATH } from "../console/require-session.js";
 import { readSessionToken, securityIdentity, sessionCookies } from "../console/session.js";
 import type { ApiContext, RouteRegistrar } from "../context.js";
 
-export const ADMIN_QUEUES_PATH = "/admin/queues";
+const ADMIN_QUEUES_PATH = "/admin/queues";
 
 /**
  * The security role only, by the console's session cookie or a bearer token. The board is read-only, so only GET
@@ -43,7 +43,7 @@ function queueGuard(ctx: ApiContext): MiddlewareHandler {
 const OFF_ORIGIN_LINK = /<link\b[^>]*\bhref\s*=\s*["'](?:[a-z][a-z0-9+.-]*:)?\/\/[^"']*["'][^>]*>\s*/gi;
 
 /** The page without its off-origin links; everything else it loads is a file of this origin. */
-export function withoutOffOriginLinks(html: string): string {
+function withoutOffOriginLinks(html: string): string {
   return html.replace(OFF_ORIGIN_LINK, "");
 }
 

@@ -26,7 +26,7 @@ Examples:
   leash audit tail --follow --agent spiffe://example.org/agent/etl --json | jq -c 'select(.outcome != "ok")'
 `;
 
-export function eventLine(e: AuditEvent, p: Paint): string {
+function eventLine(e: AuditEvent, p: Paint): string {
   const outcome =
     e.outcome === "ok"
       ? p.green(e.outcome)

@@ -4,7 +4,7 @@ import { REPO_ROOT } from "@leash/devstack";
 import { z } from "zod";
 
 /** Where `pnpm dev` keeps its keys and trust file (gitignored). */
-export const DEV_DIR = process.env.LEASH_DEV_DIR ?? join(REPO_ROOT, ".dev");
+const DEV_DIR = process.env.LEASH_DEV_DIR ?? join(REPO_ROOT, ".dev");
 
 export const DevState = z.object({
   api_url: z.string(),

@@ -24,7 +24,7 @@ export type FaultCode = "Throttling" | "ServiceUnavailable";
  * The errors the real services send under load: STS and IAM throttle with 400 `Throttling` / `Rate exceeded`
  * (the awsQuery throttling code the SDK retries), S3 with 503 `SlowDown`; an outage is 503 `ServiceUnavailable`.
  */
-export function faultError(code: FaultCode, service: AwsService): AwsError {
+function faultError(code: FaultCode, service: AwsService): AwsError {
   if (code === "Throttling") {
     return service === "s3"
       ? new AwsError("SlowDown", 503, "Please reduce your request rate.")

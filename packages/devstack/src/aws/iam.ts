@@ -8,7 +8,7 @@ const NAME = /^[\w+=,.@-]+$/;
 const DOCUMENT_CHARS = /^[\t\n\r\u0020-\u00FF]+$/;
 
 /** RFC 3986 percent-encoding, as IAM returns policy documents (GetRolePolicy, GetRole). */
-export function iamUrlEncode(text: string): string {
+function iamUrlEncode(text: string): string {
   return encodeURIComponent(text).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

@@ -18,7 +18,7 @@ const NUMERIC_OPS = [
   "Bool",
   "Null",
 ];
-export const OPERATORS: ReadonlySet<string> = new Set([
+const OPERATORS: ReadonlySet<string> = new Set([
   ...STRING_OPS,
   ...LIKE_OPS,
   ...DATE_OPS,

@@ -21,7 +21,7 @@ const notImplemented = () =>
  * `<hex size>[;chunk-signature=…]\r\n<data>\r\n`, ending with a zero-size chunk and optional trailers. Chunk
  * signatures are not checked.
  */
-export function decodeAwsChunked(body: Buffer): Buffer {
+function decodeAwsChunked(body: Buffer): Buffer {
   const parts: Buffer[] = [];
   let at = 0;
   while (at < body.length) {

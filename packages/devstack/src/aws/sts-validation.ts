@@ -26,7 +26,7 @@ const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** `Tags.member.1.Key`, `Tags.member.2.Key`, … as the awsQuery protocol flattens lists. */
-export function memberList(params: Params, name: string, field?: string): string[] {
+function memberList(params: Params, name: string, field?: string): string[] {
   const out: string[] = [];
   for (let i = 1; ; i++) {
     const value = params.get(`${name}.member.${i}${field === undefined ? "" : `.${field}`}`);

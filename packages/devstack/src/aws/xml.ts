@@ -1,6 +1,6 @@
 import type { AwsError, AwsService } from "./errors.js";
 
-export function escapeXml(value: string): string {
+function escapeXml(value: string): string {
   return value
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -34,12 +34,12 @@ export function queryResponse(
   return `<${action}Response xmlns="${NAMESPACES[service]}">${body}${raw("ResponseMetadata", el("RequestId", id))}</${action}Response>`;
 }
 
-export function queryError(service: "sts" | "iam", error: AwsError, id: string): string {
+function queryError(service: "sts" | "iam", error: AwsError, id: string): string {
   const inner = el("Type", error.type) + el("Code", error.code) + el("Message", error.message);
   return `<ErrorResponse xmlns="${NAMESPACES[service]}">${raw("Error", inner)}${el("RequestId", id)}</ErrorResponse>`;
 }
 
-export function s3Error(error: AwsError, id: string, resource?: string): string {
+function s3Error(error: AwsError, id: string, resource?: string): string {
   const where = resource === undefined ? "" : el("Resource", resource);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${raw(
     "Error",

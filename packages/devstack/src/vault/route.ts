@@ -18,7 +18,7 @@ export interface RouteContext {
   readonly sudo: boolean;
 }
 
-export type Handler = (ctx: RouteContext) => VaultReply;
+type Handler = (ctx: RouteContext) => VaultReply;
 
 export interface Route {
   readonly pattern: RegExp;

@@ -34,7 +34,7 @@ export interface TokenEntry {
   readonly leases: Set<string>;
 }
 
-export interface DatabaseSecret {
+interface DatabaseSecret {
   readonly kind: "database";
   readonly role: string;
   readonly username: string;

@@ -38,7 +38,7 @@ class ListRewritingSocket extends Duplex {
   }
 }
 
-export function rewriteList(chunk: Buffer): Buffer {
+function rewriteList(chunk: Buffer): Buffer {
   if (chunk.length < 5 || chunk.toString("latin1", 0, 5) !== "LIST ") return chunk;
   const end = chunk.indexOf(" ", 5, "latin1");
   if (end === -1) return chunk;

@@ -49,7 +49,6 @@ export const AwsStsProviderConfig = z
     "each role may back one target only (revocation state is kept per role)",
   );
 export type AwsStsProviderConfig = z.input<typeof AwsStsProviderConfig>;
-export type ResolvedAwsStsConfig = z.infer<typeof AwsStsProviderConfig>;
 
 export function roleNameOf(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf("/") + 1);

@@ -1,7 +1,7 @@
 import { sleep } from "@leash/core";
 
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-export function backoffMs(attempt: number, random: () => number, baseMs = 100, capMs = 2_000): number {
+function backoffMs(attempt: number, random: () => number, baseMs = 100, capMs = 2_000): number {
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 }
 

@@ -32,7 +32,7 @@ function wildcard(pattern: string, value: string): boolean {
 }
 
 /** The IAM actions of an intent action, narrowed by policy obligations that name IAM actions (`s3:Get*`). */
-export function iamActionsFor(target: AwsStsTarget, intent: Intent, scopeHints: readonly string[]): string[] {
+function iamActionsFor(target: AwsStsTarget, intent: Intent, scopeHints: readonly string[]): string[] {
   const mapped = Object.hasOwn(target.actions, intent.action) ? target.actions[intent.action] : undefined;
   if (mapped === undefined) {
     throw new LeashError(

@@ -3,7 +3,7 @@ import { CountsByProviderAndState } from "../components/counts.js";
 import { LeaseTable, revokeHref } from "../components/lease-table.js";
 import { plural } from "../format.js";
 
-export interface LeaseFilters {
+interface LeaseFilters {
   agent?: string | undefined;
   task_id?: string | undefined;
   provider?: string | undefined;
