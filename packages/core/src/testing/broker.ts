@@ -14,7 +14,7 @@ import { FakeProvider } from "./provider.js";
 import { RecordingQueue } from "./queue.js";
 import { InMemoryTaskStore } from "./task-store.js";
 
-export class InMemoryReplayCache implements ReplayCache {
+class InMemoryReplayCache implements ReplayCache {
   readonly entries = new Map<string, Readonly<Record<string, unknown>>>();
 
   get(leaseId: string) {
@@ -26,7 +26,7 @@ export class InMemoryReplayCache implements ReplayCache {
   }
 }
 
-export const TEST_CONFIG: BrokerConfig = {
+const TEST_CONFIG: BrokerConfig = {
   defaultTtlSeconds: 900,
   maxTtlSeconds: 3600,
   maxTaskTtlSeconds: 86_400,
