@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { type Clock, type CredentialProvider, LEASH_ACTOR, type ProviderName } from "@leash/core";
+import { type Clock, type CredentialProvider, LEASH_ACTOR, LeashError, type ProviderName } from "@leash/core";
 import { createProducers, QUEUES, queuePrefix } from "@leash/queue";
 import { createLogger, RuntimeEnv, workerMetrics } from "@leash/runtime";
 import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
 import { activationFixture, leaseFixture, taskFixture } from "@leash/store/testing";
-import { Queue, Worker } from "bullmq";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import type { WorkerContext } from "./context.js";
 import { reconcile, STUCK_AFTER_MS } from "./reconciler.js";
@@ -190,5 +190,28 @@ describe("reconciler: a campaign whose job was lost is started again", () => {
     await reconcile(ctx);
     expect(await queue.getJob("rv_lost")).toBeDefined();
     expect(await queue.getJob("rv_empty")).toBeUndefined();
+  });
+});
+
+describe("revoke jobs: errors keep their type", () => {
+  it("a provider's permanent error reaches BullMQ as the typed error, to be retried like any other", async () => {
+    const now = Date.now();
+    const { ctx, fake } = context({ now: () => now });
+    fake.revoke = () => Promise.reject(new LeashError("provider_access_denied", "vault: permission denied"));
+    const task = taskFixture({}, now);
+    await ctx.store.tasks.create(task);
+    const lease = leaseFixture(task.id, { provider: "vault" }, now);
+    await ctx.store.leases.createPending(lease);
+    await ctx.store.leases.activate(lease.id, { taskId: task.id, ...activationFixture(now) });
+    await ctx.store.leases.requestRevocation(
+      [{ leaseId: lease.id, cause: "security", actor: LEASH_ACTOR }],
+      now,
+    );
+    const job = { id: lease.id, data: { leaseId: lease.id, reason: "security" }, attemptsMade: 0 } as Job;
+    const failure = await revokeProcessor(ctx)(job, "token", new AbortController().signal).catch((e) => e);
+    expect(failure).toBeInstanceOf(LeashError);
+    expect(failure).not.toBeInstanceOf(UnrecoverableError);
+    expect(failure).toMatchObject({ code: "provider_access_denied" });
+    expect((await ctx.store.leases.get(lease.id))?.state).toBe("revoke_failed");
   });
 });

@@ -1,4 +1,4 @@
-import { LeashError, type RevokeResult, revokeLease } from "@leash/core";
+import { type RevokeResult, revokeLease } from "@leash/core";
 import { QUEUES, RevokeJob } from "@leash/queue";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { WorkerContext } from "./context.js";
@@ -8,12 +8,12 @@ import type { WorkerContext } from "./context.js";
  * meanwhile); only a malformed job is unrecoverable.
  */
 export function revokeProcessor(ctx: WorkerContext) {
-  return async function processRevoke(job: Job): Promise<string> {
+  return async function processRevoke(job: Job, _token?: string, signal?: AbortSignal): Promise<string> {
     const parsed = RevokeJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed revoke job ${job.id}`);
     const { leaseId, campaignId } = parsed.data;
     try {
-      const result = await revokeLease(ctx.revoker, leaseId);
+      const result = await revokeLease(ctx.revoker, leaseId, signal);
       const campaign = result.campaignId ?? campaignId;
       if (
         campaign &&
@@ -39,10 +39,8 @@ export function revokeProcessor(ctx: WorkerContext) {
         { lease_id: leaseId, attempt: job.attemptsMade + 1, error: message },
         "revocation failed; retrying",
       );
-      if (error instanceof LeashError && !error.retry && error.code !== "provider_unavailable") {
-        // A revocation must never be dropped: even "permanent" provider errors are retried, with the cap on backoff.
-        throw new Error(message);
-      }
+      // A revocation must never be dropped: every error, "permanent" provider errors included, is thrown as it is
+      // and retried with the cap on backoff (only a malformed job is an UnrecoverableError).
       throw error;
     }
   };

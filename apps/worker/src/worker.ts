@@ -156,7 +156,15 @@ export async function startWorker(
     campaigns.cancelAllJobs("stopping");
     // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
     // commands: past the deadline drop the connection so nothing is left pending.
-    deadline?.addEventListener("abort", () => redis.disconnect(), { once: true });
+    // Past the deadline, jobs in flight are cancelled too: their provider calls abort and they are retried later.
+    deadline?.addEventListener(
+      "abort",
+      () => {
+        for (const w of workers) w.cancelAllJobs("shutdown deadline");
+        redis.disconnect();
+      },
+      { once: true },
+    );
     clearInterval(heartbeat);
     await stopPoller();
     // close() waits for in-flight jobs to finish.

@@ -58,7 +58,12 @@ function result(kind: RevokeOutcomeKind, extra: Partial<RevokeResult> = {}): Rev
  * rethrows so the queue backs off and retries. The receipt of the end is written by the store's transition itself
  * (`settle`), so a repeated step never writes a second one.
  */
-export async function revokeLease(deps: RevokerDeps, leaseId: string): Promise<RevokeResult> {
+export async function revokeLease(
+  deps: RevokerDeps,
+  leaseId: string,
+  /** Aborts the provider call in flight (the job was cancelled); the lease then reads `revoke_failed`. */
+  signal?: AbortSignal,
+): Promise<RevokeResult> {
   const lease = await deps.leases.get(leaseId);
   if (!lease) return result("missing");
   const now = deps.clock.now();
@@ -82,20 +87,23 @@ export async function revokeLease(deps: RevokerDeps, leaseId: string): Promise<R
         [{ leaseId, cause: "expired", actor: LEASH_ACTOR }],
         lease.expiresAt,
       );
-      return revokeAtProvider(deps, {
-        ...lease,
-        state: "revoking",
-        revokeReason: "expired",
-        revokeRequestedAt: lease.expiresAt,
-      });
+      return revokeAtProvider(
+        deps,
+        { ...lease, state: "revoking", revokeReason: "expired", revokeRequestedAt: lease.expiresAt },
+        signal,
+      );
     }
     case "revoking":
     case "revoke_failed":
-      return revokeAtProvider(deps, lease);
+      return revokeAtProvider(deps, lease, signal);
   }
 }
 
-async function revokeAtProvider(deps: RevokerDeps, lease: Lease): Promise<RevokeResult> {
+async function revokeAtProvider(
+  deps: RevokerDeps,
+  lease: Lease,
+  signal?: AbortSignal,
+): Promise<RevokeResult> {
   const provider = deps.providers.get(lease.provider);
   if (!provider)
     throw new LeashError("internal", `provider ${lease.provider} is not configured in this worker`, {
@@ -103,7 +111,9 @@ async function revokeAtProvider(deps: RevokerDeps, lease: Lease): Promise<Revoke
     });
   let cut: TargetCut | undefined;
   try {
-    ({ cut } = await provider.revoke(revokeRequestOf(lease), AbortSignal.timeout(deps.timeoutMs)));
+    const timeout = AbortSignal.timeout(deps.timeoutMs);
+    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    ({ cut } = await provider.revoke(revokeRequestOf(lease), bounded));
   } catch (error) {
     const known =
       error instanceof LeashError
