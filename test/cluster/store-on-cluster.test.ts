@@ -66,10 +66,10 @@ describe("the store on a Redis Cluster", () => {
       })),
     );
     expect(ordered.sort()).toEqual([...campaignTargets].sort());
-    await store.campaigns.advance("c1", 4, []);
+    await store.campaigns.advance("c1", 4, [], Date.now());
     for (const id of campaignTargets) {
       expect(await store.leases.markRevoked(id)).toBe(true);
-      await store.campaigns.ended("c1", id);
+      await store.campaigns.ended("c1", id, Date.now());
     }
     expect(await store.campaigns.get("c1")).toMatchObject({ state: "done", revoked: 4 });
 

@@ -19,7 +19,7 @@ export function revokeProcessor(ctx: WorkerContext) {
         campaign &&
         (result.kind === "revoked" || result.kind === "already_ended" || result.kind === "expired")
       ) {
-        await ctx.store.campaigns.ended(campaign, leaseId);
+        await ctx.store.campaigns.ended(campaign, leaseId, ctx.clock.now());
       }
       observe(ctx, result);
       if (result.kind === "revoked" || result.kind === "expired") {
@@ -33,7 +33,7 @@ export function revokeProcessor(ctx: WorkerContext) {
       return result.kind;
     } catch (error) {
       ctx.metrics.jobFailures.inc({ queue: QUEUES.revoke });
-      if (campaignId) await ctx.store.campaigns.failing(campaignId, leaseId);
+      if (campaignId) await ctx.store.campaigns.failing(campaignId, leaseId, ctx.clock.now());
       const message = error instanceof Error ? error.message : String(error);
       ctx.logger.warn(
         { lease_id: leaseId, attempt: job.attemptsMade + 1, error: message },

@@ -1,4 +1,10 @@
-import { type Clock, systemClock } from "@leash/core";
+import {
+  type ApprovalStore,
+  type BreakGlassStore,
+  type CampaignStore,
+  type Clock,
+  systemClock,
+} from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
 import { RedisAuditLog } from "./audit-log.js";
 import { RedisBreakGlassStore } from "./break-glass-store.js";
@@ -50,11 +56,11 @@ export interface QueueConnection {
 export interface Store {
   leases: RedisLeaseStore;
   tasks: RedisTaskStore;
-  campaigns: RedisCampaignStore;
+  campaigns: CampaignStore;
   /** Removes ended leases, tasks and campaigns past LEASH_LEASE_RETENTION_SECONDS. */
   retention: RedisRetention;
-  approvals: RedisApprovalStore;
-  breakGlass: RedisBreakGlassStore;
+  approvals: ApprovalStore;
+  breakGlass: BreakGlassStore;
   /** The hash-chained audit log (the worker chains the receipts the scripts leave in its outbox: `drain`). */
   audit: RedisAuditLog;
   /** Worker liveness, written by the worker and read by the API's readiness. */

@@ -198,10 +198,10 @@ describe("receipts", () => {
       ids,
     );
     expect(await store.campaigns.advance("rv_c", 3, ids.slice(0, 2), now + 50)).toBe(false);
-    expect(await store.campaigns.ended("rv_c", ids[0] ?? "")).toBe(false);
+    expect(await store.campaigns.ended("rv_c", ids[0] ?? "", now + 60)).toBe(false);
     expect(await store.campaigns.ended("rv_c", ids[2] ?? "", now + 80)).toBe(true);
-    expect(await store.campaigns.ended("rv_c", ids[2] ?? "")).toBe(false);
-    expect(await store.campaigns.advance("rv_c", 3, [])).toBe(false);
+    expect(await store.campaigns.ended("rv_c", ids[2] ?? "", now + 90)).toBe(false);
+    expect(await store.campaigns.advance("rv_c", 3, [], now + 90)).toBe(false);
     await audit.drain();
     const completed = (await everything()).filter((e) => e.type === "revocation.completed");
     expect(completed).toEqual([
