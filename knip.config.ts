@@ -8,9 +8,6 @@ const config: KnipConfig = {
   // Spawned from the system, not from node_modules: redis-server, and setpriv (util-linux), which ties a child's life
   // to its parent's on Linux.
   ignoreBinaries: ["redis-server", "setpriv"],
-  // Unused exports are reported without failing while core services, the store and the worker are being
-  // reorganised; once that lands they fail lint like the rest.
-  rules: { exports: "warn", types: "warn" },
   workspaces: {
     ".": {
       // The JSX runtime named by tsconfig.base.json (jsxImportSource) is the API's hono, declared there.

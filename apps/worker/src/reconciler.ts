@@ -71,7 +71,7 @@ async function resumeCampaigns(ctx: WorkerContext): Promise<void> {
  * under a fresh job id. Jobs waiting in the queue or backing off after a provider failure are on their way and left
  * alone.
  */
-export async function rerunStuckRevocations(ctx: WorkerContext, now: number): Promise<number> {
+async function rerunStuckRevocations(ctx: WorkerContext, now: number): Promise<number> {
   const overdue = await ctx.store.leases.overdue(now, now - STUCK_AFTER_MS, OVERDUE_SCAN);
   if (overdue.length === 0) return 0;
   const jobs = await ctx.producers.revokeJobs(overdue.map((l) => l.id));

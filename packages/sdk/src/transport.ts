@@ -23,7 +23,7 @@ export interface TransportOptions {
   userAgent: string;
 }
 
-export interface Call {
+interface Call {
   method: "GET" | "POST" | "DELETE";
   path: string;
   query?: Record<string, string | number | undefined>;
