@@ -33,8 +33,8 @@ const config: KnipConfig = {
       project: ["src/**/*.ts"],
     },
     test: {
-      // Helper servers are run by path (test/bench/stack.ts); the benchmarks are found through package.json scripts.
-      entry: ["bench/*-server.ts"],
+      // Helper servers and the redis holder are run by path (test/bench/stack.ts, test/e2e/shutdown.test.ts); the benchmarks are found through package.json scripts.
+      entry: ["bench/*-server.ts", "support/redis-holder.ts"],
       project: ["**/*.ts"],
     },
   },

@@ -324,3 +324,16 @@ describe("leash dev: its redis-server and every process it started die with it",
     await waitGone(children, SHUTDOWN_MS + SLACK_MS, "redis-server, the API and the worker");
   }, 90_000);
 });
+
+describe("a redis-server started for tests dies with the process that started it", () => {
+  it("SIGKILL of its starter (a test runner that never reaches its teardown): the redis-server stops", async () => {
+    const holder = spawn("redis-holder", join(REPO_ROOT, "test/support/redis-holder.ts"), inheritedEnv());
+    const pid = await waitFor(() => Number(holder.output().match(/redis-pid (\d+)/)?.[1]) || undefined, {
+      timeoutMs: 30_000,
+      what: "the holder to start its redis-server",
+    });
+    janitor.track(pid);
+    holder.child.kill("SIGKILL");
+    await waitGone([pid], SLACK_MS, "the holder's redis-server");
+  }, 60_000);
+});

@@ -17,8 +17,8 @@ export interface RedisServerOptions {
   extraArgs?: readonly string[];
   /**
    * For `leash dev`: the server runs in its own process group, so a terminal's Ctrl-C or hang-up reaches only
-   * this process (which stops the server after the processes using it), and it dies with this process even when
-   * that is SIGKILLed (Linux: a parent-death signal set with util-linux's setpriv; elsewhere only the first holds).
+   * this process, which stops the server after the processes using it. Every server, tied or not, dies with this
+   * process even when that is SIGKILLed (Linux: a parent-death signal set with util-linux's setpriv).
    */
   dieWithParent?: boolean;
 }
@@ -98,11 +98,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   async function start(): Promise<void> {
     const tied = options.dieWithParent === true;
-    // setpriv sets the signal and execs redis-server: the PID stays the server's own.
-    const [command, argv] =
-      tied && parentDeathSignalAvailable()
-        ? ["setpriv", ["--pdeathsig", "TERM", "redis-server", ...args]]
-        : ["redis-server", args];
+    // setpriv sets the signal and execs redis-server: the PID stays the server's own. Every server gets it, not only
+    // the dev stack's: a test runner that dies before its teardown (a crash, a SIGKILL) must not leave one behind.
+    const [command, argv] = parentDeathSignalAvailable()
+      ? ["setpriv", ["--pdeathsig", "TERM", "redis-server", ...args]]
+      : ["redis-server", args];
     const proc = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"], detached: tied });
     child = proc;
     let output = "";
