@@ -259,7 +259,12 @@ describe("pnpm start: a signal to pnpm alone stops everything under it", () => {
     async (signal) => {
       const redis = await privateRedis();
       const { env, api } = await productionEnv(redis.url);
-      const pnpm = nodeSpawn("pnpm", ["start"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+      // start:source is `pnpm start` on the sources: the same script shape (exec node), with no build to wait for.
+      const pnpm = nodeSpawn("pnpm", ["start:source"], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       janitor.track(pnpm.pid);
       let output = "";
       pnpm.stdout?.on("data", (d: Buffer) => {
