@@ -72,6 +72,14 @@ export async function buildProviders(
   };
 }
 
+const reachableHost = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host);
+
 export function publicUrl(env: RuntimeEnv): string {
-  return env.LEASH_PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${env.PORT}`;
+  return env.LEASH_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.PORT}`;
+}
+
+/** The gateway's public base URL, without a trailing `/`: leases carry `<it>/u/<upstream>/` as `base_url`. */
+export function gatewayPublicUrl(env: RuntimeEnv): string {
+  const url = env.LEASH_GATEWAY_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.LEASH_GATEWAY_PORT}`;
+  return url.replace(/\/+$/, "");
 }
