@@ -15,6 +15,7 @@ export const ErrorCode = z.enum([
   "task_not_active",
   "idempotency_conflict",
   "rate_limited",
+  "quota_exceeded",
   "unknown_target",
   "provider_rejected",
   "provider_access_denied",
@@ -50,6 +51,7 @@ export function statusFor(code: ErrorCode): number {
     case "unsupported_media_type":
       return 415;
     case "rate_limited":
+    case "quota_exceeded":
       return 429;
     case "internal":
       return 500;
@@ -78,6 +80,8 @@ export interface LeashErrorOptions {
   cause?: unknown;
   /** Seconds after which a retry makes sense (429 / 503). */
   retryAfterSeconds?: number;
+  /** Members the problem body adds for this code (e.g. the quota a `quota_exceeded` names). Never secret. */
+  extensions?: Readonly<Record<string, string | number>>;
 }
 
 export class LeashError extends Error {
@@ -87,6 +91,7 @@ export class LeashError extends Error {
   readonly retry: boolean;
   readonly reasons: string[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly extensions: Readonly<Record<string, string | number>> | undefined;
 
   constructor(code: ErrorCode, detail: string, options: LeashErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -95,6 +100,7 @@ export class LeashError extends Error {
     this.retry = options.retry ?? RETRYABLE.has(code);
     this.reasons = options.reasons;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extensions = options.extensions;
   }
 }
 
