@@ -12,6 +12,7 @@ export * from "./lease-view.js";
 export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";
+export * from "./quota.js";
 export * from "./resource.js";
 export * from "./services/index.js";
 export * from "./task.js";

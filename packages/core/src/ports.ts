@@ -1,4 +1,5 @@
 import type { Lease, LeaseState, ProviderName, RevocationHandle, RevokeCause } from "./lease.js";
+import type { QuotaPool, QuotaUsage } from "./quota.js";
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {
@@ -77,12 +78,17 @@ export interface IdempotencyRecord {
 export interface LeaseStore {
   /**
    * Write-ahead: records the lease as `pending` before anything exists at the provider. With an idempotency key,
-   * returns the existing record instead when the key was used already (nothing is written then).
+   * returns the existing record instead when the key was used already (nothing is written then). With quota
+   * pools, checks them and counts the lease in them in the same atomic step, or writes nothing and throws
+   * `quota_exceeded` (`quotaExceeded`) naming the first pool that is full.
    */
   createPending(
     lease: Lease,
     idempotency?: { key: string; bodyHash: string },
+    quotas?: readonly QuotaPool[],
   ): Promise<IdempotencyRecord | null>;
+  /** How full each pool is at `now` (same order). */
+  quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]>;
   activate(leaseId: string, input: ActivateInput): Promise<ActivateOutcome>;
   abort(leaseId: string, reason: string): Promise<boolean>;
   get(leaseId: string): Promise<Lease | null>;
