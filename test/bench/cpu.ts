@@ -13,8 +13,11 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** Measures how much CPU each named process spends while `work` runs. */
-export async function cpuSplit<T>(
+/**
+ * Measures how much CPU each named process spends while a load runs: the stack's, the load generator's (which
+ * reports its own) and this bench process's bookkeeping.
+ */
+export async function cpuSplit<T extends { cpuSeconds: number }>(
   pids: Record<string, number>,
   work: () => Promise<T>,
 ): Promise<{ result: T; seconds: number; cpu: Record<string, number> }> {
@@ -25,7 +28,8 @@ export async function cpuSplit<T>(
   const seconds = (performance.now() - started) / 1000;
   const cpu: Record<string, number> = {};
   for (const [name, pid] of Object.entries(pids)) cpu[name] = cpuSeconds(pid) - (before[name] ?? 0);
+  cpu["load generator"] = result.cpuSeconds;
   const used = process.cpuUsage(self);
-  cpu["load generator"] = (used.user + used.system) / 1e6;
+  cpu.bench = (used.user + used.system) / 1e6;
   return { result, seconds, cpu };
 }

@@ -5,7 +5,8 @@ import { benchPolicyDecisions } from "@leash/policy";
 import { seedActiveLeases } from "../support/seed.js";
 import { createAgents, PROVIDERS } from "./agents.js";
 import { CONFIG, wants } from "./config.js";
-import { issuance, type LoadFigure, overhead } from "./issuance.js";
+import { issuance, overhead, perProvider } from "./issuance.js";
+import { stopLoadGenerator } from "./load.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
@@ -49,18 +50,16 @@ try {
         results.overhead = await overhead(stack, agents, 32);
       }
       for (const concurrency of wants("providers") ? CONFIG.concurrency : []) {
-        const floorFigure =
-          concurrency === 32 && results.overhead
-            ? results.overhead.floor
-            : await issuance({ ...stack, apis: [stack.floor ?? ""] }, agents, "leash-jwt", concurrency);
-        for (const provider of PROVIDERS) {
-          log(`issuance ${provider} x${concurrency}`);
-          const figure: LoadFigure =
-            provider === "leash-jwt" && concurrency === 32 && results.overhead
-              ? results.overhead.broker
-              : await issuance(stack, agents, provider, concurrency);
-          results.issuance.push({ provider, concurrency, figure, floorRate: floorFigure.rate });
-        }
+        log(`issuance per provider x${concurrency}, alternating with the floor`);
+        const o = concurrency === 32 ? results.overhead : undefined;
+        const figures = await perProvider(
+          stack,
+          agents,
+          concurrency,
+          o ? { floor: o.floor, "leash-jwt": o.broker } : {},
+        );
+        for (const provider of PROVIDERS)
+          results.issuance.push({ provider, concurrency, figure: figures[provider], floor: figures.floor });
       }
       if (wants("revocation")) {
         log("revocation latency");
@@ -114,6 +113,7 @@ try {
     }
   }
 } finally {
+  await stopLoadGenerator();
   await redis.stop();
 }
 const text = report(results);

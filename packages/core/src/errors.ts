@@ -8,6 +8,7 @@ export const ErrorCode = z.enum([
   "payload_too_large",
   "unauthenticated",
   "forbidden",
+  "agent_suspended",
   "ceiling_exceeded",
   "policy_denied",
   "not_found",
@@ -36,6 +37,7 @@ export function statusFor(code: ErrorCode): number {
     case "unauthenticated":
       return 401;
     case "forbidden":
+    case "agent_suspended":
     case "ceiling_exceeded":
     case "policy_denied":
     case "provider_access_denied":

@@ -1,5 +1,6 @@
 import type { Lease, LeaseState, ProviderName, RevocationHandle, RevokeCause } from "./lease.js";
 import type { QuotaPool, QuotaUsage } from "./quota.js";
+import type { NarrowTaskInput, NarrowTaskOutcome } from "./narrowing.js";
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {
@@ -154,6 +155,11 @@ export interface TaskStore {
    * `task_<state>` and `actor` (the caller, or `leash` at the deadline). Idempotent.
    */
   end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null>;
+  /**
+   * Replaces an active task's ceiling by a narrower one and orders the revocation of the live leases of the task
+   * and its descendants that `input.outside` rejects, cause `ceiling_narrowed`, atomically; null for an unknown task.
+   */
+  narrow(input: NarrowTaskInput): Promise<NarrowTaskOutcome | null>;
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>>;
   /** Active tasks whose deadline has passed. */
   dueTasks(now: number, limit: number): Promise<string[]>;

@@ -5,6 +5,7 @@ import type { ProviderName } from "../lease.js";
 import type { PolicyDecider } from "../policy.js";
 import type { LeaseStore, RevocationQueue, TaskStore } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
+import type { SuspensionStore } from "../suspension.js";
 
 export interface BrokerConfig {
   /** TTL when the agent asks for none. */
@@ -42,5 +43,7 @@ export interface BrokerDeps {
   replay: ReplayCache;
   approvals: ApprovalStore;
   breakGlass: BreakGlassStore;
+  /** Suspended identities: refused everything, and nothing is issued under tasks descending from theirs. */
+  suspensions: SuspensionStore;
   config: BrokerConfig;
 }
