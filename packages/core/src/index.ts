@@ -5,6 +5,7 @@ export * from "./ceiling.js";
 export * from "./clock.js";
 export * from "./effective-ceiling.js";
 export * from "./errors.js";
+export * from "./gateway-revocations.js";
 export * from "./identity.js";
 export * from "./ids.js";
 export * from "./intent.js";

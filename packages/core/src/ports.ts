@@ -169,3 +169,18 @@ export interface RevocationQueue {
   /** Schedules revocation at the provider now. Job ids are lease ids, so duplicates collapse. */
   revoke(orders: readonly RevokeOrder[]): Promise<void>;
 }
+
+/**
+ * What makes the gateways refuse a gateway credential: one lease ended, or every lease of an upstream issued before
+ * an instant (a whole-upstream cut). `expiresAt` (epoch ms) is when the entry stops mattering, because every
+ * credential it covers has expired by then anyway; the record may be forgotten after it.
+ */
+export type GatewayRevocation =
+  | { kind: "lease"; leaseId: string; expiresAt: number }
+  | { kind: "cut"; upstream: string; issuedBefore: number; expiresAt: number };
+
+/** Where the gateway provider records revocations; the gateways follow them (see @leash/store's live lease view). */
+export interface GatewayRevocations {
+  /** Resolves once the entries are durable and announced to the gateways. Idempotent. */
+  record(entries: readonly GatewayRevocation[]): Promise<void>;
+}
