@@ -8,4 +8,5 @@ export * from "./lease-store.js";
 export * from "./policy.js";
 export * from "./provider.js";
 export * from "./queue.js";
+export * from "./suspension-store.js";
 export * from "./task-store.js";
