@@ -25,8 +25,13 @@ export interface Keyspace {
   agentsLive: string;
   /** Provider -> number of its live leases. */
   providersLive: string;
-  /** Gauges kept by the scripts (e.g. `revoke_failed`), for metrics without scans. */
+  /**
+   * Gauges kept by the scripts (e.g. `revoke_failed`), for metrics without scans; also each quota pool's live
+   * count (`ql:<pool>`, removed at 0), kept by the scripts that move leases in and out of live states.
+   */
   counters: string;
+  /** A quota pool's write-aheads of the last minute (lease id -> ms), expiring a minute after the last one. */
+  quotaRate(pool: string): string;
   /** Active task id -> its deadline. */
   activeTasks: string;
   /**
@@ -107,6 +112,7 @@ export function keyspace(prefix: string): Keyspace {
     agentsLive: `${prefix}agents:live`,
     providersLive: `${prefix}providers:live`,
     counters: `${prefix}counters`,
+    quotaRate: (pool) => `${prefix}quota:rate:${digest(pool)}`,
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,
