@@ -96,9 +96,11 @@ export interface OverheadFigure {
   half: { p50: number; p99: number };
   /** CPU cores each process kept busy during the broker runs, and CPU ms per issued lease. */
   cores: Record<string, number>;
+  /** The same during the floor runs. */
+  floorCores: Record<string, number>;
   cpuMsPerLease: Record<string, number>;
-  /** The load generator's own figures: cores it kept busy during the floor runs, and its ceiling. */
-  generator: { floorCores: number; ceiling: LoadFigure; ceilingCores: number; msPerRequest: number };
+  /** What the load generator reaches against a route that does nothing, and its CPU there. */
+  generator: { ceiling: LoadFigure; ceilingCores: number; msPerRequest: number };
 }
 
 /**
@@ -134,6 +136,7 @@ export async function overhead(
   const floor: LoadResult[] = [];
   const half: LoadResult[] = [];
   const cores: Record<string, number[]> = {};
+  const floorCores: Record<string, number[]> = {};
   const perLease: Record<string, number[]> = {};
   for (let run = 0; run < CONFIG.runs; run++) {
     const measured = await cpuSplit(stack.pids(), () =>
@@ -144,20 +147,21 @@ export async function overhead(
     for (const [name, cpu] of Object.entries(measured.cpu)) {
       if (name === "floor") continue;
       push(cores, name, cpu / measured.seconds);
-      push(perLease, name, (cpu * 1000) / Math.max(1, b.issued));
+      if (!name.startsWith("other")) push(perLease, name, (cpu * 1000) / Math.max(1, b.issued));
     }
-    const f = await closedLoop(floorUrl, concurrency, CONFIG.seconds, workload);
-    floor.push(f);
-    push(cores, "load generator (floor runs)", f.cpuSeconds / f.seconds);
+    const f = await cpuSplit(stack.pids(), () => closedLoop(floorUrl, concurrency, CONFIG.seconds, workload));
+    floor.push(f.result);
+    for (const [name, cpu] of Object.entries(f.cpu))
+      if (!["api", "worker"].includes(name)) push(floorCores, name, cpu / f.seconds);
     half.push(await openLoop(stack.apis, Math.max(1, Math.floor(b.perSecond / 2)), CONFIG.seconds, workload));
   }
-  const { "load generator (floor runs)": floorCores, ...brokerCores } = medians(cores);
   return {
     broker: withErrorsOf(fold(broker), half),
     floor: fold(floor),
     half: { p50: median(half.map((h) => h.p50)), p99: median(half.map((h) => h.p99)) },
-    cores: brokerCores,
+    cores: medians(cores),
+    floorCores: medians(floorCores),
     cpuMsPerLease: medians(perLease),
-    generator: { floorCores: floorCores ?? Number.NaN, ...ceiling },
+    generator: ceiling,
   };
 }

@@ -89,9 +89,12 @@ export function report(r: BenchResults): string {
       "",
       `Errors: Leash ${o.broker.errors}, floor ${o.floor.errors}.${o.broker.firstError ? ` First: ${o.broker.firstError}` : ""}`,
       "",
-      `Load generator: ${f(o.generator.floorCores, 2)} cores busy during the floor runs; against a route that does ` +
-        `nothing it reaches ${f(o.generator.ceiling.rate, 0)} req/s with ${f(o.generator.ceilingCores, 2)} cores ` +
-        `(${f(o.generator.msPerRequest, 3)} CPU ms per request).`,
+      `During the floor runs, cores busy: ${Object.entries(o.floorCores)
+        .map(([k, v]) => `${k} ${f(v, 2)}`)
+        .join(", ")}.`,
+      "",
+      `Load generator alone, against a route that does nothing: ${f(o.generator.ceiling.rate, 0)} req/s with ` +
+        `${f(o.generator.ceilingCores, 2)} cores busy (${f(o.generator.msPerRequest, 3)} CPU ms per request).`,
       "",
     );
   }

@@ -16,6 +16,7 @@ export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";
 export * from "./quota.js";
+export * from "./reevaluation.js";
 export * from "./resource.js";
 export * from "./services/index.js";
 export * from "./suspension.js";

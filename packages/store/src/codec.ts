@@ -6,6 +6,7 @@ import {
   ProviderName,
   type RevocationHandle,
   type Task,
+  type TaskQuota,
   TaskState,
 } from "@leash/core";
 
@@ -68,6 +69,7 @@ export function taskToFields(task: Task): string[] {
     body_hash: task.bodyHash,
   };
   if (task.parentId !== null) fields.parent = task.parentId;
+  if (task.quota) fields.quota = JSON.stringify(task.quota);
   return Object.entries(fields).flat();
 }
 
@@ -87,5 +89,6 @@ export function taskFromHash(h: Record<string, string>): Task | null {
     deadline: Number(h.deadline),
     endedAt: num(h.ended),
     bodyHash: h.body_hash ?? "",
+    ...(h.quota ? { quota: JSON.parse(h.quota) as TaskQuota } : {}),
   };
 }
