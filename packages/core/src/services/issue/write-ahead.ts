@@ -3,7 +3,6 @@ import type { IdempotencyRecord } from "../../ports.js";
 import { quotaPools } from "../../quota.js";
 import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
-import { ensureStillStanding } from "./standing.js";
 import { ensureGrantOpen } from "./verify.js";
 
 /**
@@ -27,6 +26,5 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
     });
   if (earlier) return earlier;
   await ensureGrantOpen(ctx);
-  await ensureStillStanding(ctx);
   return null;
 }
