@@ -3,6 +3,7 @@ import type { IdempotencyRecord } from "../../ports.js";
 import { quotaPools } from "../../quota.js";
 import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
+import { ensureStillStanding } from "./standing.js";
 import { ensureGrantOpen } from "./verify.js";
 
 /**
@@ -26,5 +27,6 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
     });
   if (earlier) return earlier;
   await ensureGrantOpen(ctx);
+  await ensureStillStanding(ctx);
   return null;
 }
