@@ -3,6 +3,7 @@ import {
   type BreakGlassStore,
   type CampaignStore,
   type Clock,
+  type GatewayRevocations,
   systemClock,
 } from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
@@ -11,6 +12,7 @@ import { RedisBreakGlassStore } from "./break-glass-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
+import { RedisGatewayRevocations } from "./gateway-revocations.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { RedisRetention } from "./retention.js";
@@ -36,6 +38,13 @@ export { type Chains, DelegationReader } from "./delegation.js";
 export { type Durability, NotReplicatedError } from "./durable.js";
 export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
+export {
+  createLiveLeaseView,
+  type LiveLeaseStatus,
+  type LiveLeaseView,
+  type LiveLeaseViewDeps,
+  type LiveLeaseViewOptions,
+} from "./live-lease-view.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
 export {
@@ -65,6 +74,8 @@ export interface Store {
   audit: RedisAuditLog;
   /** Worker liveness, written by the worker and read by the API's readiness. */
   workers: WorkerHeartbeat;
+  /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
+  gatewayRevocations: GatewayRevocations;
   /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
   queueConnection(): QueueConnection;
 }
@@ -93,6 +104,7 @@ export function createStore(
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
     audit: new RedisAuditLog(redis, prefix, { durability: options.durability, clock }),
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
+    gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };
 }
