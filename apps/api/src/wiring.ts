@@ -7,6 +7,7 @@ import {
   apiMetrics,
   buildProviders,
   createLogger,
+  gatewayPublicUrl,
   type LeashConfigFile,
   publicUrl,
   type RuntimeEnv,
@@ -14,6 +15,17 @@ import {
 import { connectRedis, createStore, describeTarget, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { createReplayCache } from "./replay-cache.js";
+
+/** True when `url` answers 200 within a second (the gateway's liveness, for the API's readiness). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000), redirect: "manual" });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
 
 /** Builds every client once at boot; `close()` releases them in reverse order. */
 export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
@@ -30,7 +42,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config, clock);
+  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
+  const gatewayHealth = config.gateway ? `${gatewayPublicUrl(env)}/healthz` : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
   const policy: PolicyEngine | undefined = policyDir
@@ -82,6 +95,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       maxDelegationDepth: env.LEASH_MAX_DELEGATION_DEPTH,
       approvalTtlSeconds: env.LEASH_APPROVAL_TTL_SECONDS,
       maxBreakGlassSeconds: env.LEASH_BREAK_GLASS_MAX_SECONDS,
+      quotas: config.quotas ?? [],
     },
   };
   const signingKeys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
@@ -107,11 +121,12 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     metrics: apiMetrics(),
     policyStats: () => policy && { reloads: policy.stats.reloads, reloadErrors: policy.stats.reloadErrors },
     async readiness() {
+      const gateway = gatewayHealth ? { gateway: await answers(gatewayHealth) } : {};
       try {
         const alive = await store.workers.alive();
-        return { redis: true, worker: alive > 0 };
+        return { redis: true, worker: alive > 0, ...gateway };
       } catch {
-        return { redis: false, worker: false };
+        return { redis: false, worker: false, ...gateway };
       }
     },
   };

@@ -1,6 +1,6 @@
 import type { Lease, LeaseState, ProviderName, RevocationHandle, RevokeCause } from "./lease.js";
-import type { QuotaPool, QuotaUsage } from "./quota.js";
 import type { NarrowTaskInput, NarrowTaskOutcome } from "./narrowing.js";
+import type { QuotaPool, QuotaUsage } from "./quota.js";
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {

@@ -1,7 +1,9 @@
 import { dirname, resolve } from "node:path";
+import type { Quota } from "@leash/core";
 import { loadConfigFile, parseTrustConfig, type TrustConfig } from "@leash/identity";
 import { GatewayConfig } from "@leash/providers";
 import { z } from "zod";
+import { QuotasSection } from "./quotas-config.js";
 
 const LeashJwtSection = z.strictObject({ max_ttl_seconds: z.number().int().min(1).optional() }).default({});
 
@@ -21,6 +23,7 @@ const Sections = z
       .default({ "leash-jwt": {} }),
     policy: z.strictObject({ dir: z.string().optional() }).optional(),
     gateway: GatewayConfig.optional(),
+    quotas: QuotasSection.optional(),
   })
   .strict()
   .superRefine(checkGatewayReferences);
@@ -71,6 +74,8 @@ export interface LeashConfigFile {
   policyDir: string | undefined;
   /** Upstreams the gateway serves; absent: no gateway runs and `provider: "gateway"` is an unknown provider. */
   gateway?: GatewayConfig;
+  /** Limits on leases (API.md "Quotas, precisely"); absent: none but the tasks' own. */
+  quotas?: readonly Quota[];
 }
 
 /** Reads LEASH_CONFIG once at start-up; errors name the file and the offending key. */
@@ -90,5 +95,6 @@ export async function readLeashConfig(path: string): Promise<LeashConfigFile> {
     providers: sections.data.providers,
     policyDir: policyDir === undefined ? undefined : resolve(dirname(absolute), policyDir),
     gateway: sections.data.gateway,
+    quotas: sections.data.quotas ?? [],
   };
 }

@@ -58,9 +58,7 @@ describe("atomic enforcement: 256 concurrent write-aheads against a limit of 10"
   it("max_live: exactly 10 leases exist, the other 246 are refused and wrote nothing", async () => {
     const t = task();
     await store.tasks.create(t);
-    const outcomes = await Promise.all(
-      Array.from({ length: 256 }, () => attempt(lease(t.id), [live(10)])),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 256 }, () => attempt(lease(t.id), [live(10)])));
     expect(outcomes.filter((o) => o === null)).toHaveLength(10);
     const refused = outcomes.filter((o) => o !== null);
     expect(refused).toHaveLength(246);
@@ -82,7 +80,10 @@ describe("atomic enforcement: 256 concurrent write-aheads against a limit of 10"
     expect(outcomes.filter((o) => o === null)).toHaveLength(10);
     expect(await leaseKeys()).toHaveLength(10);
     const refused = outcomes.find((o) => o !== null);
-    expect(refused).toMatchObject({ extensions: { limit: "max_per_minute", max: 10 }, retryAfterSeconds: 60 });
+    expect(refused).toMatchObject({
+      extensions: { limit: "max_per_minute", max: 10 },
+      retryAfterSeconds: 60,
+    });
     // 45.2 s later the first entries leave the window in 14.8 s: 15 whole seconds.
     const later = await attempt(lease(t.id, { issuedAt: now + 45_200 }), [perMinute(10)]);
     expect(later?.retryAfterSeconds).toBe(15);

@@ -5,6 +5,7 @@ import type { ProviderName } from "../lease.js";
 import type { PolicyDecider } from "../policy.js";
 import type { LeaseStore, RevocationQueue, TaskStore } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
+import type { Quota } from "../quota.js";
 import type { SuspensionStore } from "../suspension.js";
 
 export interface BrokerConfig {
@@ -24,6 +25,8 @@ export interface BrokerConfig {
   approvalTtlSeconds: number;
   /** Longest break-glass grant. */
   maxBreakGlassSeconds: number;
+  /** The trust file's quotas, all applying to every lease they match (none: only task quotas). */
+  quotas?: readonly Quota[];
 }
 
 /** Keeps a delivered credential in process memory for a few minutes so an idempotent replay returns it exactly. */

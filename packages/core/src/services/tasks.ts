@@ -143,7 +143,10 @@ async function checkSubTaskQuota(deps: BrokerDeps, parent: Task, quota: TaskQuot
     ["max_issued", bound.maxIssued, quota.maxIssued],
   ] as const) {
     if (max !== undefined && own !== undefined && own > max)
-      throw new LeashError("invalid_request", `quota.${limit} may be at most ${max}, as the task's ancestors allow`);
+      throw new LeashError(
+        "invalid_request",
+        `quota.${limit} may be at most ${max}, as the task's ancestors allow`,
+      );
   }
 }
 

@@ -16,7 +16,11 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
   const key = ctx.options.idempotencyKey;
   const pools = quotaPools(ctx.deps.config.quotas ?? [], ctx.lease, [ctx.task, ...ctx.ancestors]);
   const earlier = await ctx.deps.leases
-    .createPending(ctx.lease, key ? { key, bodyHash: ctx.requestHash } : undefined, pools.length > 0 ? pools : undefined)
+    .createPending(
+      ctx.lease,
+      key ? { key, bodyHash: ctx.requestHash } : undefined,
+      pools.length > 0 ? pools : undefined,
+    )
     .catch(async (error: unknown) => {
       if (isLeashError(error) && error.code === "quota_exceeded") {
         await deny(ctx, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
