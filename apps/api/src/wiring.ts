@@ -86,6 +86,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     replay: createReplayCache(),
     approvals: store.approvals,
     breakGlass: store.breakGlass,
+    suspensions: store.suspensions,
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
       maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,

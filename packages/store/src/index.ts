@@ -3,6 +3,7 @@ import {
   type BreakGlassStore,
   type CampaignStore,
   type Clock,
+  type SuspensionStore,
   type GatewayRevocations,
   systemClock,
 } from "@leash/core";
@@ -17,6 +18,7 @@ import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
+import { RedisSuspensionStore } from "./suspension-store.js";
 import { RedisTaskStore } from "./task-store.js";
 import { RedisWorkerHeartbeat, type WorkerHeartbeat } from "./worker-heartbeat.js";
 
@@ -74,6 +76,8 @@ export interface Store {
   audit: RedisAuditLog;
   /** Worker liveness, written by the worker and read by the API's readiness. */
   workers: WorkerHeartbeat;
+  /** Suspended identities (and, in the same step as a suspension, the revocation of their leases). */
+  suspensions: SuspensionStore;
   /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
   gatewayRevocations: GatewayRevocations;
   /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
@@ -104,6 +108,7 @@ export function createStore(
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
     audit: new RedisAuditLog(redis, prefix, { durability: options.durability, clock }),
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
+    suspensions: new RedisSuspensionStore(redis, keys, scripts),
     gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };

@@ -74,14 +74,13 @@ export interface Keyspace {
    * point to everything it delegated, at any depth, through `taskChildren`.
    */
   agentDelegations(agent: string): string;
+  /** Agent -> its suspension (JSON); and agent -> epoch ms of its `until`, for the worker's lift. */
+  suspensions: string;
+  suspensionsUntil: string;
   /** The prefix of every BullMQ key (queues share the hash tag, so they stay in the slot of the leases). */
   queues: string;
   /** Worker id -> epoch ms of its last heartbeat (read by the API's readiness). */
   workers: string;
-  /** Gateway revocations: entry JSON scored by the epoch ms after which it no longer matters (then pruned). */
-  gatewayRevocations: string;
-  /** The pub/sub channel (not a key) announcing gateway revocations, and carrying the live views' pings. */
-  gatewayChannel: string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -135,10 +134,10 @@ export function keyspace(prefix: string): Keyspace {
     breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
     taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,
+    suspensions: `${prefix}suspensions`,
+    suspensionsUntil: `${prefix}suspensions:until`,
     queues: `${prefix}q`,
     workers: `${prefix}workers`,
-    gatewayRevocations: `${prefix}gateway:revocations`,
-    gatewayChannel: `${prefix}gateway:feed`,
     none: `${prefix}none`,
   };
 }
