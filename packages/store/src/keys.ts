@@ -81,6 +81,10 @@ export interface Keyspace {
   queues: string;
   /** Worker id -> epoch ms of its last heartbeat (read by the API's readiness). */
   workers: string;
+  /** Gateway revocations: entry JSON scored by the epoch ms after which it no longer matters (then pruned). */
+  gatewayRevocations: string;
+  /** The pub/sub channel (not a key) announcing gateway revocations, and carrying the live views' pings. */
+  gatewayChannel: string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -138,6 +142,8 @@ export function keyspace(prefix: string): Keyspace {
     suspensionsUntil: `${prefix}suspensions:until`,
     queues: `${prefix}q`,
     workers: `${prefix}workers`,
+    gatewayRevocations: `${prefix}gateway:revocations`,
+    gatewayChannel: `${prefix}gateway:feed`,
     none: `${prefix}none`,
   };
 }

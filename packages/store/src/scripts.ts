@@ -25,6 +25,8 @@ const FILES = {
   approvalRedeem: "approval_redeem",
   breakGlassClose: "break_glass_close",
   auditAppend: "audit_append",
+  gatewayRecord: "gateway_record",
+  gatewayPing: "gateway_ping",
 } as const;
 
 export type ScriptName = keyof typeof FILES;
@@ -43,6 +45,8 @@ const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "createPending",
   "activate",
   "requestRevocation",
+  // A gateway lease is confirmed revoked once its revocation is recorded: a failover must not undo that.
+  "gatewayRecord",
 ]);
 
 export type ScriptReply = string | number | null | ScriptReply[];
