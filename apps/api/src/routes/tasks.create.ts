@@ -31,6 +31,7 @@ export const registerTasksCreate: RouteRegistrar = (app, ctx) => {
       ttlSeconds: body.ttl_seconds,
       parentId: body.parent_id,
       labels: body.labels ?? {},
+      quota: body.quota && { maxLive: body.quota.max_live, maxIssued: body.quota.max_issued },
     });
     return created ? c.json(taskView(task), 201) : c.json(taskView(task), 200);
   });

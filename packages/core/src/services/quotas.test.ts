@@ -4,6 +4,7 @@ import type { Quota } from "../quota.js";
 import { FakePolicy, fakeBroker, givenTask, identity, revokerOf } from "../testing/index.js";
 import { type Issued, type IssueRequest, issueLease } from "./issue-lease.js";
 import { returnLease } from "./leases.js";
+import { agentQuotas, quotaTotals } from "./quotas.js";
 import { revokeLease } from "./revoke.js";
 import { decideApproval } from "./step-up.js";
 import { getTask, registerTask } from "./tasks.js";
@@ -280,5 +281,33 @@ describe("task quotas", () => {
       quota: { maxLive: 5 },
     });
     expect((await failure(again)).code).toBe("conflict");
+  });
+});
+
+describe("standings: exposure and metrics", () => {
+  it("lists the quotas binding an agent with its pool's usage, and every quota's total", async () => {
+    const { broker, task, otherTask } = await setup([
+      quota({ id: "mine", match: { agent: AGENT }, maxLive: 5 }),
+      quota({ id: "per-agent", perAgent: true, maxLive: 2, maxPerMinute: 10 }),
+      quota({ id: "others", match: { agentPrefix: "spiffe://example.org/agent/b" }, maxLive: 5 }),
+      quota({ id: "aws", match: { provider: "aws-sts" }, maxLive: 5 }),
+    ]);
+    await issued(issueLease(broker, agent, ask(task.id)));
+    await issued(issueLease(broker, other, ask(otherTask.id)));
+    await issued(issueLease(broker, other, ask(otherTask.id)));
+
+    const mine = await agentQuotas(broker, AGENT);
+    expect(mine.map((s) => [s.quota.id, s.usage])).toEqual([
+      ["mine", { live: 1, perMinute: 0, issued: 0 }],
+      ["per-agent", { live: 1, perMinute: 1, issued: 0 }],
+      ["aws", { live: 0, perMinute: 0, issued: 0 }],
+    ]);
+    const totals = await quotaTotals(broker);
+    expect(totals.map((s) => [s.quota.id, s.usage.live, s.usage.perMinute])).toEqual([
+      ["mine", 1, 0],
+      ["per-agent", 3, 3],
+      ["others", 2, 0],
+      ["aws", 0, 0],
+    ]);
   });
 });
