@@ -106,15 +106,18 @@ describe("liveDecider", () => {
       },
     });
     const decider = liveDecider("live-test", compiled);
+    const session = decider.session();
     const intents = ["read", "write", "delete", "list"].map((action) => request({ intent: { action } }));
-    expect(decider.decideLive(intents)).toEqual([
+    expect(session.decide(intents)).toEqual([
       { revoke: false, policies: [] },
       { revoke: true, policies: ["write-approval"] },
       { revoke: true, policies: ["no-deletes"] },
       { revoke: true, policies: ["default-deny"] },
     ]);
     expect(decider.policySet).toBe(snapshotOf(compiled).id);
-    expect(decider.decided).toBe(4);
+    // The session remembers: the same requests again are not decided again.
+    session.decide(intents);
+    expect(session.decided).toBe(4);
   });
 });
 

@@ -24,7 +24,12 @@ export interface ManyDecisions {
  * live leases then costs one decision per distinct (agent class, intent, provider, target, task shape) rather than
  * one per lease.
  */
-export function decideMany(active: ActivePolicySet, requests: readonly PolicyRequest[]): ManyDecisions {
+export function decideMany(
+  active: ActivePolicySet,
+  requests: readonly PolicyRequest[],
+  /** Decisions of earlier calls by key (one run's): a request equal to one of them is not decided again. */
+  memo: Map<string, PolicyDecision> = new Map(),
+): ManyDecisions {
   const decisions: PolicyDecision[] = new Array(requests.length);
   const groups = new Map<string, { prepared: PreparedRequest; indexes: number[] }>();
   const named = namedTypesByAction(active);
@@ -40,12 +45,18 @@ export function decideMany(active: ActivePolicySet, requests: readonly PolicyReq
       continue;
     }
     const key = keyOf(prepared, named.get(prepared.action.id));
+    const known = memo.get(key);
+    if (known) {
+      decisions[index] = known;
+      continue;
+    }
     const group = groups.get(key);
     if (group) group.indexes.push(index);
     else groups.set(key, { prepared, indexes: [index] });
   }
-  for (const { prepared, indexes } of groups.values()) {
+  for (const [key, { prepared, indexes }] of groups) {
     const decision = decidePrepared(active, prepared);
+    memo.set(key, decision);
     for (const index of indexes) decisions[index] = decision;
   }
   return { decisions, distinct: distinct + groups.size };
@@ -94,22 +105,20 @@ export function liveDecisionOf(decision: PolicyDecision, set: CompiledPolicySet)
 }
 
 /** A LivePolicyDecider over a compiled set, cached in Cedar under `name` (replacing what was there). */
-export function liveDecider(
-  name: string,
-  compiled: CompiledPolicySet,
-): LivePolicyDecider & { readonly decided: number } {
+export function liveDecider(name: string, compiled: CompiledPolicySet): LivePolicyDecider {
   const active = activatePolicySet(name, compiled);
-  const policySet = snapshotOf(compiled).id;
-  let decided = 0;
   return {
-    policySet,
-    get decided() {
-      return decided;
-    },
-    decideLive(requests) {
-      const many = decideMany(active, requests);
-      decided += many.distinct;
-      return many.decisions.map((d) => liveDecisionOf(d, compiled));
+    policySet: snapshotOf(compiled).id,
+    session() {
+      const memo = new Map<string, PolicyDecision>();
+      return {
+        get decided() {
+          return memo.size;
+        },
+        decide(requests) {
+          return decideMany(active, requests, memo).decisions.map((d) => liveDecisionOf(d, compiled));
+        },
+      };
     },
   };
 }

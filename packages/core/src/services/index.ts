@@ -5,6 +5,7 @@ export * from "./deps.js";
 export * from "./issue-lease.js";
 export * from "./leases.js";
 export * from "./narrow-task.js";
+export * from "./reevaluate.js";
 export * from "./quotas.js";
 export * from "./revoke.js";
 export * from "./spiffe.js";
