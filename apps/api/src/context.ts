@@ -25,8 +25,8 @@ export interface ApiContext {
   checkpoints: CheckpointSigner;
   /** Reload counters of the policy engine, when one is configured. */
   policyStats(): { reloads: number; reloadErrors: number } | undefined;
-  /** Redis reachable and at least one worker alive. */
-  readiness(): Promise<{ redis: boolean; worker: boolean }>;
+  /** Redis reachable, at least one worker alive and, when the trust file configures one, the gateway listening. */
+  readiness(): Promise<{ redis: boolean; worker: boolean; gateway?: boolean }>;
 }
 
 type App = OpenAPIHono<ApiEnv>;

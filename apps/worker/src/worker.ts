@@ -44,7 +44,7 @@ export async function startWorker(
   const audit = store.audit;
   const { connection, prefix } = store.queueConnection();
   const producers = createProducers(connection, prefix);
-  const registry = await buildProviders(env, config, clock);
+  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
   const providers = registry.providers;
   const ctx: WorkerContext = {
     env,

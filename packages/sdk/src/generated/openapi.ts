@@ -104,6 +104,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description With a gateway section in the trust file only: whether the gateway answers GET /healthz */
+                            gateway?: boolean;
                             ok: boolean;
                             redis: boolean;
                             worker: boolean;
@@ -117,6 +119,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description With a gateway section in the trust file only: whether the gateway answers GET /healthz */
+                            gateway?: boolean;
                             ok: boolean;
                             redis: boolean;
                             worker: boolean;
@@ -1184,7 +1188,7 @@ export interface paths {
                     agent?: string;
                     cursor?: string;
                     limit?: number;
-                    provider?: "leash-jwt" | "aws-sts" | "vault";
+                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
                     state?: "pending" | "active" | "revoking" | "revoked" | "revoke_failed" | "aborted" | "expired";
                     target?: string;
                     task_id?: string;
@@ -2251,7 +2255,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             revoke_reason: string | null;
             /**
              * Format: date-time
@@ -2276,7 +2280,7 @@ export interface components {
                 tool?: string;
             };
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             target?: string;
             task_id: string;
             ttl_seconds?: number;
@@ -2297,7 +2301,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             scope: string[];
             /** @enum {string} */
             state: "active";
@@ -2367,7 +2371,7 @@ export interface components {
              */
             issued_before?: string;
             /** @enum {string} */
-            provider?: "leash-jwt" | "aws-sts" | "vault";
+            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             target?: string;
             task_id?: string;
         };
