@@ -8,7 +8,7 @@ export function apiMetrics() {
     registry,
     issueRequests: new Counter({
       name: "leash_issue_requests_total",
-      help: "Credential requests by provider and outcome (issued, replayed, approval, denied, error).",
+      help: "Credential requests by provider and outcome (issued, replayed, approval, denied, quota_exceeded, error).",
       labelNames: ["provider", "outcome"] as const,
       registers: [registry],
     }),
@@ -39,6 +39,24 @@ export function apiMetrics() {
       name: "leash_queue_jobs",
       help: "Jobs by queue and state.",
       labelNames: ["queue", "state"] as const,
+      registers: [registry],
+    }),
+    quotaUsage: new Gauge({
+      name: "leash_quota_usage",
+      help: "What each trust-file quota counts now, by limit: live leases, or write-aheads of the last minute (summed over agents for a per-agent quota).",
+      labelNames: ["quota", "limit"] as const,
+      registers: [registry],
+    }),
+    quotaLimit: new Gauge({
+      name: "leash_quota_limit",
+      help: "Each trust-file quota's limit (per agent for a per-agent quota).",
+      labelNames: ["quota", "limit"] as const,
+      registers: [registry],
+    }),
+    quotaRefusals: new Counter({
+      name: "leash_quota_refusals_total",
+      help: "Requests refused with 429 quota_exceeded, by quota id (`task` for every task's own quota) and limit.",
+      labelNames: ["quota", "limit"] as const,
       registers: [registry],
     }),
     policyReloads: new Gauge({

@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { agentQuotas } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
+import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { requireRole } from "../middleware/identity.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
 
@@ -20,6 +22,10 @@ const Exposure = z
     delegated_count: z.number().int(),
     by_provider: z.record(z.string(), z.number().int()),
     live: z.array(ExposedLease),
+    quotas: z.array(QuotaBinding).openapi({
+      description:
+        "The trust file's quotas that bind the agent, each with the usage of the pool its leases count in",
+    }),
   })
   .openapi("Exposure");
 
@@ -76,6 +82,7 @@ export const registerExposure: RouteRegistrar = (app, ctx) => {
         delegated_count: live.filter((l) => l.delegated).length,
         by_provider: byProvider,
         live,
+        quotas: (await agentQuotas(ctx.broker, agent)).map(quotaBindingView),
       },
       200,
     );

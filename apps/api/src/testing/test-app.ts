@@ -31,12 +31,12 @@ export interface TestApp {
 
 /**
  * The real app and wiring in-process (no listening socket), on a fresh key prefix of the test run's Redis; `config`
- * adds trust-file sections (e.g. `gateway`) to the minimal one.
+ * adds trust-file sections (e.g. `gateway`, `quotas`) to the minimal one.
  */
 export async function createTestApp(
   redisUrl: string,
   env: Record<string, string> = {},
-  config: Pick<LeashConfigFile, "gateway"> = {},
+  config: Pick<LeashConfigFile, "gateway" | "quotas"> = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "leash-api-"));
   const keyFile = join(dir, "issuer-key.json");
