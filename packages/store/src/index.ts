@@ -16,6 +16,7 @@ import type { Durability } from "./durable.js";
 import { RedisGatewayRevocations } from "./gateway-revocations.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
+import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
 import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
 import { RedisSuspensionStore } from "./suspension-store.js";
@@ -80,6 +81,10 @@ export interface Store {
   suspensions: SuspensionStore;
   /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
   gatewayRevocations: GatewayRevocations;
+  /** Re-evaluations of the live leases (after a policy reload or on request), with their progress. */
+  reevaluations: RedisReevaluationStore;
+  /** The policy sets loaded (and dry runs' candidates), so a worker decides with exactly the same set. */
+  policySets: RedisPolicySetStore;
   /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
   queueConnection(): QueueConnection;
 }
@@ -110,6 +115,8 @@ export function createStore(
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
     suspensions: new RedisSuspensionStore(redis, keys, scripts),
     gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
+    reevaluations: new RedisReevaluationStore(redis, keys, scripts),
+    policySets: new RedisPolicySetStore(redis, keys, scripts),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };
 }

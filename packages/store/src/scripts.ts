@@ -25,6 +25,11 @@ const FILES = {
   approvalRedeem: "approval_redeem",
   breakGlassClose: "break_glass_close",
   auditAppend: "audit_append",
+  reevalBegin: "reeval_begin",
+  reevalDeny: "reeval_deny",
+  reevalAdvance: "reeval_advance",
+  reevalComplete: "reeval_complete",
+  policySetPut: "policy_set_put",
   gatewayRecord: "gateway_record",
   gatewayPing: "gateway_ping",
 } as const;
