@@ -162,6 +162,24 @@ describe("credentials minted per lease", () => {
     expect(fake.revoked.map((r) => r.leaseId)).toEqual(["a"]);
   });
 
+  it("ends the credentials of leases issued before a whole-upstream cut", async () => {
+    const clock = new Clock();
+    const fake = fakeProvider(clock);
+    const creds = createLeaseCredentials(fake.provider, {
+      target: "x",
+      revokeOnEnd: true,
+      timeoutMs: 1000,
+      clock,
+    });
+    await creds.get(lease(clock, "old"), never);
+    clock.at += 1;
+    const cutAt = clock.at;
+    await creds.get(lease(clock, "new"), never);
+    await creds.endIssuedBefore(cutAt);
+    expect(fake.revoked.map((r) => r.leaseId)).toEqual(["old"]);
+    expect(creds.size()).toBe(1);
+  });
+
   it("stops waiting when the request's signal aborts, without cancelling the shared mint", async () => {
     const clock = new Clock();
     const fake = fakeProvider(clock);

@@ -37,6 +37,8 @@ export interface LeaseCredentials {
   end(leaseId: string): Promise<void>;
   /** Ends every credential whose lease has expired by `now`. */
   sweep(now: number): Promise<void>;
+  /** Ends every credential of a lease issued before `issuedBefore` (a whole-upstream cut). */
+  endIssuedBefore(issuedBefore: number): Promise<void>;
   /** Leases holding a credential (for metrics and tests). */
   size(): number;
   close(): Promise<void>;
@@ -133,6 +135,10 @@ export function createLeaseCredentials(
     async sweep(now) {
       const ended = [...entries.values()].filter((e) => e.lease.expiresAt <= now);
       await Promise.all(ended.map((e) => end(e.lease.leaseId)));
+    },
+    async endIssuedBefore(issuedBefore) {
+      const cut = [...entries.values()].filter((e) => e.lease.issuedAt < issuedBefore);
+      await Promise.all(cut.map((e) => end(e.lease.leaseId)));
     },
     size: () => entries.size,
     async close() {
