@@ -4,6 +4,7 @@ export { Intent } from "@leash/core";
 
 import {
   Ceiling,
+  CeilingIntent,
   Intent,
   type Lease,
   LeaseState,
@@ -67,6 +68,10 @@ export const TaskView = z
     id: z.string(),
     agent: z.string(),
     ceiling: Ceiling,
+    effective_ceiling: z.array(CeilingIntent).openapi({
+      description:
+        "The ceiling requests are checked against: this task's own intersected with every ancestor's (narrowing a task narrows what it delegated)",
+    }),
     ttl_seconds: z.number().int(),
     parent_id: z.string().nullable(),
     depth: z.number().int(),
@@ -92,11 +97,13 @@ export function taskView(
   task: Task,
   counts: Partial<Record<LeaseState, number>> = {},
   quotaUsage: { live: number; issued: number } | null = null,
+  effectiveCeiling: CeilingIntent[] = task.ceiling,
 ): z.infer<typeof TaskView> {
   return {
     id: task.id,
     agent: task.agent,
     ceiling: task.ceiling,
+    effective_ceiling: effectiveCeiling,
     ttl_seconds: task.ttlSeconds,
     parent_id: task.parentId,
     depth: task.depth,

@@ -37,7 +37,7 @@ function consoleApp(ctx: ApiContext): Hono<ConsoleEnv> {
       },
     }),
   );
-  const guard = requireSession(ctx.verifier, cookies);
+  const guard = requireSession(ctx.verifier, cookies, ctx.broker);
   web.use("*", (c, next) => (c.req.path === LOGIN_PATH ? next() : guard(c, next)));
   registerLogin(web, ctx, cookies);
   registerViews(web, ctx);

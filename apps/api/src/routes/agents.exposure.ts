@@ -3,6 +3,7 @@ import { agentQuotas } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
 import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { requireRole } from "../middleware/identity.js";
+import { SuspensionView, suspensionView } from "../suspension-view.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
 
 const ExposedLease = LeaseView.extend({
@@ -22,6 +23,9 @@ const Exposure = z
     delegated_count: z.number().int(),
     by_provider: z.record(z.string(), z.number().int()),
     live: z.array(ExposedLease),
+    suspended: SuspensionView.nullable().openapi({
+      description: "The agent's suspension in force (every request it makes is refused), or null",
+    }),
     quotas: z.array(QuotaBinding).openapi({
       description:
         "The trust file's quotas that bind the agent, each with the usage of the pool its leases count in",
@@ -82,6 +86,7 @@ export const registerExposure: RouteRegistrar = (app, ctx) => {
         delegated_count: live.filter((l) => l.delegated).length,
         by_provider: byProvider,
         live,
+        suspended: suspensionView(await ctx.broker.suspensions.firstSuspended([agent], now)),
         quotas: (await agentQuotas(ctx.broker, agent)).map(quotaBindingView),
       },
       200,

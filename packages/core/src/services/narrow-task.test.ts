@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CeilingIntent } from "../intent.js";
 import { fakeBroker, givenLease, givenTask, identity } from "../testing/index.js";
-import { narrowTask } from "./narrow-task.js";
+import { effectiveCeilingOf, narrowTask } from "./narrow-task.js";
 
 const ORCH = identity("spiffe://example.org/orchestrator", "orchestrator");
 const PARENT_AGENT = identity("spiffe://example.org/agent/parent", "agent");
@@ -188,5 +188,18 @@ describe("narrowTask", () => {
       code: "ceiling_exceeded",
     });
     expect((await broker.tasks.get(root.id))?.ceiling).toEqual([{ action: "read", resource: "docs/a/*" }]);
+  });
+});
+
+describe("effectiveCeilingOf", () => {
+  it("is a root task's own ceiling, and a sub-task's intersected with every ancestor's", async () => {
+    const { broker, root, child, grandchild } = await tree();
+    expect(await effectiveCeilingOf(broker, root)).toEqual(WIDE);
+    await narrowTask(broker, ORCH, root.id, READ_ONLY);
+    await narrowTask(broker, PARENT_AGENT, child.id, [
+      { action: "read", resource: "docs/a/*" },
+      ...WIDE.slice(1),
+    ]);
+    expect(await effectiveCeilingOf(broker, grandchild)).toEqual([{ action: "read", resource: "docs/a/*" }]);
   });
 });

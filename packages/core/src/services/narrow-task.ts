@@ -1,4 +1,5 @@
 import { ceilingWithin, intentWithinCeiling } from "../ceiling.js";
+import { effectiveCeiling } from "../effective-ceiling.js";
 import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
 import type { CeilingIntent } from "../intent.js";
@@ -31,6 +32,22 @@ async function narrowableTask(deps: BrokerDeps, caller: WorkloadIdentity, taskId
     "forbidden",
     "only an orchestrator, or the agent of the parent task, may narrow a task's ceiling",
   );
+}
+
+/**
+ * The task's effective ceiling: its own intersected with every ancestor's (`GET /v1/tasks/{id}` shows it). A root
+ * task's is its own, read from nothing more.
+ */
+export async function effectiveCeilingOf(deps: BrokerDeps, task: Task): Promise<CeilingIntent[]> {
+  const ceilings: CeilingIntent[][] = [];
+  let parentId = task.parentId;
+  while (parentId !== null && ceilings.length <= deps.config.maxDelegationDepth) {
+    const parent = await deps.tasks.get(parentId);
+    if (!parent) break;
+    ceilings.push(parent.ceiling);
+    parentId = parent.parentId;
+  }
+  return effectiveCeiling(task.ceiling, ceilings);
 }
 
 /** A lease outside the new ceiling is revoked; one issued under break-glass belongs to its grant, which ends it. */
