@@ -2404,6 +2404,8 @@ export interface components {
             count: number;
             delegated_count: number;
             live: components["schemas"]["ExposedLease"][];
+            /** @description The trust file's quotas that bind the agent, each with the usage of the pool its leases count in */
+            quotas: components["schemas"]["QuotaBinding"][];
         };
         Introspection: {
             active: boolean;
@@ -2526,6 +2528,24 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        QuotaBinding: {
+            id: string;
+            match: {
+                agent?: string;
+                agent_prefix?: string;
+                provider?: string;
+                target?: string;
+            };
+            max_live: number | null;
+            max_per_minute: number | null;
+            /** @enum {string|null} */
+            per: "agent" | null;
+            /** @description What the pool the agent's leases count in holds now (the agent's own with `per: agent`, else the one shared by everything the match selects); null for a limit the quota does not set */
+            usage: {
+                live: number | null;
+                per_minute: number | null;
+            };
         };
         Revocation: {
             /**
