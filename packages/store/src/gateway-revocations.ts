@@ -4,7 +4,7 @@ import type { Keyspace } from "./keys.js";
 import type { Scripts } from "./scripts.js";
 
 /** One JSON text per entry, keys in a fixed order, so recording an entry twice stores one member. */
-export function encodeRevocation(entry: GatewayRevocation): string {
+function encodeRevocation(entry: GatewayRevocation): string {
   return entry.kind === "lease"
     ? JSON.stringify({ kind: "lease", leaseId: entry.leaseId, expiresAt: entry.expiresAt })
     : JSON.stringify({
@@ -18,7 +18,7 @@ export function encodeRevocation(entry: GatewayRevocation): string {
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** The entry a stored or announced value holds, or null for anything else (never trusted blindly). */
-export function decodeRevocation(value: unknown): GatewayRevocation | null {
+function decodeRevocation(value: unknown): GatewayRevocation | null {
   if (typeof value !== "object" || value === null) return null;
   const v = value as Record<string, unknown>;
   if (!isNumber(v.expiresAt)) return null;
