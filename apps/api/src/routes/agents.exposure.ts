@@ -3,8 +3,8 @@ import { agentQuotas } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
 import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { requireRole } from "../middleware/identity.js";
-import { SuspensionView, suspensionView } from "../suspension-view.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
+import { SuspensionView, suspensionView } from "../suspension-view.js";
 
 const ExposedLease = LeaseView.extend({
   delegated: z.boolean().openapi({

@@ -240,6 +240,198 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{agent}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Suspends an identity: from the acknowledgement on, every request it makes is 403 agent_suspended whatever its roles, and nothing is issued under any task descending from its tasks. Its live leases, and unless include_delegated is false its delegates', are revoked (cause agent_suspended) in the same step. While suspended, a POST replaces reason and until and revokes whatever is live. Task states are unchanged. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The agent's id (URL-encoded) */
+                    agent: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AgentSuspend"];
+                };
+            };
+            responses: {
+                /** @description Suspended; its leases are being revoked */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentSuspended"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** @description Lifts the suspension (audited agent.unsuspended); nothing revoked comes back. Answers the same when the agent was not suspended. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The agent's id (URL-encoded) */
+                    agent: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not suspended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentUnsuspended"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/approvals": {
         parameters: {
             query?: never;
@@ -2004,7 +2196,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A task with its state, deadline and lease counts by state (revocation progress after completion), and its quota with what it counts now. */
+        /** @description A task with its state, deadline, effective ceiling (its own intersected with every ancestor's) and lease counts by state (revocation progress after completion), and its quota with what it counts now. */
         get: {
             parameters: {
                 query?: never;
@@ -2095,7 +2287,96 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description Narrows the task's ceiling (the orchestrator any task, the agent of a parent task its direct sub-tasks; another agent gets 404, any other caller 403). The new ceiling must be within the current one by the sub-task rule (equal is accepted and revokes nothing), else 403 ceiling_exceeded; a task that is not active is 409 task_not_active. Every live lease of the task and its descendants outside the new ceiling is revoked (cause ceiling_narrowed), in the same step as the change; leases issued under break-glass end with their grant instead. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TaskNarrow"];
+                };
+            };
+            responses: {
+                /** @description Narrowed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaskNarrowed"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/tasks/{id}/cancel": {
@@ -2304,6 +2585,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentSuspend: {
+            /** @description Also revoke the leases of every task descending, at any depth, from the agent's tasks (its delegates'). Default true */
+            include_delegated?: boolean;
+            reason: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; when the suspension lifts by itself (audited agent.unsuspended). None: until lifted
+             */
+            until?: string;
+        };
+        AgentSuspended: {
+            agent: string;
+            revoking: number;
+            /** @enum {boolean} */
+            suspended: true;
+        };
+        AgentUnsuspended: {
+            agent: string;
+            /** @enum {boolean} */
+            suspended: false;
+        };
         Approval: {
             agent: string;
             created_at: string;
@@ -2406,6 +2708,7 @@ export interface components {
             live: components["schemas"]["ExposedLease"][];
             /** @description The trust file's quotas that bind the agent, each with the usage of the pool its leases count in */
             quotas: components["schemas"]["QuotaBinding"][];
+            suspended: components["schemas"]["Suspension"];
         };
         Introspection: {
             active: boolean;
@@ -2593,6 +2896,15 @@ export interface components {
             target?: string;
             task_id?: string;
         };
+        /** @description The agent's suspension in force (every request it makes is refused), or null */
+        Suspension: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            reason: string;
+            /** Format: date-time */
+            until: string | null;
+        } | null;
         Task: {
             agent: string;
             ceiling: {
@@ -2617,6 +2929,17 @@ export interface components {
              */
             deadline: string;
             depth: number;
+            /** @description The ceiling requests are checked against: this task's own intersected with every ancestor's (narrowing a task narrows what it delegated) */
+            effective_ceiling: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description As in a request, or ending in '*': everything that starts with what precedes the '*' ('docs/*', 'docs/q3-*'); '*' alone is every resource. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            }[];
             /**
              * Format: date-time
              * @example 2026-11-23T10:00:00.000Z
@@ -2665,6 +2988,22 @@ export interface components {
             revoking: number;
             /** @enum {string} */
             state: "active" | "completed" | "cancelled" | "expired";
+        };
+        TaskNarrow: {
+            ceiling: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description As in a request, or ending in '*': everything that starts with what precedes the '*' ('docs/*', 'docs/q3-*'); '*' alone is every resource. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            }[];
+        };
+        TaskNarrowed: components["schemas"]["Task"] & {
+            /** @description Live leases of the task and its descendants this narrowing revoked (outside the new ceiling) */
+            revoking: number;
         };
         /** @description Limits on the leases of the task and every task descending from it: `max_live` (pending, active, revoking, revoke_failed) and `max_issued` (written ahead and not aborted). A sub-task may set only lower ones. */
         TaskQuota: {
