@@ -1,16 +1,20 @@
+import type { QuotaStanding } from "@leash/core";
 import type { ExposedLease } from "@leash/store";
 import { LeaseTable, revokeHref } from "../components/lease-table.js";
+import { QuotaTable, standingRows } from "../components/quota-table.js";
 import { plural, tally } from "../format.js";
 
 export interface ExposureProps {
   agent: string | undefined;
   /** Its live leases and its delegates' (with `chain`), soonest expiry first. */
   exposed: ExposedLease[];
+  /** The trust file's quotas that bind the agent, with the usage of its pool in each. */
+  quotas?: readonly QuotaStanding[];
   now: number;
 }
 
 /** An agent's blast radius now: what it, and everyone it delegated to, could do with the credentials still held. */
-export function ExposurePage({ agent, exposed, now }: ExposureProps) {
+export function ExposurePage({ agent, exposed, quotas = [], now }: ExposureProps) {
   const live = exposed.map((e) => e.lease);
   const chains = new Map(exposed.flatMap((e) => (e.chain ? [[e.lease.id, e.chain] as const] : [])));
   const byProvider = Object.entries(tally(live, (l) => l.provider)).sort();
@@ -35,6 +39,8 @@ export function ExposurePage({ agent, exposed, now }: ExposureProps) {
             <a href={revokeHref("agent", agent)}>Revoke every live lease of this agent…</a>
           </p>
           <LeaseTable leases={live} now={now} chains={chains} />
+          <h2>Quotas</h2>
+          <QuotaTable rows={standingRows(quotas)} />
         </>
       )}
     </>
