@@ -18,7 +18,7 @@ const LIMIT_LABEL: Record<QuotaRow["limit"], string> = {
 };
 
 /** What a quota's match selects, for people. */
-export function appliesTo(quota: Quota): string {
+function appliesTo(quota: Quota): string {
   const m = quota.match;
   const parts = [
     m.agent !== undefined ? `agent ${m.agent}` : undefined,
