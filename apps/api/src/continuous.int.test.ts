@@ -238,10 +238,14 @@ describe("POST and DELETE /v1/agents/{agent}/suspend", () => {
     expect((await call(SECURITY, "GET", `/v1/agents/${enc(suspect)}/exposure`)).body.suspended).toBeNull();
     expect(await introspect(lease.token)).toBe(false);
     expect((await issue(suspect, own)).status).toBe(201);
-    const events = (await call(SECURITY, "GET", "/v1/audit?limit=200")).body.items as {
-      type: string;
-      agent?: string;
-    }[];
+    const events: { type: string; agent?: string }[] = [];
+    for (let since = ""; ; ) {
+      const page = (await call(SECURITY, "GET", `/v1/audit?limit=1000${since && `&since=${enc(since)}`}`))
+        .body;
+      events.push(...(page.items as { type: string; agent?: string }[]));
+      if (!page.next_cursor) break;
+      since = String(page.next_cursor);
+    }
     const mine = events.filter((e) => e.agent === suspect).map((e) => e.type);
     expect(mine.filter((type) => type === "agent.suspended")).toHaveLength(2);
     expect(mine.filter((type) => type === "agent.unsuspended")).toHaveLength(1);
