@@ -25,6 +25,7 @@ import { registerLeasesCreate } from "./routes/leases.create.js";
 import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
 import { registerMetrics } from "./routes/metrics.js";
+import { registerReevaluations } from "./routes/reevaluations.js";
 import { registerRevocations } from "./routes/revocations.js";
 import { registerTasksCreate } from "./routes/tasks.create.js";
 import { registerTasksEnd } from "./routes/tasks.end.js";
@@ -42,6 +43,7 @@ const ROUTES = [
   registerLeasesGet,
   registerLeasesList,
   registerRevocations,
+  registerReevaluations,
   registerIntrospect,
   registerExposure,
   registerAgentsSuspend,

@@ -1,6 +1,6 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier } from "@leash/identity";
-import { createPolicyEngine, type PolicyEngine } from "@leash/policy";
+import { createPolicyEngine, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
@@ -14,6 +14,7 @@ import {
 } from "@leash/runtime";
 import { connectRedis, createStore, describeTarget, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
+import { policyFollower } from "./policy-follower.js";
 import { createReplayCache } from "./replay-cache.js";
 
 /** True when `url` answers 200 within a second (the gateway's liveness, for the API's readiness). */
@@ -45,12 +46,25 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
   const gatewayHealth = config.gateway ? `${gatewayPublicUrl(env)}/healthz` : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
+  // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
+  const follower = policyFollower({
+    store,
+    producers,
+    clock,
+    logger,
+    keepMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  const follow = (snapshot: ReturnType<typeof snapshotOf>) =>
+    follower.loaded(snapshot).catch((error: Error) => {
+      logger.error({ error: error.message }, "could not record the policy set or start its re-evaluation");
+    });
   // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
   const policy: PolicyEngine | undefined = policyDir
     ? await createPolicyEngine({
         dir: policyDir,
         onReload: (set) => {
           logger.info({ policies: set.policies.size }, "policy set reloaded");
+          void follow(snapshotOf(set));
           audit
             .append({
               type: "policy.reloaded",
@@ -73,6 +87,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
         },
       })
     : undefined;
+  if (policy) await follow(policy.snapshot());
   policy?.watch();
   const providers = registry.providers;
   const broker: BrokerDeps = {
@@ -121,6 +136,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },
     metrics: apiMetrics(),
     policyStats: () => policy && { reloads: policy.stats.reloads, reloadErrors: policy.stats.reloadErrors },
+    policySnapshot: () => policy?.snapshot(),
     async readiness() {
       const gateway = gatewayHealth ? { gateway: await answers(gatewayHealth) } : {};
       try {

@@ -45,7 +45,9 @@ export interface ReevaluationDeps {
  * set for a dry run. The worker runs it (`runReevaluation`).
  */
 export async function startReevaluation(
-  deps: Pick<ReevaluationDeps, "reevaluations" | "queue" | "clock">,
+  deps: Pick<ReevaluationDeps, "reevaluations" | "clock"> & {
+    queue: Pick<ReevaluationQueue, "startReevaluation">;
+  },
   input: { trigger: ReevaluationTrigger; requestedBy: string; policySet: string; dryRun: boolean },
 ): Promise<Reevaluation> {
   const now = deps.clock.now();

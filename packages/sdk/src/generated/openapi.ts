@@ -1865,6 +1865,303 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reevaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Re-evaluations, newest first (dry runs are not kept). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Re-evaluations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Reevaluation"][];
+                        };
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** @description Decides every live lease again with the request recorded at issuance and the current policy set, task and context; the leases now denied (or now needing approval) are revoked with cause `policy_changed`. `dry_run` previews what would be revoked, optionally with a candidate set (`policies`). Every accepted policy reload starts one by itself. 409 when no policy set is loaded. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReevaluationCreate"];
+                };
+            };
+            responses: {
+                /** @description Dry run: what re-evaluating would revoke */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReevaluationPreview"];
+                    };
+                };
+                /** @description Re-evaluation started; progress at GET /v1/reevaluations/{id} */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Reevaluation"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reevaluations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Progress and counts by policy */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReevaluationDetail"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/revocations": {
         parameters: {
             query?: never;
@@ -2849,6 +3146,65 @@ export interface components {
                 live: number | null;
                 per_minute: number | null;
             };
+        };
+        Reevaluation: {
+            checked: number;
+            /** Format: date-time */
+            completed_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            denied: number;
+            id: string;
+            policy_set: string;
+            requested_by: string;
+            revoked: number;
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            /** @description A newer policy set was loaded while it ran; the run for that set decided the rest */
+            superseded_by: string | null;
+            /** @enum {string} */
+            trigger: "reload" | "request";
+        };
+        ReevaluationCreate: {
+            dry_run?: boolean;
+            /** @description With dry_run: a complete candidate policy set, file name -> Cedar text, validated against the loaded schema and used instead of the loaded set. Nothing is loaded or revoked. */
+            policies?: {
+                [key: string]: string;
+            };
+        };
+        ReevaluationDenied: {
+            agent: string;
+            intent: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description One resource, or a prefix when it ends in '/'; never '*'. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            };
+            lease_id: string;
+            policies: string[];
+            provider: string;
+            target: string | null;
+            task_id: string;
+        };
+        ReevaluationDetail: components["schemas"]["Reevaluation"] & {
+            /** @description Denied leases by the id of each policy that denies them (or now requires approval) */
+            by_policy: {
+                [key: string]: number;
+            };
+        };
+        ReevaluationPreview: {
+            /** @description Denied leases by the id of each policy that denies them (or now requires approval) */
+            by_policy: {
+                [key: string]: number;
+            };
+            checked: number;
+            denied: number;
+            /** @description Up to 20 of the leases it would revoke */
+            sample: components["schemas"]["ReevaluationDenied"][];
         };
         Revocation: {
             /**
