@@ -13,6 +13,7 @@ import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
 import { registerLogin } from "./routes/login.js";
 import { registerRevoke } from "./routes/revoke.js";
+import { registerSuspend } from "./routes/suspend.js";
 import { registerViews } from "./routes/views.js";
 import { sessionCookies } from "./session.js";
 
@@ -42,6 +43,7 @@ function consoleApp(ctx: ApiContext): Hono<ConsoleEnv> {
   registerLogin(web, ctx, cookies);
   registerViews(web, ctx);
   registerRevoke(web, ctx);
+  registerSuspend(web, ctx);
   registerApprovals(web, ctx);
   registerAudit(web, ctx);
   // Errors are pages here, not problem+json: a person reads them.

@@ -60,10 +60,20 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
       ? (await ctx.store.leases.exposure(agent, true)).sort((a, b) => a.lease.expiresAt - b.lease.expiresAt)
       : [];
     const quotas = agent ? await agentQuotas(ctx.broker, agent) : [];
+    const suspension = agent
+      ? await ctx.broker.suspensions.firstSuspended([agent], ctx.broker.clock.now())
+      : null;
     return renderPage(
       c,
       "Agent exposure",
-      <ExposurePage agent={agent} exposed={exposed} quotas={quotas} now={Date.now()} />,
+      <ExposurePage
+        agent={agent}
+        exposed={exposed}
+        quotas={quotas}
+        now={Date.now()}
+        suspension={suspension}
+        csrf={c.get("csrf")}
+      />,
     );
   });
 
