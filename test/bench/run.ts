@@ -7,6 +7,7 @@ import { createAgents, PROVIDERS } from "./agents.js";
 import { CONFIG, wants } from "./config.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
 import { stopLoadGenerator } from "./load.js";
+import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
@@ -25,6 +26,7 @@ const results: Parameters<typeof report>[0] = {
   issuance: [],
   scaleOut: [],
 };
+let quotas: QuotaCostFigure | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
@@ -97,6 +99,10 @@ try {
       await stack.stop();
     }
   }
+  if (wants("quotas")) {
+    log("issuance with and without quotas");
+    quotas = await quotaCost(redis.url);
+  }
   if (wants("soak")) {
     log(
       `soak: ${CONFIG.soak.rate} leases/s for ${CONFIG.soak.seconds} s, retention ${CONFIG.soak.retentionSeconds} s`,
@@ -116,6 +122,6 @@ try {
   await stopLoadGenerator();
   await redis.stop();
 }
-const text = report(results);
+const text = report(results) + (quotas ? quotaReport(quotas) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);
