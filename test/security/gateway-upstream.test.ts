@@ -1,4 +1,4 @@
-import { waitFor } from "@leash/devstack";
+import { waitFor, writeKvSecret } from "@leash/devstack";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agentId, SECURITY } from "../support/stack.js";
 import { head, rawExchange } from "./support/gateway-raw.js";
@@ -78,6 +78,43 @@ describe("relaying within the intent", () => {
     });
     expect(outside.status).toBe(403);
     expect(outside.headers.get("x-leash-gateway")).toBe("1");
+  });
+});
+
+describe("the other credential kinds", () => {
+  it("S3 writes are signed too, the body streamed with the agent's length", async () => {
+    const writer = await g.lease("gw-s3", "leash-docs", { action: "write", resource: "docs/" });
+    const put = await fetch(`${writer.baseUrl}docs/new%20file.md`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${writer.token}`, "content-type": "text/markdown" },
+      body: "written through the gateway",
+    });
+    expect(put.status, await put.text()).toBe(200);
+    const reader = await g.lease("gw-s3", "leash-docs", { action: "read", resource: "docs/" });
+    const get = await fetch(`${reader.baseUrl}docs/new%20file.md`, {
+      headers: { authorization: `Bearer ${reader.token}` },
+    });
+    expect(await get.text()).toBe("written through the gateway");
+  });
+
+  it("Vault's own API gets a token minted for the lease as X-Vault-Token, never the agent's", async () => {
+    await writeKvSecret(g.vault.emulator, "secret/app/config", { colour: "teal" });
+    const lease = await g.lease("gw-vault", "vault", { action: "read", resource: "v1/secret/data/app/" });
+    const res = await fetch(`${lease.baseUrl}v1/secret/data/app/config`, {
+      headers: { authorization: `Bearer ${lease.token}`, "x-vault-token": g.vault.emulator.rootToken },
+    });
+    const body = (await res.json()) as { data?: { data?: Record<string, string> } };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.data?.data).toEqual({ colour: "teal" });
+    // The agent's X-Vault-Token (the root token here) is dropped: with the kv-read token the gateway minted, Vault
+    // itself refuses the gateway's own secrets, although the intent covers the path.
+    const wide = await g.lease("gw-vault", "vault", { action: "read", resource: "v1/secret/data/" });
+    const gatewaySecret = await fetch(`${wide.baseUrl}v1/secret/data/gateway/demo-api`, {
+      headers: { authorization: `Bearer ${wide.token}`, "x-vault-token": g.vault.emulator.rootToken },
+    });
+    expect(gatewaySecret.headers.get("x-leash-gateway")).toBeNull();
+    expect(await gatewaySecret.text()).not.toContain(g.apiKey);
+    expect(gatewaySecret.status).toBe(403);
   });
 });
 

@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, SECRET, startHarness } from "./testing/harness.js";
 import { startTestUpstream, type TestUpstream } from "./testing/upstream.js";
@@ -240,6 +241,37 @@ describe("refusals", () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe("connections after a refusal", () => {
+  /** Sends one raw request and reports the answer's status and whether the gateway closed the connection. */
+  function raw(text: string): Promise<{ status: number; closed: boolean }> {
+    return new Promise((resolve) => {
+      const socket = connect(h.gateway.port, "127.0.0.1");
+      let data = "";
+      const done = (closed: boolean) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0), closed });
+      };
+      const timer = setTimeout(() => done(false), 500);
+      socket.on("data", (d) => {
+        data += d.toString("latin1");
+      });
+      socket.on("end", () => done(true));
+      socket.write(text);
+    });
+  }
+
+  it("keeps a bodiless request's connection, and closes one whose body was left unread", async () => {
+    expect(await raw("GET /u/api/docs/a HTTP/1.1\r\nHost: gw\r\n\r\n")).toEqual({
+      status: 401,
+      closed: false,
+    });
+    expect(
+      await raw("POST /u/api/docs/a HTTP/1.1\r\nHost: gw\r\nContent-Length: 100000\r\n\r\npartial"),
+    ).toEqual({ status: 401, closed: true });
   });
 });
 

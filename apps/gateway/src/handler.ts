@@ -60,7 +60,13 @@ async function run(req: IncomingMessage, res: ServerResponse, x: Exchange, deps:
 }
 
 /** Settles a failed exchange: a refusal if nothing was sent yet, else the response is broken off. */
-function settle(error: unknown, res: ServerResponse, x: Exchange, deps: HandlerDeps): void {
+function settle(
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  x: Exchange,
+  deps: HandlerDeps,
+): void {
   if (error instanceof SecretInBody) {
     x.outcome = "cut";
     x.reason = "secret_in_body";
@@ -89,7 +95,9 @@ function settle(error: unknown, res: ServerResponse, x: Exchange, deps: HandlerD
       refusal.detail,
     );
   }
-  const answer = refusal ?? new GatewayRefusal("gateway_unavailable", "the request could not be completed");
+  let answer = refusal ?? new GatewayRefusal("gateway_unavailable", "the request could not be completed");
+  // A refused request's unread body is not read to the end to keep the connection: the connection goes instead.
+  if (!req.complete && !answer.close) answer = new GatewayRefusal(answer.reason, answer.detail, true);
   x.outcome = res.headersSent ? "cut" : "refused";
   x.reason = answer.reason;
   if (!res.headersSent) x.status = answer.status;
@@ -103,7 +111,7 @@ export function gatewayHandler(deps: HandlerDeps): (req: IncomingMessage, res: S
     // Recorded once the response is over and the pipeline has said how it ended, whichever comes last.
     const closed = new Promise<void>((resolve) => res.once("close", resolve));
     run(req, res, x, deps)
-      .catch((error: unknown) => settle(error, res, x, deps))
+      .catch((error: unknown) => settle(error, req, res, x, deps))
       .then(() => closed)
       .then(() => finish(x, deps))
       .catch((error: unknown) =>
