@@ -3,8 +3,8 @@ import {
   type BreakGlassStore,
   type CampaignStore,
   type Clock,
-  type SuspensionStore,
   type GatewayRevocations,
+  type SuspensionStore,
   systemClock,
 } from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
