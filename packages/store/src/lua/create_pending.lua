@@ -33,8 +33,10 @@ local function pool_at(i)
 end
 
 -- Every pool is checked before anything is counted, so a refusal counts nothing anywhere.
+local all = {}
 for i = 0, pools - 1 do
   local p = pool_at(i)
+  all[i + 1] = p
   local max = tonumber(p.live)
   if max and max > 0 and tonumber(redis.call("HGET", counters, p.field) or "0") >= max then
     return {"quota", p.quota, "max_live", p.live, ""}
@@ -69,8 +71,7 @@ end
 
 -- The lease records where it was counted, so the scripts that end it (abort.lua, lease_end.lua) uncount it there.
 local live, rate, issued = {}, {}, {}
-for i = 0, pools - 1 do
-  local p = pool_at(i)
+for _, p in ipairs(all) do
   if p.live ~= "" then
     redis.call("HINCRBY", counters, p.field, 1)
     live[#live + 1] = p.field
@@ -86,7 +87,9 @@ for i = 0, pools - 1 do
     issued[#issued + 1] = p.task
   end
 end
-if #live > 0 then redis.call("HSET", KEYS[1], "qlive", cjson.encode(live)) end
-if #rate > 0 then redis.call("HSET", KEYS[1], "qrate", cjson.encode(rate)) end
-if #issued > 0 then redis.call("HSET", KEYS[1], "qtask", cjson.encode(issued)) end
+local where = {}
+if #live > 0 then where[#where + 1] = "qlive"; where[#where + 1] = cjson.encode(live) end
+if #rate > 0 then where[#where + 1] = "qrate"; where[#where + 1] = cjson.encode(rate) end
+if #issued > 0 then where[#where + 1] = "qtask"; where[#where + 1] = cjson.encode(issued) end
+if #where > 0 then redis.call("HSET", KEYS[1], unpack(where)) end
 return false
