@@ -11,6 +11,7 @@
 -- {"unjudged", lease ids...} without changing anything (the caller declares, judges and calls again); or
 -- {"narrowed", r, r revoked ids..., ids needing a revoke job...}.
 --@include lease_end
+--@include order_many
 local prefix = ARGV[1]
 local state = redis.call("HGET", KEYS[1], "state")
 if not state then return nil end
@@ -67,25 +68,4 @@ if #unjudged > 0 then
 end
 
 redis.call("HSET", KEYS[1], "ceiling", ARGV[4], "narrowed", ARGV[5], "narrowed_by", ARGV[6])
-local now = tonumber(ARGV[5])
-local revoked, due = {}, {}
-for _, id in ipairs(outside) do
-  local lease = in_tree[id]
-  if lease then
-    local flagged = redis.call("HEXISTS", lease, "cancel") == 1
-    local ordered = order_lease(lease, now, "ceiling_narrowed", ARGV[6], "", "")
-    if ordered == "ordered" then
-      redis.call("ZADD", KEYS[2], now, id)
-      revoked[#revoked + 1] = id
-      due[#due + 1] = id
-    elseif ordered == "pending" and not flagged then
-      revoked[#revoked + 1] = id
-    elseif ordered == "ordering" then
-      due[#due + 1] = id
-    end
-  end
-end
-local out = {"narrowed", #revoked}
-for _, id in ipairs(revoked) do out[#out + 1] = id end
-for _, id in ipairs(due) do out[#out + 1] = id end
-return out
+return order_many({"narrowed"}, outside, in_tree, KEYS[2], tonumber(ARGV[5]), "ceiling_narrowed", ARGV[6])

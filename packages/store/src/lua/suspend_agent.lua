@@ -9,6 +9,7 @@
 -- Returns {"missing", key names...} without changing anything (the caller declares them and calls again), or
 -- {"suspended", previous json or "", r, r revoked ids..., ids needing a revoke job...}.
 --@include lease_end
+--@include order_many
 local prefix = ARGV[1]
 local declared = {}
 for i = 1, #KEYS do declared[KEYS[i]] = true end
@@ -55,26 +56,7 @@ if ARGV[4] ~= "" then
 else
   redis.call("ZREM", KEYS[2], ARGV[2])
 end
-local now = tonumber(ARGV[5])
 local ids = {}
 for id in pairs(live) do ids[#ids + 1] = id end
 table.sort(ids)
-local revoked, due = {}, {}
-for _, id in ipairs(ids) do
-  local lease = live[id]
-  local flagged = redis.call("HEXISTS", lease, "cancel") == 1
-  local ordered = order_lease(lease, now, "agent_suspended", ARGV[6], "", "")
-  if ordered == "ordered" then
-    redis.call("ZADD", KEYS[3], now, id)
-    revoked[#revoked + 1] = id
-    due[#due + 1] = id
-  elseif ordered == "pending" and not flagged then
-    revoked[#revoked + 1] = id
-  elseif ordered == "ordering" then
-    due[#due + 1] = id
-  end
-end
-local out = {"suspended", previous, #revoked}
-for _, id in ipairs(revoked) do out[#out + 1] = id end
-for _, id in ipairs(due) do out[#out + 1] = id end
-return out
+return order_many({"suspended", previous}, ids, live, KEYS[3], tonumber(ARGV[5]), "agent_suspended", ARGV[6])
