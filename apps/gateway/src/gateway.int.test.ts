@@ -382,3 +382,44 @@ describe("operations", () => {
     }
   });
 });
+
+describe("shutdown", () => {
+  it("lets a response in flight finish and writes its audit event; past the deadline it cuts what is left", async () => {
+    const own = await startHarness({
+      api: {
+        url: upstream.url,
+        auth: { type: "header", name: "x-key", secret: { vault_kv: "s/x", key: "k" } },
+      },
+    });
+    const token = await own.token({ upstream: "api", resource: "hold", leaseId: "lease-shutdown" });
+    const res = await fetch(`${own.url}/u/api/hold`, { headers: { authorization: `Bearer ${token}` } });
+    const reader = res.body?.getReader();
+    await reader?.read();
+    const closing = own.gateway.close(AbortSignal.timeout(5_000));
+    upstream.release();
+    let total = 1024;
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      total += next.value.byteLength;
+    }
+    expect(total).toBe(2048);
+    expect(await closing).toBe(true);
+    expect(own.sink.events.find((e) => e.leaseId === "lease-shutdown")).toMatchObject({
+      detail: { status: 200 },
+    });
+
+    const cut = await startHarness({
+      api: {
+        url: upstream.url,
+        auth: { type: "header", name: "x-key", secret: { vault_kv: "s/x", key: "k" } },
+      },
+    });
+    const held = await fetch(`${cut.url}/u/api/hold`, {
+      headers: { authorization: `Bearer ${await cut.token({ upstream: "api", resource: "hold" })}` },
+    });
+    await held.body?.getReader().read();
+    expect(await cut.gateway.close(AbortSignal.timeout(200))).toBe(false);
+    upstream.release();
+  });
+});
