@@ -1,3 +1,7 @@
+import { randomUUID } from "node:crypto";
+import type { QuotaPool } from "@leash/core";
+import { createStore } from "@leash/store";
+import { leaseFixture, taskFixture } from "@leash/store/testing";
 import type { BenchAgent } from "./agents.js";
 import { CONFIG } from "./config.js";
 import type { LoadResult } from "./generator.js";
@@ -45,6 +49,8 @@ export interface QuotaCostFigure {
   concurrency: number;
   without: Side;
   with: Side;
+  /** Redis µs per write-ahead script alone (create_pending.lua), without and with the five pools. */
+  script: { without: number; with: number };
 }
 
 async function group(stack: BenchStack, orchestrator: string, prefix: string, quota: boolean) {
@@ -95,6 +101,47 @@ function side(closed: { result: LoadResult; redisUs: number }[], open: LoadResul
   };
 }
 
+/** The five pools of a quota-side lease, as issuance hands them to the store. */
+function fivePools(taskId: string, agent: string): QuotaPool[] {
+  const counted = { live: { max: HIGH }, perMinute: { max: HIGH } };
+  return [
+    { quota: "per-agent", pool: `per-agent\n${agent}`, ...counted },
+    { quota: "per-agent", pool: "per-agent", live: {}, perMinute: {} },
+    { quota: "fleet", pool: "fleet", ...counted },
+    { quota: "jwt", pool: "jwt", live: { max: HIGH } },
+    { quota: `task:${taskId}`, pool: `task:${taskId}`, live: { max: HIGH }, issued: { max: HIGH, taskId } },
+  ];
+}
+
+/**
+ * The write-ahead script alone, straight to Redis: batches of 100 concurrent write-aheads without and with the
+ * pools, alternating, 20 batches of 1,000 each; the median of Redis's own time per call (INFO commandstats).
+ */
+async function scriptCost(stack: BenchStack): Promise<{ without: number; with: number }> {
+  const store = createStore(stack.redis, `bench-quota:{${randomUUID()}}:`);
+  const task = taskFixture({ quota: { maxLive: HIGH, maxIssued: HIGH } });
+  await store.tasks.create(task);
+  const batch = async (quota: boolean) => {
+    const before = await scriptMicros(stack);
+    for (let i = 0; i < 10; i++)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => {
+          const agent = `spiffe://dev.local/agent/quota-${j % CONCURRENCY}`;
+          const lease = leaseFixture(task.id, { agent });
+          return store.leases.createPending(lease, undefined, quota ? fivePools(task.id, agent) : []);
+        }),
+      );
+    return ((await scriptMicros(stack)) - before) / 1000;
+  };
+  const without: number[] = [];
+  const withPools: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    without.push(await batch(false));
+    withPools.push(await batch(true));
+  }
+  return { without: median(without), with: median(withPools) };
+}
+
 /** Issuance with and without quotas on a stack of its own, CONFIG.runs alternating runs of each. */
 export async function quotaCost(redisUrl: string): Promise<QuotaCostFigure> {
   const stack = await startBenchStack({ redisUrl, config: { quotas: QUOTAS } });
@@ -129,6 +176,7 @@ export async function quotaCost(redisUrl: string): Promise<QuotaCostFigure> {
       concurrency: CONCURRENCY,
       without: side(closed.plain, open.plain),
       with: side(closed.quota, open.quota),
+      script: await scriptCost(stack),
     };
   } finally {
     await stack.stop();
@@ -157,7 +205,13 @@ export function quotaReport(q: QuotaCostFigure): string {
     line("latency at full load p99 (ms)", (s) => s.p99),
     line("latency at half the no-quota rate p50 (ms)", (s) => s.half.p50),
     line("latency at half the no-quota rate p99 (ms)", (s) => s.half.p99),
-    line("Redis script time per lease (µs)", (s) => s.redisUsPerLease),
+    line("Redis script time per lease, all scripts (µs)", (s) => s.redisUsPerLease),
+    row([
+      "Redis time per write-ahead script alone (µs)",
+      f(q.script.without),
+      f(q.script.with),
+      `${f(q.script.with / q.script.without, 2)}x`,
+    ]),
     "",
     errors > 0 ? `Errors: ${errors} (first: ${q.with.firstError ?? q.without.firstError})\n` : "",
   ].join("\n");
