@@ -48,24 +48,29 @@ function failure(tally: Tally, message: string): void {
   if (tally.errors++ === 0) tally.firstError = message;
 }
 
-/** One autocannon instance per URL, the connections spread over them as a load balancer would. */
-function closedOn(url: string, connections: number, job: LoadJob, tally: Tally, next: () => number) {
+/**
+ * One autocannon instance per URL, the connections spread over them as a load balancer would. Each connection is
+ * one agent sending its requests back to back, as the agent would (setupClient gives it its own request).
+ */
+function closedOn(url: string, connections: number, job: LoadJob, tally: Tally, counters: Counters) {
+  const { workload, tag } = job;
+  const lease = (client: number): autocannon.Request => ({
+    method: "POST",
+    path: workload.path,
+    setupRequest: (req) => ({ ...req, ...leaseRequest(workload, tag, client, counters.request++) }),
+    onResponse: (status, body) => {
+      if (status !== 201) failure(tally, `unexpected ${status}: ${body.slice(0, 300)}`);
+    },
+  });
   return new Promise<number>((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         connections,
         duration: job.seconds,
-        requests: [
-          {
-            method: "POST",
-            path: job.workload.path,
-            setupRequest: (req) => ({ ...req, ...leaseRequest(job.workload, job.tag, next()) }),
-            onResponse: (status, body) => {
-              if (status !== 201) failure(tally, `unexpected ${status}: ${body.slice(0, 300)}`);
-            },
-          },
-        ],
+        // Replaced by each client's own as it is set up.
+        requests: [{ method: "POST", path: workload.path }],
+        setupClient: (client) => client.setRequests([lease(counters.client++)]),
       },
       (error, result) => (error ? reject(error) : resolve(result.duration)),
     );
@@ -76,12 +81,16 @@ function closedOn(url: string, connections: number, job: LoadJob, tally: Tally, 
   });
 }
 
+interface Counters {
+  client: number;
+  request: number;
+}
+
 async function closed(job: LoadJob, tally: Tally): Promise<number> {
-  let n = 0;
-  const next = () => n++;
+  const counters: Counters = { client: 0, request: 0 };
   const durations = await Promise.all(
     job.urls.map((url, i) =>
-      closedOn(url, Math.ceil((job.connections - i) / job.urls.length), job, tally, next),
+      closedOn(url, Math.ceil((job.connections - i) / job.urls.length), job, tally, counters),
     ),
   );
   return Math.max(...durations);
@@ -94,7 +103,7 @@ async function open(job: LoadJob, tally: Tally): Promise<number> {
   const started = performance.now();
   const inflight: Promise<void>[] = [];
   const fire = async (n: number) => {
-    const shot = leaseRequest(job.workload, job.tag, n);
+    const shot = leaseRequest(job.workload, job.tag, n, n);
     const sent = performance.now();
     const res = await request(`${job.urls[n % job.urls.length]}${job.workload.path}`, {
       method: "POST",

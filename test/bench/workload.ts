@@ -8,7 +8,7 @@ export interface Workload {
   path: string;
   provider: Provider;
   ttlSeconds: number;
-  /** Workload tokens and tasks, used in turn: request `n` is agent `n % agents.length`'s. */
+  /** Workload tokens and tasks: a closed loop's client `c` is agent `c % agents.length`, as each agent were a client. */
   agents: readonly { token: string; taskId: string }[];
 }
 
@@ -17,9 +17,9 @@ interface LeaseRequest {
   body: string;
 }
 
-/** Request `n` of a workload; `tag` keeps resources distinct across the runs of one bench. */
-export function leaseRequest(workload: Workload, tag: string, n: number): LeaseRequest {
-  const agent = workload.agents[n % workload.agents.length];
+/** Request `n` of a workload, sent by `client`; `tag` keeps resources distinct across the runs of one bench. */
+export function leaseRequest(workload: Workload, tag: string, client: number, n: number): LeaseRequest {
+  const agent = workload.agents[client % workload.agents.length];
   if (!agent) throw new Error("the workload has no agents");
   const { provider } = workload;
   const target =
