@@ -19,6 +19,16 @@ const WORK_SHARE = 0.5;
 export function reevaluationProcessor(ctx: WorkerContext) {
   const { env, store } = ctx;
   const sets = new PolicySetCache(store.policySets);
+  // The first compile in a process is several times slower (Cedar's wasm and the JIT warm up): pay it at start,
+  // not in the first reload's path from a policy file's write to the revocations it brings.
+  void store.policySets
+    .current()
+    .then(async (id) => {
+      if (id === null) return;
+      await sets.acquire(id);
+      sets.release(id);
+    })
+    .catch(() => undefined);
   const deps: ReevaluationDeps = {
     leases: store.leases,
     tasks: { getMany: (ids) => store.reevaluations.tasks(ids) },
