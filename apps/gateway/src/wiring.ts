@@ -80,7 +80,12 @@ export async function wireGateway(
       ),
   });
   const metrics = gatewayMetrics();
-  const audit = new AuditBatcher(store.audit, {
+  // Each audited batch also feeds the console's traffic counters (per lease, per agent and day).
+  const sink = store.gatewayTraffic.counting(store.audit, {
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+    onError: (error) => logger.warn({ err: { message: (error as Error)?.message } }, "traffic not counted"),
+  });
+  const audit = new AuditBatcher(sink, {
     metrics,
     onError: (error, events) =>
       logger.warn(
