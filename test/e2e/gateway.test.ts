@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { waitFor } from "@leash/devstack";
+import { connectRedis, createStore } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayAwsSigner, gatewayBucket } from "../../packages/sdk/src/index.js";
 import {
@@ -156,6 +157,25 @@ describe("the gateway on pnpm start", () => {
       expect(sessions.has(akid), `signed by a session Leash minted: ${akid}`).toBe(true);
       expect(a.headers.some(([n]) => n.toLowerCase() === "x-amz-security-token")).toBe(true);
       for (const t of tokens) expect(JSON.stringify(a)).not.toContain(t);
+    }
+
+    // The gateway counted it all for the console, as it audited it.
+    const redis = connectRedis(g.stack.redis, { mode: "worker" });
+    try {
+      const traffic = createStore(redis, g.stack.prefix).gatewayTraffic;
+      const counted = await waitFor(
+        async () => {
+          const t = await traffic.lease(api.leaseId);
+          return t && (t.byReason.lease_not_live ?? 0) >= 2 ? t : undefined;
+        },
+        { timeoutMs: 2_000, what: "the API lease's traffic to be counted" },
+      );
+      expect(counted.relayed).toBe(1);
+      expect(counted.byStatus).toEqual({ "2xx": 1 });
+      const s3 = await traffic.lease(reading.leaseId);
+      expect(s3).toMatchObject({ byStatus: { "2xx": 1 }, byReason: { outside_intent: 1 } });
+    } finally {
+      await redis.quit();
     }
   });
 
