@@ -53,10 +53,11 @@ export async function wireGateway(
       onError: (error) => logger.warn({ err: { message: error.message } }, "live lease view: redis problem"),
     },
   );
-  const viewReady = view.start();
-  viewReady.then(
+  // Listening before the view is current would answer 503 to the first requests; waiting for ever on an
+  // unreachable Redis would keep the gateway down when it could come up and fail closed until Redis is back.
+  await view.start(AbortSignal.timeout(5_000)).then(
     () => logger.info("live lease view current"),
-    () => undefined,
+    () => logger.warn("live lease view not current yet: requests are refused (503) until it is"),
   );
   const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
   const needsKv = Object.values(config.gateway.upstreams).some(
