@@ -7,7 +7,7 @@ import {
   apiMetrics,
   buildProviders,
   createLogger,
-  gatewayPublicUrl,
+  gatewayHealthUrl,
   type LeashConfigFile,
   publicUrl,
   type RuntimeEnv,
@@ -44,7 +44,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
   const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
-  const gatewayHealth = config.gateway ? `${gatewayPublicUrl(env)}/healthz` : undefined;
+  const gatewayHealth = config.gateway ? gatewayHealthUrl(env) : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
   const follower = policyFollower({

@@ -35,6 +35,8 @@ const RuntimeEnvFields = z.object({
   /** Where the gateway listens (on HOST), and the base of the `base_url` its leases carry. */
   LEASH_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   LEASH_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where the API checks that the gateway is up, when the public URL is not reachable from it (a load balancer). */
+  LEASH_GATEWAY_HEALTH_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The gateway refuses every request (503) while its view of ended leases has not proved current for this long. */
   LEASH_GATEWAY_STALE_MS: int(1_000, 100),
   LEASH_APPROVAL_TTL_SECONDS: int(900),

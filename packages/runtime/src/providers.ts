@@ -109,6 +109,11 @@ export function publicUrl(env: RuntimeEnv): string {
 }
 
 /** The gateway's public base URL, without a trailing `/`: leases carry `<it>/u/<upstream>/` as `base_url`. */
+/** The gateway's liveness probe for the API's readiness: LEASH_GATEWAY_HEALTH_URL, or /healthz at the public URL. */
+export function gatewayHealthUrl(env: RuntimeEnv): string {
+  return env.LEASH_GATEWAY_HEALTH_URL ?? `${gatewayPublicUrl(env)}/healthz`;
+}
+
 export function gatewayPublicUrl(env: RuntimeEnv): string {
   const url = env.LEASH_GATEWAY_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.LEASH_GATEWAY_PORT}`;
   return url.replace(/\/+$/, "");
