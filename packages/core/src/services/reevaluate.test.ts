@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Lease } from "../lease.js";
+import { SESSION_INTENT } from "../oauth/session.js";
 import type { PolicyRequest } from "../policy.js";
 import type { LiveDecision } from "../reevaluation.js";
 import {
@@ -57,6 +58,21 @@ async function start(deps: ReevaluationDeps, dryRun = false, policySet = SET) {
 }
 
 describe("runReevaluation", () => {
+  it("never decides a token for /mcp, which no policy decided (it has no intent)", async () => {
+    const { broker, deps, task } = await setup();
+    const session = await givenLease(broker, {
+      taskId: task.id,
+      provider: "oauth",
+      target: "https://leash.example/mcp",
+      intent: { ...SESSION_INTENT },
+    });
+    const decider = new FakeLiveDecider(SET, () => ({ revoke: true, policies: ["deny-all"] }));
+    const out = await runReevaluation(deps, await start(deps), decider);
+    expect(out).toMatchObject({ kind: "finished", run: { denied: 0 } });
+    expect(decider.decided).toEqual([]);
+    expect(broker.leases.leases.get(session.id)?.state).toBe("active");
+  });
+
   it("decides every live lease with its recorded request and the task and counts of now, and revokes the denied", async () => {
     const { broker, deps, task, started } = await setup();
     const read = await givenLease(broker, { taskId: task.id, requestedTtlSeconds: 120 });

@@ -3,6 +3,7 @@ import { type Clock, sleepOn } from "../clock.js";
 import { LeashError } from "../errors.js";
 import { idFloor, newId } from "../ids.js";
 import type { Lease, ProviderName } from "../lease.js";
+import { isSession } from "../oauth/session.js";
 import type { RevocationQueue } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
 import type {
@@ -184,7 +185,8 @@ class Pass {
       const frozen = await deps.reevaluations.frozen(run.id, ids);
       leases = leases.filter((l) => !frozen.has(l.id) && l.policySet !== run.policySet);
     }
-    const decidable = leases.filter((l) => DECIDABLE.has(l.state));
+    // A token for /mcp was decided by no policy (it has no intent), so no policy change can revoke it.
+    const decidable = leases.filter((l) => DECIDABLE.has(l.state) && !isSession(l));
     await this.loadTasks(decidable.map((l) => l.taskId));
     const asked = decidable.flatMap((lease) => {
       const task = this.tasks.get(lease.taskId);
