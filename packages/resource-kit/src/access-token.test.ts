@@ -70,9 +70,11 @@ describe("verifyAccessToken", () => {
     expect(grant.jkt).toBe("thumb");
   });
 
-  it("accepts a token for Leash's /mcp that carries no intent", async () => {
-    const grant = await verifyAccessToken(await accessToken(leash, { authorization_details: [] }), opts());
+  it("accepts a token for Leash's /mcp, whose leash_intent names the task and no intent", async () => {
+    const details = [{ type: "leash_intent", task_id: "task-1" }];
+    const grant = await verifyAccessToken(await accessToken(leash, { authorization_details: details }), opts());
     expect(grant.intent).toBeNull();
+    expect(grant.taskId).toBe("task-1");
   });
 
   it("refuses a token for another resource, or for several (audience substitution)", async () => {

@@ -72,7 +72,8 @@ function reasonOf(error: unknown): string | undefined {
 
 function intentOf(details: readonly Record<string, unknown>[]): LeashIntent | null {
   const entry = details.find((d) => d.type === "leash_intent");
-  if (!entry) return null;
+  // A token for Leash's own /mcp names its task and no intent: each credential is decided when asked for.
+  if (!entry || (entry.action === undefined && entry.resource === undefined)) return null;
   const parsed = IntentSchema.safeParse(entry);
   if (!parsed.success) throw new InvalidAccessToken("the access token's leash_intent is malformed");
   const { type: _type, ...intent } = parsed.data;
