@@ -1,5 +1,5 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
-import { createIdentityVerifier } from "@leash/identity";
+import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
@@ -131,6 +131,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     signingKeys,
     checkpoints: checkpointSigner(signingKeys),
     publicUrl: publicUrl(env),
+    rolesOf: (subject) => rolesFor(subject, config.trust.roles),
+    mcpAllowedOrigins: env.LEASH_MCP_ALLOWED_ORIGINS,
     logger,
     bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,
     rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },
