@@ -2,6 +2,7 @@ import {
   type Clock,
   type CredentialProvider,
   type GatewayRevocations,
+  type OAuthRevocationFeed,
   type ProviderName,
   systemClock,
 } from "@leash/core";
@@ -10,6 +11,7 @@ import {
   createAwsStsProvider,
   createGatewayProvider,
   createLeashJwtProvider,
+  createOAuthProvider,
   createVaultProvider,
   SigningKeyFile,
   VaultProviderConfig,
@@ -35,10 +37,13 @@ function section<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
 export interface ProviderStores {
   /** Where `gateway` records the revocations the gateways follow (the store's `gatewayRevocations`). */
   gatewayRevocations?: GatewayRevocations;
+  /** Where `oauth` records ended access tokens for resource servers (the store's `oauthRevocations`). */
+  oauthRevocations?: OAuthRevocationFeed;
 }
 
 /**
- * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external);
+ * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external), and
+ * `oauth` wherever the store's revocation feed is given (the API issues access tokens, the worker ends them);
  * `vault`, `aws-sts` and `gateway` exist when their section of LEASH_CONFIG is present.
  */
 export async function buildProviders(
@@ -60,6 +65,18 @@ export async function buildProviders(
       clock,
     }),
   );
+  if (stores.oauthRevocations) {
+    providers.set(
+      "oauth",
+      createOAuthProvider({
+        issuer: publicUrl(env),
+        keys,
+        revocations: stores.oauthRevocations,
+        // As long as task tokens: both are signatures over a lease that Leash alone can end.
+        maxTtlSeconds: config.providers["leash-jwt"].max_ttl_seconds ?? env.LEASH_MAX_TTL_SECONDS,
+      }),
+    );
+  }
   if (config.providers.vault !== undefined) {
     const vault = createVaultProvider(section("vault", VaultProviderConfig, config.providers.vault));
     await vault.start();
