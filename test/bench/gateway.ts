@@ -61,6 +61,28 @@ export interface GatewayFigure {
   cpuMsPerRequest: { direct: Record<string, number>; gateway: Record<string, number> };
   /** Cores busy by process during the gateway runs. */
   cores: Record<string, number>;
+  /** The gateway's own work before forwarding (its overhead histogram over the gateway runs): bucket bounds, ms. */
+  ownWork: { p50: number; p99: number; n: number };
+}
+
+/** `leash_gateway_overhead_seconds` bucket counts from the gateway's /metrics, by upper bound (s). */
+async function overheadBuckets(origin: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(/^leash_gateway_overhead_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm)) {
+    const le = m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(m[2]));
+  }
+  return buckets;
+}
+
+/** The upper bounds (ms) of the buckets holding the median and the 99th percentile of what was observed between. */
+function bucketQuantiles(before: Map<number, number>, after: Map<number, number>) {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const n = counts.at(-1) ?? 0;
+  const at = (q: number) => 1000 * (bounds[counts.findIndex((c) => c >= q * n)] ?? Number.NaN);
+  return { p50: at(0.5), p99: at(0.99), n };
 }
 
 interface Upstream {
@@ -238,11 +260,13 @@ async function measure(
   const cpu: Record<"direct" | "gateway", CpuShare[]> = { direct: [], gateway: [] };
   const cores: Record<string, number[]> = {};
   const samples: number[] = [];
+  const own = { before: new Map<number, number>(), after: new Map<number, number>() };
   for (let run = 0; run < CONFIG.runs; run++) {
     const d = await cpuSplit(pids, () => closedFixed(upstream.url, CONCURRENCY, CONFIG.seconds, direct));
     runs.direct.push(d.result);
     cpu.direct.push({ cpu: d.cpu, requests: d.result.issued });
     let loading = true;
+    if (run === 0) own.before = await overheadBuckets(origin);
     const g = await cpuSplit(pids, async () => {
       const result = closedFixed(origin, CONCURRENCY, CONFIG.seconds, through).finally(() => {
         loading = false;
@@ -256,6 +280,8 @@ async function measure(
     cpu.gateway.push({ cpu: g.cpu, requests: g.result.issued });
     for (const [name, c] of Object.entries(g.cpu)) (cores[name] ??= []).push(c / g.seconds);
   }
+  // The refusal samples' requests are in it too: a few dozen among tens of thousands.
+  own.after = await overheadBuckets(origin);
   return {
     case: c.name,
     concurrency: CONCURRENCY,
@@ -266,6 +292,7 @@ async function measure(
     refusal: summarize(samples),
     cpuMsPerRequest: { direct: perRequest(cpu.direct), gateway: perRequest(cpu.gateway) },
     cores: Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, median(v)])),
+    ownWork: bucketQuantiles(own.before, own.after),
   };
 }
 
@@ -326,6 +353,7 @@ function caseReport(g: GatewayFigure): string {
       mark(g.refusal.p99 < 1000),
     ]),
     "",
+    `The gateway's own work before forwarding a request (token, lease, intent, credential; its \`leash_gateway_overhead_seconds\`, n=${g.ownWork.n}): p50 <= ${g.ownWork.p50} ms, p99 <= ${g.ownWork.p99} ms (histogram bucket bounds); the rest of the added latency is waiting for a CPU.`,
     `CPU ms per request, direct: ${listed(g.cpuMsPerRequest.direct, 3)}; through the gateway: ${listed(g.cpuMsPerRequest.gateway, 3)}.`,
     `Cores busy during the gateway runs: ${listed(g.cores, 2)}.`,
     "",
