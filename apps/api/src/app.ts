@@ -24,6 +24,7 @@ import { registerJwks } from "./routes/jwks.js";
 import { registerLeasesCreate } from "./routes/leases.create.js";
 import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
+import { registerMcp } from "./routes/mcp.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerReevaluations } from "./routes/reevaluations.js";
 import { registerRevocations } from "./routes/revocations.js";
@@ -51,6 +52,7 @@ const ROUTES = [
   registerApprovals,
   registerBreakGlass,
   registerMetrics,
+  registerMcp,
   registerConsole,
   registerAdminQueues,
 ];

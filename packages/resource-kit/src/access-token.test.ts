@@ -72,7 +72,10 @@ describe("verifyAccessToken", () => {
 
   it("accepts a token for Leash's /mcp, whose leash_intent names the task and no intent", async () => {
     const details = [{ type: "leash_intent", task_id: "task-1" }];
-    const grant = await verifyAccessToken(await accessToken(leash, { authorization_details: details }), opts());
+    const grant = await verifyAccessToken(
+      await accessToken(leash, { authorization_details: details }),
+      opts(),
+    );
     expect(grant.intent).toBeNull();
     expect(grant.taskId).toBe("task-1");
   });

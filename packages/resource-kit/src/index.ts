@@ -5,7 +5,7 @@ export { allows, scopeOf } from "./intent.js";
 export { authInfoOf, leashGrantOf } from "./mcp/grant.js";
 export { type McpHandlerOptions, mcpHandler } from "./mcp/handler.js";
 export { LEGACY_VERSIONS, MODERN_VERSIONS, SUPPORTED_VERSIONS } from "./mcp/versions.js";
-export { type ProtectedResourceMetadata, wellKnownUrl } from "./metadata.js";
+export { InvalidIdentifier, type ProtectedResourceMetadata, wellKnownUrl } from "./metadata.js";
 export { metadataResponse, type ProtectOptions, protect } from "./protect.js";
 export { type Refusal, type RefusalError, refusalResponse } from "./refusal.js";
 export { memoryReplayCache, type ReplayCache } from "./replay-cache.js";

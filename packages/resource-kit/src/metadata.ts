@@ -2,6 +2,11 @@ import { z } from "zod";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
+/** A resource or issuer identifier the kit cannot serve: a configuration error, raised at creation. */
+export class InvalidIdentifier extends Error {
+  override readonly name = "InvalidIdentifier";
+}
+
 /**
  * Checks a resource or issuer identifier: an absolute `https` URL (`http` on loopback, for development) without
  * query or fragment (RFC 9728 §1.2, RFC 8414 §2), returned without a trailing `/` after the origin so that the
@@ -12,13 +17,13 @@ export function identifierUrl(name: string, value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${name} must be an absolute URL`);
+    throw new InvalidIdentifier(`${name} must be an absolute URL`);
   }
   const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  if (!secure) throw new Error(`${name} must be an https URL (http only on loopback)`);
+  if (!secure) throw new InvalidIdentifier(`${name} must be an https URL (http only on loopback)`);
   if (url.search || url.hash || value.includes("#") || value.includes("?"))
-    throw new Error(`${name} must have no query or fragment`);
-  if (url.username || url.password) throw new Error(`${name} must have no user information`);
+    throw new InvalidIdentifier(`${name} must have no query or fragment`);
+  if (url.username || url.password) throw new InvalidIdentifier(`${name} must have no user information`);
   return url.pathname === "/" ? url.origin : `${url.origin}${url.pathname}`;
 }
 

@@ -40,6 +40,11 @@ export interface ResourceServerOptions {
     /** Default: in memory, per process. */
     replay?: ReplayCache;
   };
+  /**
+   * The URL a client addressed, for DPoP's `htu` (default: this resource's origin and the request's path, never
+   * the Host header). Behind a proxy that strips a path prefix, give the public URL.
+   */
+  requestUrl?: (request: RequestLike) => string;
   /** Leeway on `exp`, in seconds (default 0). */
   clockToleranceSeconds?: number;
   clock?: Clock;
@@ -81,7 +86,8 @@ const SCHEME = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** A resource server's view of Leash access tokens (see the README for what each check defends). */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
   const resource = identifierUrl("resource", options.resource);
-  const issuer = identifierUrl("issuer", options.issuer);
+  // An issuer compares without its trailing slash (Leash publishes LEASH_PUBLIC_URL without one).
+  const issuer = identifierUrl("issuer", options.issuer).replace(/\/+$/, "");
   const clock = options.clock ?? { now: () => Date.now() };
   const fetchFn = options.fetch ?? fetch;
   const metadataUrl = wellKnownUrl(resource, "oauth-protected-resource");
@@ -136,7 +142,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (!usedDpop) return invalid("a DPoP-bound token must be presented with the DPoP scheme", true);
     const proof = request.headers.get("dpop");
     if (!proof) return refusal({ error: "invalid_dpop_proof", description: "no DPoP proof", dpop: true });
-    const url = `${origin}${new URL(request.url).pathname}`;
+    const url = options.requestUrl?.(request) ?? `${origin}${new URL(request.url).pathname}`;
     try {
       await verifyDpopProof({ proof, method: request.method, url, accessToken: token, jkt: grant.jkt }, dpop);
     } catch (error) {
