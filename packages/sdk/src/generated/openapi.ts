@@ -44,6 +44,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-protected-resource/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description RFC 9728 metadata of Leash's MCP endpoint (`/mcp`, Streamable HTTP, JSON-RPC as the MCP specification describes it): the resource identifier tokens must carry as `aud`, and Leash as its authorization server. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Protected Resource Metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProtectedResourceMetadata"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1479,7 +1515,7 @@ export interface paths {
                     agent?: string;
                     cursor?: string;
                     limit?: number;
-                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
                     state?: "pending" | "active" | "revoking" | "revoked" | "revoke_failed" | "aborted" | "expired";
                     target?: string;
                     task_id?: string;
@@ -3046,7 +3082,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             revoke_reason: string | null;
             /**
              * Format: date-time
@@ -3071,7 +3107,7 @@ export interface components {
                 tool?: string;
             };
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             target?: string;
             task_id: string;
             ttl_seconds?: number;
@@ -3092,7 +3128,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             scope: string[];
             /** @enum {string} */
             state: "active";
@@ -3128,6 +3164,11 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        ProtectedResourceMetadata: {
+            authorization_servers: string[];
+            bearer_methods_supported: "header"[];
+            resource: string;
         };
         QuotaBinding: {
             id: string;
@@ -3248,7 +3289,7 @@ export interface components {
              */
             issued_before?: string;
             /** @enum {string} */
-            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             target?: string;
             task_id?: string;
         };
