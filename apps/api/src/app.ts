@@ -26,6 +26,7 @@ import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
 import { registerMcp } from "./routes/mcp.js";
 import { registerMetrics } from "./routes/metrics.js";
+import { registerOAuth } from "./routes/oauth.js";
 import { registerReevaluations } from "./routes/reevaluations.js";
 import { registerRevocations } from "./routes/revocations.js";
 import { registerTasksCreate } from "./routes/tasks.create.js";
@@ -53,6 +54,7 @@ const ROUTES = [
   registerBreakGlass,
   registerMetrics,
   registerMcp,
+  registerOAuth,
   registerConsole,
   registerAdminQueues,
 ];

@@ -43,7 +43,10 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
+  const registry = await buildProviders(env, config, clock, {
+    gatewayRevocations: store.gatewayRevocations,
+    oauthRevocations: store.oauthRevocations,
+  });
   const gatewayHealth = config.gateway ? gatewayHealthUrl(env) : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.

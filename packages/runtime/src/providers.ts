@@ -3,6 +3,7 @@ import {
   type CredentialProvider,
   type GatewayRevocations,
   type OAuthRevocationFeed,
+  oauthEndpoints,
   type ProviderName,
   systemClock,
 } from "@leash/core";
@@ -69,7 +70,7 @@ export async function buildProviders(
     providers.set(
       "oauth",
       createOAuthProvider({
-        issuer: publicUrl(env),
+        issuer: oauthEndpoints(publicUrl(env)).issuer,
         keys,
         revocations: stores.oauthRevocations,
         // As long as task tokens: both are signatures over a lease that Leash alone can end.

@@ -24,6 +24,8 @@ export interface GrantDeps {
   mcpResource: string;
   /** A workload JWT refused (for the audit, as the API's identity middleware does). */
   onIdentityRejected?: (reason: string) => void;
+  /** The caller is known: per-identity limits apply here (throwing `rate_limited` refuses the request). */
+  onAuthenticated?: (caller: WorkloadIdentity) => void | Promise<void>;
 }
 
 export interface Granted {
@@ -50,11 +52,19 @@ async function verified(
   }
 }
 
-/** RFC 7523 §3: the workload JWT as client assertion, for the token endpoint or the issuer, and short-lived. */
-export async function authenticateClient(deps: GrantDeps, assertion: string): Promise<WorkloadIdentity> {
+/**
+ * RFC 7523 §3: the workload JWT as client assertion, for the token endpoint or the issuer (or `alsoFor`, the URL
+ * of the endpoint it is sent to), and short-lived.
+ */
+export async function authenticateClient(
+  deps: GrantDeps,
+  assertion: string,
+  alsoFor: readonly string[] = [],
+): Promise<WorkloadIdentity> {
   const client = await verified(deps, assertion, "invalid_client", "client_assertion", [
     deps.tokenEndpoint,
     deps.issuer,
+    ...alsoFor,
   ]);
   if (client.issuedAt === undefined)
     throw new OAuthError("invalid_client", "client_assertion: has no iat, so its lifetime is unknown");
@@ -125,6 +135,7 @@ export async function grantAccessToken(
 ): Promise<Granted> {
   try {
     const caller = await callerOf(deps, request);
+    await deps.onAuthenticated?.(caller);
     await ensureNotSuspended(deps.broker, [caller.subject]);
     const { intent } = request.requested;
     if (!intent && request.resource !== deps.mcpResource)

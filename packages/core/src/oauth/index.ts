@@ -1,3 +1,4 @@
+export * from "./endpoints.js";
 export * from "./errors.js";
 export * from "./grant.js";
 export * from "./intent-request.js";

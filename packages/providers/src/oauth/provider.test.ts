@@ -148,8 +148,8 @@ describe("oauth access tokens (RFC 9068)", () => {
       AbortSignal.timeout(5_000),
     );
     expect(feed.entries).toEqual([
-      { jti: "ls_1", aud: RESOURCE, exp: Math.ceil((NOW + 300_000) / 1000) },
-      { jti: "ls_2", aud: RESOURCE, exp: Math.ceil((NOW + 900_000) / 1000) },
+      { jti: "ls_1", aud: RESOURCE, exp: Math.floor((NOW + 300_000) / 1000) },
+      { jti: "ls_2", aud: RESOURCE, exp: Math.floor((NOW + 900_000) / 1000) },
     ]);
   });
 });

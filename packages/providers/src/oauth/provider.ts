@@ -32,7 +32,8 @@ export function createOAuthProvider(opts: OAuthProviderOptions): CredentialProvi
 
   function entryOf(request: RevokeRequest): OAuthRevocation {
     const expiresAt = request.providerExpiresAt ?? request.issuedAt + opts.maxTtlSeconds * 1000;
-    return { jti: request.leaseId, aud: request.target ?? "", exp: Math.ceil(expiresAt / 1000) };
+    // The token's own `exp` (whole seconds, as signed).
+    return { jti: request.leaseId, aud: request.target ?? "", exp: Math.floor(expiresAt / 1000) };
   }
 
   async function record(request: RevokeRequest, signal: AbortSignal): Promise<void> {
