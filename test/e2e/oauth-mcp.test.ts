@@ -137,6 +137,50 @@ describe("an MCP server protected by Leash, with the official MCP SDK client", (
   });
 });
 
+describe("Leash's own /mcp, with the official MCP SDK client", () => {
+  it("asks for, lists and returns a credential with a token for /mcp that names only the task", async () => {
+    const task = await newTask();
+    const authProvider = new StaticPrivateKeyJwtProvider({
+      clientId: AGENT,
+      jwtBearerAssertion: await workloadJwt(),
+      scope: `task:${task}`,
+      expectedIssuer: stack.api,
+    });
+    const client = new Client({ name: "e2e-agent", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${stack.api}/mcp`), { authProvider }));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "list_leases",
+      "request_credential",
+      "return_credential",
+    ]);
+    const issued = await client.callTool({
+      name: "request_credential",
+      arguments: { intent: { action: "read", resource: "docs/a.md" } },
+    });
+    const lease = issued.structuredContent as {
+      lease_id: string;
+      task_id: string;
+      credential: { token: string };
+    };
+    expect(lease).toMatchObject({ task_id: task, provider: "leash-jwt", state: "active" });
+    const denied = await client.callTool({
+      name: "request_credential",
+      arguments: { intent: { action: "delete", resource: "docs/a.md" } },
+    });
+    expect(denied).toMatchObject({ isError: true, structuredContent: { status: 403 } });
+    const listed = await client.callTool({ name: "list_leases", arguments: { state: "active" } });
+    const ids = (listed.structuredContent as { items: { lease_id: string }[] }).items.map((i) => i.lease_id);
+    expect(ids).toContain(lease.lease_id);
+    await client.callTool({ name: "return_credential", arguments: { lease_id: lease.lease_id } });
+    const introspected = await stack.call("POST", "/v1/introspect", await stack.token(AGENT), {
+      token: lease.credential.token,
+    });
+    expect(await introspected.json()).toEqual({ active: false });
+    await client.close();
+  });
+});
+
 describe("a DPoP-bound token (RFC 9449), from a standards OAuth client", () => {
   const insecure = { [oauth.allowInsecureRequests]: true } as const;
   const client: oauth.Client = { client_id: AGENT };
