@@ -1,7 +1,18 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
+import { promisify } from "node:util";
+import {
+  type DevAws,
+  type DevVault,
+  ENTRYPOINTS,
+  REPO_ROOT,
+  SOURCE_EXEC_ARGV,
+  startDevAws,
+  startDevVault,
+  waitFor,
+} from "@leash/devstack";
 import { connectRedis, createStore } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deadAfter, PROVIDER_INTENTS, type ProviderKind, percentile, probes } from "../support/probes.js";
@@ -212,6 +223,51 @@ describe("a policy file written revokes what the new set denies", () => {
     ]);
     expect(await target.works()).toBe(true);
   });
+});
+
+describe("leash policy what-if --live", () => {
+  /** Runs the CLI as a person would, logged in as the security team through its environment. */
+  async function cli(args: string[]) {
+    const run = promisify(execFile);
+    return run(process.execPath, [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), LEASH_API_URL: stack.api, LEASH_TOKEN: security },
+    }).then(
+      (out) => ({ code: 0, ...out }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+  }
+
+  it("lists what a candidate directory would revoke (exit 1), nothing (exit 0), or its problems (exit 2)", async () => {
+    const taskId = await createTask("what-if");
+    const target = await credential("what-if", taskId, "leash-jwt", "what-if-me");
+    const candidate = mkdtempSync(join(tmpdir(), "leash-candidate-"));
+    writeFileSync(join(candidate, "base.cedar"), BASE);
+    writeFileSync(
+      join(candidate, "next.cedar"),
+      `@id("no-what-if")\nforbid (principal, action, resource)\nwhen { context has purpose && context.purpose == "what-if-me" };\n`,
+    );
+    const revoking = await cli(["policy", "what-if", candidate, "--live"]);
+    expect(revoking.code, revoking.stderr).toBe(1);
+    expect(revoking.stdout).toContain("no-what-if");
+    expect(revoking.stdout).toContain(target.leaseId);
+    expect(revoking.stdout).toMatch(/1 of \d+ live leases would be revoked/);
+    const json = await cli(["policy", "what-if", candidate, "--live", "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ denied: 1, by_policy: { "no-what-if": 1 } });
+    writeFileSync(
+      join(candidate, "next.cedar"),
+      `@id("allow-more")\npermit (principal, action, resource);\n`,
+    );
+    expect((await cli(["policy", "what-if", candidate, "--live"])).code).toBe(0);
+    writeFileSync(
+      join(candidate, "next.cedar"),
+      `@id("broken")\npermit (principal, action, resource)\nwhen { context.nope };\n`,
+    );
+    const broken = await cli(["policy", "what-if", candidate, "--live"]);
+    expect(broken.code).toBe(2);
+    expect(broken.stdout).toMatch(/next\.cedar:3:\d+/);
+    expect(await target.works()).toBe(true);
+  }, 60_000);
 });
 
 describe("a re-evaluation survives its worker", () => {

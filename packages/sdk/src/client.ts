@@ -15,6 +15,8 @@ import {
   LeasePage,
   type LeaseQuery,
   type LeaseRequest,
+  Reevaluation,
+  ReevaluationPreview,
   Revocation,
   type RevocationOrder,
   RevocationPreview,
@@ -199,6 +201,38 @@ export function createLeashClient(options: LeashClientOptions) {
       return t.parse(Revocation, res.body, "revoke");
     },
     getRevocation: (id: string, opts?: CallOptions) => get(Revocation, `/v1/revocations/${seg(id)}`, opts),
+    /**
+     * What re-evaluating every live lease would revoke now, with the loaded policy set or a complete candidate set
+     * (`policies`: file name -> Cedar text); nothing is loaded or revoked. A candidate that does not load is a 400
+     * naming file, line and problem.
+     */
+    async previewReevaluation(
+      candidate: { policies?: Record<string, string> } = {},
+      opts: CallOptions = {},
+    ): Promise<ReevaluationPreview> {
+      const body = { dry_run: true, ...candidate };
+      const res = await t.json({
+        method: "POST",
+        path: "/v1/reevaluations",
+        body,
+        idempotent: true,
+        ...opts,
+      });
+      return t.parse(ReevaluationPreview, res.body, "preview re-evaluation");
+    },
+    /** Re-evaluates every live lease with the loaded policy set, revoking what it now denies. Not repeated. */
+    async reevaluate(opts: CallOptions = {}): Promise<Reevaluation> {
+      const res = await t.json({
+        method: "POST",
+        path: "/v1/reevaluations",
+        body: {},
+        idempotent: false,
+        ...opts,
+      });
+      return t.parse(Reevaluation, res.body, "re-evaluate");
+    },
+    getReevaluation: (id: string, opts?: CallOptions) =>
+      get(Reevaluation, `/v1/reevaluations/${seg(id)}`, opts),
     /** Polls a campaign until it is `done` or `failed`, reporting each observation. */
     async waitForRevocation(id: string, opts: WaitOptions = {}): Promise<Revocation> {
       for (;;) {

@@ -150,6 +150,43 @@ export const RevocationPreview = z.object({
 });
 export type RevocationPreview = z.infer<typeof RevocationPreview>;
 
+/** A re-evaluation of the live leases (after a policy reload, or ordered with `reevaluate`) and its progress. */
+export const Reevaluation = z.object({
+  id: z.string(),
+  state: z.enum(["running", "done", "failed"]),
+  trigger: z.enum(["reload", "request"]),
+  requested_by: z.string(),
+  policy_set: z.string(),
+  checked: z.number().int(),
+  denied: z.number().int(),
+  revoked: z.number().int(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+  superseded_by: z.string().nullable(),
+  /** Denied leases by the policy that denies them (by id only). */
+  by_policy: z.record(z.string(), z.number().int()).optional(),
+});
+export type Reevaluation = z.infer<typeof Reevaluation>;
+
+/** What re-evaluating now (or with a candidate policy set) would revoke: counts by policy and a sample. */
+export const ReevaluationPreview = z.object({
+  checked: z.number().int(),
+  denied: z.number().int(),
+  by_policy: z.record(z.string(), z.number().int()),
+  sample: z.array(
+    z.looseObject({
+      lease_id: z.string(),
+      agent: z.string(),
+      task_id: z.string(),
+      provider: z.string(),
+      target: z.string().nullable(),
+      intent: z.looseObject({ action: z.string(), resource: z.string() }),
+      policies: z.array(z.string()),
+    }),
+  ),
+});
+export type ReevaluationPreview = z.infer<typeof ReevaluationPreview>;
+
 export const Introspection = z.looseObject({
   active: z.boolean(),
   scope: z.string().optional(),
@@ -224,6 +261,8 @@ export type WireChecks = [
   Accepts<typeof Exposure, Schemas["Exposure"]>,
   Accepts<typeof Revocation, Schemas["Revocation"]>,
   Accepts<typeof RevocationPreview, Schemas["RevocationPreview"]>,
+  Accepts<typeof Reevaluation, Schemas["ReevaluationDetail"]>,
+  Accepts<typeof ReevaluationPreview, Schemas["ReevaluationPreview"]>,
   Accepts<typeof Introspection, Schemas["Introspection"]>,
   Accepts<typeof AuditEvent, Schemas["AuditEvent"]>,
   Accepts<typeof Problem, Schemas["Problem"]>,

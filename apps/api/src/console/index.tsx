@@ -12,6 +12,7 @@ import { LOGIN_PATH, requireSession } from "./require-session.js";
 import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
 import { registerLogin } from "./routes/login.js";
+import { registerPolicies } from "./routes/policies.js";
 import { registerRevoke } from "./routes/revoke.js";
 import { registerSuspend } from "./routes/suspend.js";
 import { registerViews } from "./routes/views.js";
@@ -46,6 +47,7 @@ function consoleApp(ctx: ApiContext): Hono<ConsoleEnv> {
   registerSuspend(web, ctx);
   registerApprovals(web, ctx);
   registerAudit(web, ctx);
+  registerPolicies(web, ctx);
   // Errors are pages here, not problem+json: a person reads them.
   web.onError((error, c) => {
     const known = knownError(error);

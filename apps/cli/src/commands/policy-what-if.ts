@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { DecisionChange, DecisionOutcome, WhatIfReport } from "@leash/policy";
 import { whatIf } from "@leash/policy";
+import { whatIfLive } from "./policy-what-if-live.js";
 import { clientFor } from "./support/client.js";
 import { type Command, EXIT, parse, UsageError } from "./support/command.js";
 import { sinceCursor, table } from "./support/format.js";
@@ -14,6 +15,7 @@ const HELP = `leash policy what-if — which recorded decisions a candidate poli
 
 Usage:
   leash policy what-if <dir> [--since <when>] [--from-file <export.ndjson>] [--json]
+  leash policy what-if [<dir>] --live [--json]
 
 Replays every policy decision of the audit trail (lease.issued, lease.denied, approval.requested: each records
 the exact request the policies saw, time and live-lease count included) against the candidate set in <dir>, and
@@ -21,7 +23,13 @@ lists those whose outcome would differ: allow / approval / deny, or the TTL cap 
 alone is not a change. Reads the trail through the API (security role), or from a file written by
 \`leash audit export\`, which needs no API.
 
+With --live, it asks the broker instead (security role): every lease live now is decided again with the request
+recorded at issuance and the candidate set in <dir> (its *.cedar files, checked against the loaded schema; without
+<dir>, the loaded set), as a re-evaluation would after the change, and it lists what would be revoked: counts by
+policy and a sample. Nothing is loaded or revoked.
+
 Options:
+  --live               preview the re-evaluation of the live leases (POST /v1/reevaluations with dry_run)
   --since <when>       after an event id, a duration ago (15m, 2h, 7d) or a time (2026-01-31T12:00:00Z);
                        default ${DEFAULT_SINCE} from the API, the whole file with --from-file
   --from-file <path>   replay the events of an NDJSON export instead of asking the API
@@ -29,12 +37,14 @@ Options:
                        "type", "agent", "task_id", "lease_id", "intent", "before", "after"}], "skipped_examples"}
 
 Exit codes: 0 nothing would change, 1 something would change (or the trail could not be read), 2 usage error
-or a candidate set that does not load (its problems are printed), 3 not logged in or not allowed.
+or a candidate set that does not load (its problems are printed), 3 not logged in or not allowed. With --live:
+0 no live lease would be revoked, 1 some would.
 
 Examples:
   leash policy what-if ./policies-next --since 24h
   leash policy what-if ./policies-next --since 7d --json | jq '.changes[] | {agent, intent, before, after}'
   leash audit export --since 7d -o week.ndjson && leash policy what-if ./policies-next --from-file week.ndjson
+  leash policy what-if ./policies-next --live
 `;
 
 /** `deny`, `allow (max 3600s)`, `approval (max 900s)`. */
@@ -94,15 +104,25 @@ function summary(report: WhatIfReport, dir: string, p: Paint): string {
 
 export const policyWhatIf: Command = {
   path: ["policy", "what-if"],
-  summary: "replay recorded decisions against a candidate policy set",
+  summary: "replay recorded decisions (or, --live, decide the live leases) against a candidate policy set",
   help: HELP,
   async run(argv, io: Io) {
     const { values, positionals } = parse(
       argv,
-      { since: { type: "string" }, "from-file": { type: "string" }, json: { type: "boolean" } },
+      {
+        since: { type: "string" },
+        "from-file": { type: "string" },
+        json: { type: "boolean" },
+        live: { type: "boolean" },
+      },
       1,
     );
     const dir = positionals[0];
+    if (values.live) {
+      if (values.since !== undefined || values["from-file"] !== undefined)
+        throw new UsageError("--live decides the live leases: it takes neither --since nor --from-file");
+      return whatIfLive(io, dir, values.json === true);
+    }
     if (!dir) throw new UsageError("which candidate policy directory? leash policy what-if <dir>");
     const file = values["from-file"];
     const since = sinceCursor(values.since ?? (file === undefined ? DEFAULT_SINCE : undefined), Date.now());

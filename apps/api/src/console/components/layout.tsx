@@ -20,6 +20,7 @@ const NAV: readonly (readonly [string, string])[] = [
   ["/console/agent", "Agent exposure"],
   ["/console/quotas", "Quotas"],
   ["/console/approvals", "Approvals"],
+  ["/console/policies", "Policies"],
   ["/console/audit", "Audit"],
   ["/admin/queues", "Queues"],
 ];
