@@ -9,6 +9,7 @@ const ALL_SECTIONS = [
   "scaleout",
   "soak",
   "quotas",
+  "reevaluate",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

@@ -8,6 +8,7 @@ import { CONFIG, wants } from "./config.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
 import { stopLoadGenerator } from "./load.js";
 import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
+import { type ReevaluateFigure, reevaluate, reevaluateReport } from "./reevaluate.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
@@ -27,6 +28,7 @@ const results: Parameters<typeof report>[0] = {
   scaleOut: [],
 };
 let quotas: QuotaCostFigure | undefined;
+let reevaluation: ReevaluateFigure | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
@@ -99,6 +101,10 @@ try {
       await stack.stop();
     }
   }
+  if (wants("reevaluate")) {
+    log("re-evaluation of the live leases after a policy change");
+    reevaluation = await reevaluate(redis.url, log);
+  }
   if (wants("quotas")) {
     log("issuance with and without quotas");
     quotas = await quotaCost(redis.url);
@@ -122,6 +128,9 @@ try {
   await stopLoadGenerator();
   await redis.stop();
 }
-const text = report(results) + (quotas ? quotaReport(quotas) : "");
+const text =
+  report(results) +
+  (quotas ? quotaReport(quotas) : "") +
+  (reevaluation ? reevaluateReport(reevaluation) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);
