@@ -55,3 +55,17 @@ describe("queue dashboard: nothing off-origin", () => {
     }
   });
 });
+
+describe("queue dashboard: the board's data", () => {
+  it("lists the three queues with their counts and pause state, and the Redis they live on", async () => {
+    await t.ctx.producers.revoke([{ leaseId: "board-lease", reason: "returned by agent" }]);
+    const { queues } = JSON.parse(await get("/admin/queues/api/queues")) as {
+      queues: { name: string; counts: Record<string, number>; isPaused: boolean; readOnlyMode: boolean }[];
+    };
+    expect(queues.map((q) => q.name).sort()).toEqual(["campaign", "maintenance", "revoke"]);
+    const revoke = queues.find((q) => q.name === "revoke");
+    expect(revoke).toMatchObject({ isPaused: false, readOnlyMode: true, counts: { waiting: 1, active: 0 } });
+    const stats = JSON.parse(await get("/admin/queues/api/redis/stats")) as { version?: string };
+    expect(stats.version).toMatch(/^\d+\.\d+/);
+  });
+});

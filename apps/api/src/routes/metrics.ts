@@ -9,10 +9,10 @@ export const registerMetrics: RouteRegistrar = (app, ctx) => {
       m.liveLeases.reset();
       for (const [provider, n] of Object.entries(gauges.liveByProvider)) m.liveLeases.set({ provider }, n);
       m.revokeFailed.set(gauges.revokeFailed);
-      for (const [name, n] of Object.entries(await ctx.producers.counts())) {
-        const [queue = "", ...state] = name.split("_");
-        m.queueJobs.set({ queue, state: state.join("_") }, n);
-      }
+      const queues = await ctx.producers.stats();
+      for (const { queue, state, count } of queues.jobs) m.queueJobs.set({ queue, state }, count);
+      for (const [queue, paused] of Object.entries(queues.paused))
+        m.queuePaused.set({ queue }, paused ? 1 : 0);
     } catch {
       // Redis down: the process metrics still answer; readiness reports the outage.
     }
