@@ -1,5 +1,5 @@
-import type { Shot } from "./load.js";
 import type { BenchStack } from "./stack.js";
+import type { Workload } from "./workload.js";
 
 export interface BenchAgent {
   sub: string;
@@ -37,24 +37,13 @@ export async function createAgents(
   return agents;
 }
 
-let sequence = 0;
-
-/** The request each simulated agent sends: a fresh resource each time so nothing is replayed. */
-export function shotFor(agents: readonly BenchAgent[], provider: Provider, ttlSeconds = 600) {
-  return (client: number): Shot => {
-    const agent = agents[client % agents.length];
-    if (!agent) throw new Error("no agents");
-    const n = sequence++;
-    const body =
-      provider === "vault"
-        ? { target: "kv-reader", intent: { action: "read", resource: `secret/${n}` } }
-        : provider === "aws-sts"
-          ? { target: "docs-reader", intent: { action: "read", resource: `docs/${n}` } }
-          : { intent: { action: "read", resource: `docs/${n}` } };
-    return {
-      path: "/v1/leases",
-      token: agent.token,
-      body: { task_id: agent.taskId, provider, ttl_seconds: ttlSeconds, ...body },
-    };
+/** The leases these agents ask for, in turn: every request names a fresh resource (see workload.ts). */
+export function workloadFor(agents: readonly BenchAgent[], provider: Provider, ttlSeconds = 600): Workload {
+  if (agents.length === 0) throw new Error("no agents");
+  return {
+    path: "/v1/leases",
+    provider,
+    ttlSeconds,
+    agents: agents.map(({ token, taskId }) => ({ token, taskId })),
   };
 }

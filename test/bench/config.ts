@@ -8,6 +8,7 @@ const ALL_SECTIONS = [
   "policy",
   "scaleout",
   "soak",
+  "quotas",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

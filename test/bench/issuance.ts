@@ -1,9 +1,10 @@
-import { type BenchAgent, type Provider, shotFor } from "./agents.js";
+import { type BenchAgent, PROVIDERS, type Provider, workloadFor } from "./agents.js";
 import { CONFIG } from "./config.js";
 import { cpuSplit } from "./cpu.js";
+import type { LoadResult } from "./generator.js";
 import { closedLoop, openLoop } from "./load.js";
 import type { BenchStack } from "./stack.js";
-import { median, summarize } from "./stats.js";
+import { median } from "./stats.js";
 
 export interface LoadFigure {
   rate: number;
@@ -20,17 +21,28 @@ function push(into: Record<string, number[]>, key: string, value: number): void 
   into[key] = list;
 }
 
-function fold(
-  samples: { rate: number; p50: number; p99: number }[],
-  errors: number,
-  firstError?: string,
-): LoadFigure {
+const medians = (m: Record<string, number[]>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
+
+/** The median of runs; errors are summed, the first one kept for the report. */
+function fold(runs: readonly LoadResult[]): LoadFigure {
+  const firstError = runs.find((r) => r.firstError)?.firstError;
   return {
-    rate: median(samples.map((s) => s.rate)),
-    p50: median(samples.map((s) => s.p50)),
-    p99: median(samples.map((s) => s.p99)),
-    errors,
-    rates: samples.map((s) => s.rate),
+    rate: median(runs.map((r) => r.perSecond)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    rates: runs.map((r) => r.perSecond),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+/** A figure that also counts the errors of other runs against the same API (the half-rate open loop's). */
+function withErrorsOf(figure: LoadFigure, others: readonly LoadResult[]): LoadFigure {
+  const firstError = figure.firstError ?? others.find((r) => r.firstError)?.firstError;
+  return {
+    ...figure,
+    errors: others.reduce((sum, r) => sum + r.errors, figure.errors),
     ...(firstError ? { firstError } : {}),
   };
 }
@@ -43,18 +55,39 @@ export async function issuance(
   concurrency: number,
   seconds = CONFIG.seconds,
 ): Promise<LoadFigure> {
-  const shot = shotFor(agents, provider);
-  const samples = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  for (let run = 0; run < CONFIG.runs; run++) {
-    const r = await closedLoop(stack.apis, concurrency, seconds * 1000, shot);
-    const s = summarize(r.latencies);
-    samples.push({ rate: r.perSecond, p50: s.p50, p99: s.p99 });
-    errors += r.errors;
-    firstError ??= r.firstError;
-  }
-  return fold(samples, errors, firstError);
+  const runs: LoadResult[] = [];
+  for (let run = 0; run < CONFIG.runs; run++)
+    runs.push(await closedLoop(stack.apis, concurrency, seconds, workloadFor(agents, provider)));
+  return fold(runs);
+}
+
+/**
+ * Every provider and the floor, in turn within each run so machine drift hits all alike. `known` figures (the
+ * overhead section's leash-jwt and floor at the same concurrency) are reused, not measured again.
+ */
+export async function perProvider(
+  stack: BenchStack,
+  agents: readonly BenchAgent[],
+  concurrency: number,
+  known: Partial<Record<Provider | "floor", LoadFigure>> = {},
+): Promise<Record<Provider | "floor", LoadFigure>> {
+  const floorUrl = stack.floor;
+  if (!floorUrl) throw new Error("the stack has no floor server");
+  const targets = (["floor", ...PROVIDERS] as const).filter((t) => !known[t]);
+  const runs: Partial<Record<Provider | "floor", LoadResult[]>> = {};
+  for (let run = 0; run < CONFIG.runs; run++)
+    for (const target of targets) {
+      const workload = workloadFor(agents, target === "floor" ? "leash-jwt" : target);
+      const r = await closedLoop(
+        target === "floor" ? floorUrl : stack.apis,
+        concurrency,
+        CONFIG.seconds,
+        workload,
+      );
+      runs[target] = [...(runs[target] ?? []), r];
+    }
+  const measured = Object.fromEntries(targets.map((t) => [t, fold(runs[t] ?? [])]));
+  return { ...known, ...measured } as Record<Provider | "floor", LoadFigure>;
 }
 
 export interface OverheadFigure {
@@ -63,7 +96,25 @@ export interface OverheadFigure {
   half: { p50: number; p99: number };
   /** CPU cores each process kept busy during the broker runs, and CPU ms per issued lease. */
   cores: Record<string, number>;
+  /** The same during the floor runs. */
+  floorCores: Record<string, number>;
   cpuMsPerLease: Record<string, number>;
+  /** What the load generator reaches against a route that does nothing, and its CPU there. */
+  generator: { ceiling: LoadFigure; ceilingCores: number; msPerRequest: number };
+}
+
+/**
+ * What the generator reaches against a route that does nothing (the floor server's /empty), and the CPU it spends
+ * per request: with the floor well above Leash, this shows the generator is not what limits either.
+ */
+async function generatorCeiling(floorUrl: string, agents: readonly BenchAgent[], concurrency: number) {
+  const workload = { ...workloadFor(agents, "leash-jwt"), path: "/empty" };
+  const r = await closedLoop(floorUrl, concurrency, CONFIG.seconds, workload);
+  return {
+    ceiling: fold([r]),
+    ceilingCores: r.cpuSeconds / r.seconds,
+    msPerRequest: (r.cpuSeconds * 1000) / Math.max(1, r.issued),
+  };
 }
 
 /**
@@ -77,48 +128,40 @@ export async function overhead(
 ): Promise<OverheadFigure> {
   const floorUrl = stack.floor;
   if (!floorUrl) throw new Error("the stack has no floor server");
-  const shot = shotFor(agents, "leash-jwt");
-  await closedLoop(stack.apis, concurrency, 1000, shot);
-  await closedLoop(floorUrl, concurrency, 1000, shot);
-  const broker = [];
-  const floor = [];
-  const half = [];
+  const workload = workloadFor(agents, "leash-jwt");
+  await closedLoop(stack.apis, concurrency, 1, workload);
+  await closedLoop(floorUrl, concurrency, 1, workload);
+  const ceiling = await generatorCeiling(floorUrl, agents, concurrency);
+  const broker: LoadResult[] = [];
+  const floor: LoadResult[] = [];
+  const half: LoadResult[] = [];
   const cores: Record<string, number[]> = {};
+  const floorCores: Record<string, number[]> = {};
   const perLease: Record<string, number[]> = {};
-  let errors = 0;
   for (let run = 0; run < CONFIG.runs; run++) {
     const measured = await cpuSplit(stack.pids(), () =>
-      closedLoop(stack.apis, concurrency, CONFIG.seconds * 1000, shot),
+      closedLoop(stack.apis, concurrency, CONFIG.seconds, workload),
     );
     const b = measured.result;
-    const sb = summarize(b.latencies);
-    broker.push({ rate: b.perSecond, p50: sb.p50, p99: sb.p99 });
-    errors += b.errors;
+    broker.push(b);
     for (const [name, cpu] of Object.entries(measured.cpu)) {
       if (name === "floor") continue;
       push(cores, name, cpu / measured.seconds);
-      push(perLease, name, (cpu * 1000) / Math.max(1, b.latencies.length));
+      if (!name.startsWith("other")) push(perLease, name, (cpu * 1000) / Math.max(1, b.issued));
     }
-    const f = await closedLoop(floorUrl, concurrency, CONFIG.seconds * 1000, shot);
-    const sf = summarize(f.latencies);
-    floor.push({ rate: f.perSecond, p50: sf.p50, p99: sf.p99 });
-    const h = await openLoop(
-      stack.apis,
-      Math.max(1, Math.floor(b.perSecond / 2)),
-      CONFIG.seconds * 1000,
-      shot,
-    );
-    const sh = summarize(h.latencies);
-    half.push({ rate: 0, p50: sh.p50, p99: sh.p99 });
-    errors += h.errors;
+    const f = await cpuSplit(stack.pids(), () => closedLoop(floorUrl, concurrency, CONFIG.seconds, workload));
+    floor.push(f.result);
+    for (const [name, cpu] of Object.entries(f.cpu))
+      if (!["api", "worker"].includes(name)) push(floorCores, name, cpu / f.seconds);
+    half.push(await openLoop(stack.apis, Math.max(1, Math.floor(b.perSecond / 2)), CONFIG.seconds, workload));
   }
-  const medians = (m: Record<string, number[]>) =>
-    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
   return {
-    broker: fold(broker, errors),
-    floor: fold(floor, 0),
+    broker: withErrorsOf(fold(broker), half),
+    floor: fold(floor),
     half: { p50: median(half.map((h) => h.p50)), p99: median(half.map((h) => h.p99)) },
     cores: medians(cores),
+    floorCores: medians(floorCores),
     cpuMsPerLease: medians(perLease),
+    generator: ceiling,
   };
 }

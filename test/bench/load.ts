@@ -1,81 +1,88 @@
-import { Agent, request } from "undici";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
+import type { GeneratorMessage, LoadJob, LoadResult } from "./generator.js";
+import type { Workload } from "./workload.js";
 
-export interface Shot {
-  path: string;
-  token: string;
-  body: unknown;
+interface Generator {
+  child: ChildProcess;
+  run(job: LoadJob): Promise<LoadResult>;
 }
 
-const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
+let started: Promise<Generator> | undefined;
 
-async function fire(base: string, shot: Shot): Promise<number> {
-  const started = performance.now();
-  const res = await request(`${base}${shot.path}`, {
-    method: "POST",
-    dispatcher,
-    headers: { authorization: `Bearer ${shot.token}`, "content-type": "application/json" },
-    body: JSON.stringify(shot.body),
+/**
+ * The load generator's process (generator.ts), started on first use and shared by every figure. It is unreferenced
+ * while idle, so it never keeps the bench alive, and it exits when the bench exits or is killed.
+ */
+function generator(): Promise<Generator> {
+  started ??= new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...SOURCE_EXEC_ARGV, "test/bench/generator.ts"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.unref();
+    const pending = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+    const idle = () => (pending.size === 0 ? child.channel?.unref() : child.channel?.ref());
+    let ids = 0;
+    const self: Generator = {
+      child,
+      run: (job) =>
+        new Promise((res, rej) => {
+          const id = ids++;
+          pending.set(id, { resolve: res, reject: rej });
+          idle();
+          child.send({ id, job });
+        }),
+    };
+    child.on("message", (message: GeneratorMessage) => {
+      if ("ready" in message) return resolve(self);
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      idle();
+      if ("result" in message) waiter?.resolve(message.result);
+      else waiter?.reject(new Error(`load generator: ${message.error}`));
+    });
+    child.once("exit", (code, signal) => {
+      started = undefined;
+      const error = new Error(`the load generator exited (${signal ?? code})`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    });
   });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw new Error(`unexpected ${res.statusCode}: ${text.slice(0, 300)}`);
-  return performance.now() - started;
+  return started;
 }
 
-/** Spreads clients over several API processes, as a load balancer would. */
-function pick(base: string | readonly string[], client: number): string {
-  return typeof base === "string" ? base : (base[client % base.length] ?? "");
+/** Stops the generator's process (it would also exit with the bench). */
+export async function stopLoadGenerator(): Promise<void> {
+  const running = await started?.catch(() => undefined);
+  if (!running || running.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => running.child.once("exit", resolve));
+  running.child.disconnect();
+  await exited;
 }
 
-/** Closed loop: `concurrency` clients back to back for `durationMs`; returns latencies and the rate achieved. */
-export async function closedLoop(
-  base: string | readonly string[],
-  concurrency: number,
-  durationMs: number,
-  next: (client: number) => Shot,
-) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const until = performance.now() + durationMs;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, client) => {
-      while (performance.now() < until) {
-        try {
-          latencies.push(await fire(pick(base, client), next(client)));
-        } catch (error) {
-          if (errors++ === 0) firstError = (error as Error).message;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { latencies, errors, firstError, perSecond: latencies.length / seconds };
+/** Runs one job in the generator's process, with a fresh tag so its resources are unlike any other job's. */
+async function generate(
+  job: Omit<LoadJob, "tag" | "urls"> & { urls: string | readonly string[] },
+): Promise<LoadResult> {
+  const urls = typeof job.urls === "string" ? [job.urls] : job.urls;
+  return (await generator()).run({ ...job, urls, tag: randomBytes(4).toString("hex") });
 }
 
-/** Open loop at a fixed rate (requests start on schedule whatever the latency), for latency at a given load. */
-export async function openLoop(
-  base: string | readonly string[],
-  ratePerSecond: number,
-  durationMs: number,
-  next: (i: number) => Shot,
-) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const total = Math.floor((ratePerSecond * durationMs) / 1000);
-  const started = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / ratePerSecond;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inflight.push(
-      fire(pick(base, i), next(i)).then(
-        (ms) => void latencies.push(ms),
-        () => void errors++,
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  return { latencies, errors };
-}
+/** Closed loop: `connections` clients back to back for `seconds`, spread over `urls`. */
+export const closedLoop = (
+  urls: string | readonly string[],
+  connections: number,
+  seconds: number,
+  workload: Workload,
+) => generate({ kind: "closed", urls, connections, rate: 0, seconds, workload });
+
+/** Open loop at `rate` requests/s (they start on schedule whatever the latency), for latency at a given load. */
+export const openLoop = (
+  urls: string | readonly string[],
+  rate: number,
+  seconds: number,
+  workload: Workload,
+) => generate({ kind: "open", urls, connections: 0, rate, seconds, workload });

@@ -2,8 +2,8 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, startRedisServer } from "@leash/devstack";
-import { createAgents, shotFor } from "./agents.js";
-import { closedLoop } from "./load.js";
+import { createAgents, workloadFor } from "./agents.js";
+import { closedLoop, stopLoadGenerator } from "./load.js";
 import { startBenchStack } from "./stack.js";
 
 /**
@@ -82,17 +82,17 @@ async function oneRun(redisUrl: string, run: number, deadline: number): Promise<
       ttlSeconds: 86_400,
     });
     const agents = await createAgents(stack, orchestrator, CONCURRENCY);
-    const shot = shotFor(agents, "leash-jwt");
+    const workload = workloadFor(agents, "leash-jwt");
     const started = performance.now();
     const until = Math.min(started + SECONDS * 1000, deadline);
     while (performance.now() < until && result.died.length === 0 && !interrupted) {
       const r = await closedLoop(
         stack.apis,
         CONCURRENCY,
-        Math.min(SLICE_MS, until - performance.now()),
-        shot,
+        Math.min(SLICE_MS, until - performance.now()) / 1000,
+        workload,
       );
-      result.issued += r.latencies.length;
+      result.issued += r.issued;
       result.errors += r.errors;
       result.firstError ??= r.firstError;
       result.died = Object.entries(stack.pids())
@@ -134,6 +134,7 @@ try {
     );
   }
 } finally {
+  await stopLoadGenerator();
   await redis.stop();
 }
 const crashes = results.filter((r) => r.died.length > 0).length;

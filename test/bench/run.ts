@@ -5,7 +5,9 @@ import { benchPolicyDecisions } from "@leash/policy";
 import { seedActiveLeases } from "../support/seed.js";
 import { createAgents, PROVIDERS } from "./agents.js";
 import { CONFIG, wants } from "./config.js";
-import { issuance, type LoadFigure, overhead } from "./issuance.js";
+import { issuance, overhead, perProvider } from "./issuance.js";
+import { stopLoadGenerator } from "./load.js";
+import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
 import { report } from "./report.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
@@ -24,6 +26,7 @@ const results: Parameters<typeof report>[0] = {
   issuance: [],
   scaleOut: [],
 };
+let quotas: QuotaCostFigure | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
@@ -49,18 +52,16 @@ try {
         results.overhead = await overhead(stack, agents, 32);
       }
       for (const concurrency of wants("providers") ? CONFIG.concurrency : []) {
-        const floorFigure =
-          concurrency === 32 && results.overhead
-            ? results.overhead.floor
-            : await issuance({ ...stack, apis: [stack.floor ?? ""] }, agents, "leash-jwt", concurrency);
-        for (const provider of PROVIDERS) {
-          log(`issuance ${provider} x${concurrency}`);
-          const figure: LoadFigure =
-            provider === "leash-jwt" && concurrency === 32 && results.overhead
-              ? results.overhead.broker
-              : await issuance(stack, agents, provider, concurrency);
-          results.issuance.push({ provider, concurrency, figure, floorRate: floorFigure.rate });
-        }
+        log(`issuance per provider x${concurrency}, alternating with the floor`);
+        const o = concurrency === 32 ? results.overhead : undefined;
+        const figures = await perProvider(
+          stack,
+          agents,
+          concurrency,
+          o ? { floor: o.floor, "leash-jwt": o.broker } : {},
+        );
+        for (const provider of PROVIDERS)
+          results.issuance.push({ provider, concurrency, figure: figures[provider], floor: figures.floor });
       }
       if (wants("revocation")) {
         log("revocation latency");
@@ -98,6 +99,10 @@ try {
       await stack.stop();
     }
   }
+  if (wants("quotas")) {
+    log("issuance with and without quotas");
+    quotas = await quotaCost(redis.url);
+  }
   if (wants("soak")) {
     log(
       `soak: ${CONFIG.soak.rate} leases/s for ${CONFIG.soak.seconds} s, retention ${CONFIG.soak.retentionSeconds} s`,
@@ -114,8 +119,9 @@ try {
     }
   }
 } finally {
+  await stopLoadGenerator();
   await redis.stop();
 }
-const text = report(results);
+const text = report(results) + (quotas ? quotaReport(quotas) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);

@@ -37,6 +37,8 @@ export interface BenchStackOptions {
   workers?: number;
   /** Start the floor baseline server too. */
   floor?: boolean;
+  /** Extra sections of the trust file (e.g. `quotas`). */
+  config?: Record<string, unknown>;
 }
 
 export interface BenchStack {
@@ -71,6 +73,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     JSON.stringify({
       ...devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri }),
       providers: { "leash-jwt": {}, vault: vault.providerConfig, "aws-sts": aws.providerConfig },
+      ...options.config,
     }),
   );
   const signingKeys = join(dir, "signing.json");

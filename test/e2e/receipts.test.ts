@@ -1,6 +1,7 @@
 import { waitFor } from "@leash/devstack";
 import { connectRedis, createStore, keyspace } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTask, issueLease } from "../support/fixtures.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
@@ -65,27 +66,10 @@ async function receipts(leaseIds: readonly string[], timeoutMs = 15_000): Promis
   );
 }
 
-async function task(agent: string, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await stack.call("POST", "/v1/tasks", orch, {
-    agent: agentId(agent),
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttl_seconds: 600,
-    ...body,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
+const task = (agent: string, body?: Record<string, unknown>) => createTask(stack, agent, body);
 
-async function lease(agent: string, taskId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await stack.call("POST", "/v1/leases", await stack.token(agentId(agent)), {
-    task_id: taskId,
-    provider: "leash-jwt",
-    intent: { action: "read", resource: "docs/a.md" },
-    ...extra,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { lease_id: string }).lease_id;
-}
+const lease = async (agent: string, taskId: string, extra?: Record<string, unknown>) =>
+  (await issueLease(stack, agent, taskId, extra)).lease_id;
 
 async function seeded(taskId: string, agent: string): Promise<string> {
   const redis = connectRedis(stack.redis, { mode: "worker" });

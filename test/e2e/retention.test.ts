@@ -1,6 +1,7 @@
 import { waitFor } from "@leash/devstack";
 import { connectRedis, type RedisClient } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTask, issueLease } from "../support/fixtures.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
 /**
@@ -36,28 +37,10 @@ async function storeKeys(): Promise<string[]> {
   return out.sort();
 }
 
-async function task(agent: string, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await stack.call("POST", "/v1/tasks", orch, {
-    agent: agentId(agent),
-    ceiling: [{ action: "read", resource: "docs/*" }],
-    ttl_seconds: 600,
-    ...body,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
+const task = (agent: string, body?: Record<string, unknown>) => createTask(stack, agent, body);
 
-async function lease(agent: string, taskId: string, headers: Record<string, string> = {}): Promise<string> {
-  const res = await stack.call(
-    "POST",
-    "/v1/leases",
-    await stack.token(agentId(agent)),
-    { task_id: taskId, provider: "leash-jwt", intent: { action: "read", resource: "docs/a.md" } },
-    headers,
-  );
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { lease_id: string }).lease_id;
-}
+const lease = async (agent: string, taskId: string, headers?: Record<string, string>) =>
+  (await issueLease(stack, agent, taskId, {}, headers)).lease_id;
 
 /** Issues and ends leases every way: completion (with a sub-task), return, and a campaign. */
 async function churn(round: string): Promise<string[]> {

@@ -9,9 +9,11 @@ import { jsonOnly } from "./middleware/json-only.js";
 import { errorHandler, notFound } from "./middleware/problem.js";
 import { rateLimit } from "./middleware/rate-limit.js";
 import { requestId } from "./middleware/request-id.js";
+import { refuseSuspended } from "./middleware/suspended.js";
 import { validationHook } from "./middleware/validation.js";
 import { registerAdminQueues } from "./routes/admin-queues.js";
 import { registerExposure } from "./routes/agents.exposure.js";
+import { registerAgentsSuspend } from "./routes/agents.suspend.js";
 import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
 import { registerBreakGlass } from "./routes/break-glass.js";
@@ -23,10 +25,12 @@ import { registerLeasesCreate } from "./routes/leases.create.js";
 import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
 import { registerMetrics } from "./routes/metrics.js";
+import { registerReevaluations } from "./routes/reevaluations.js";
 import { registerRevocations } from "./routes/revocations.js";
 import { registerTasksCreate } from "./routes/tasks.create.js";
 import { registerTasksEnd } from "./routes/tasks.end.js";
 import { registerTasksGet } from "./routes/tasks.get.js";
+import { registerTasksPatch } from "./routes/tasks.patch.js";
 
 const ROUTES = [
   registerHealth,
@@ -34,12 +38,15 @@ const ROUTES = [
   registerTasksCreate,
   registerTasksGet,
   registerTasksEnd,
+  registerTasksPatch,
   registerLeasesCreate,
   registerLeasesGet,
   registerLeasesList,
   registerRevocations,
+  registerReevaluations,
   registerIntrospect,
   registerExposure,
+  registerAgentsSuspend,
   registerAudit,
   registerApprovals,
   registerBreakGlass,
@@ -65,6 +72,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
         .catch(() => {});
     }),
   );
+  app.use("/v1/*", refuseSuspended(ctx.broker));
   app.use("/v1/*", rateLimit(ctx.rateLimit));
   for (const register of ROUTES) register(app, ctx);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

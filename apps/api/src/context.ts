@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { BrokerDeps, CampaignDeps, IdentityVerifier } from "@leash/core";
+import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot } from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
@@ -25,8 +25,10 @@ export interface ApiContext {
   checkpoints: CheckpointSigner;
   /** Reload counters of the policy engine, when one is configured. */
   policyStats(): { reloads: number; reloadErrors: number } | undefined;
-  /** Redis reachable and at least one worker alive. */
-  readiness(): Promise<{ redis: boolean; worker: boolean }>;
+  /** The policy set in use, as text under its id; undefined without policies. */
+  policySnapshot(): PolicySetSnapshot | undefined;
+  /** Redis reachable, at least one worker alive and, when the trust file configures one, the gateway listening. */
+  readiness(): Promise<{ redis: boolean; worker: boolean; gateway?: boolean }>;
 }
 
 type App = OpenAPIHono<ApiEnv>;

@@ -70,6 +70,7 @@ describe("/metrics after a scenario", () => {
       const before = await scrape();
       expect(before).toContain('leash_queue_paused{queue="revoke"} 0');
       expect(before).toContain('leash_queue_paused{queue="campaign"} 0');
+      expect(before).toContain('leash_queue_paused{queue="reevaluation"} 0');
       // The first test's task completion ordered four revocations; no worker runs here, so they wait.
       expect(value(before, 'leash_queue_jobs{queue="revoke",state="waiting"}')).toBe(4);
 

@@ -17,7 +17,19 @@ export async function observeIssue(
     return outcome;
   } catch (error) {
     const denied = isLeashError(error) && error.status === 403;
-    ctx.metrics.issueRequests.inc({ provider, outcome: denied ? "denied" : "error" });
+    const quota = isLeashError(error) && error.code === "quota_exceeded" ? error.extensions : undefined;
+    ctx.metrics.issueRequests.inc({
+      provider,
+      outcome: denied ? "denied" : quota ? "quota_exceeded" : "error",
+    });
+    if (quota) {
+      // Task quotas are one label, not one per task: a label per task id would grow without bound.
+      const id = String(quota.quota);
+      ctx.metrics.quotaRefusals.inc({
+        quota: id.startsWith("task:") ? "task" : id,
+        limit: String(quota.limit),
+      });
+    }
     throw error;
   } finally {
     end();

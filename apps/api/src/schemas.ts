@@ -4,11 +4,13 @@ export { Intent } from "@leash/core";
 
 import {
   Ceiling,
+  CeilingIntent,
   Intent,
   type Lease,
   LeaseState,
   observedState,
   ProviderName,
+  quotaWire,
   type Task,
   TaskState,
 } from "@leash/core";
@@ -25,8 +27,26 @@ const Problem = z
     detail: z.string(),
     request_id: z.string(),
     reasons: z.array(z.string()).optional(),
+    quota: z.string().optional().openapi({
+      description: "On quota_exceeded: the quota's id, or `task:<task id>` for a task's quota",
+    }),
+    limit: z.enum(["max_live", "max_per_minute", "max_issued"]).optional().openapi({
+      description: "On quota_exceeded: the limit that is reached",
+    }),
+    max: z.number().int().optional().openapi({ description: "On quota_exceeded: the limit's value" }),
   })
   .openapi("Problem");
+
+const QuotaLimit = z.number().int().min(1).max(1_000_000_000);
+
+/** A task's own quota: on its leases and its descendants'. A sub-task's may only be lower than its ancestors'. */
+const TaskQuota = z
+  .strictObject({ max_live: QuotaLimit.optional(), max_issued: QuotaLimit.optional() })
+  .refine((q) => q.max_live !== undefined || q.max_issued !== undefined, "set max_live, max_issued or both")
+  .openapi("TaskQuota", {
+    description:
+      "Limits on the leases of the task and every task descending from it: `max_live` (pending, active, revoking, revoke_failed) and `max_issued` (written ahead and not aborted). A sub-task may set only lower ones.",
+  });
 
 export const TaskCreateBody = z
   .strictObject({
@@ -39,6 +59,7 @@ export const TaskCreateBody = z
       .record(z.string().max(64), z.string().max(256))
       .refine((r) => Object.keys(r).length <= 32, "at most 32 labels")
       .optional(),
+    quota: TaskQuota.optional(),
   })
   .openapi("TaskCreate");
 
@@ -47,6 +68,10 @@ export const TaskView = z
     id: z.string(),
     agent: z.string(),
     ceiling: Ceiling,
+    effective_ceiling: z.array(CeilingIntent).openapi({
+      description:
+        "The ceiling requests are checked against: this task's own intersected with every ancestor's (narrowing a task narrows what it delegated)",
+    }),
     ttl_seconds: z.number().int(),
     parent_id: z.string().nullable(),
     depth: z.number().int(),
@@ -57,17 +82,28 @@ export const TaskView = z
     deadline: Time,
     ended_at: Time.nullable(),
     leases: z.record(z.string(), z.number().int()),
+    quota: TaskQuota.nullable(),
+    quota_usage: z
+      .object({ live: z.number().int(), issued: z.number().int() })
+      .nullable()
+      .openapi({
+        description:
+          "With a quota: the live and issued leases it counts (this task's and its descendants'); null without one",
+      }),
   })
   .openapi("Task");
 
 export function taskView(
   task: Task,
   counts: Partial<Record<LeaseState, number>> = {},
+  quotaUsage: { live: number; issued: number } | null = null,
+  effectiveCeiling: CeilingIntent[] = task.ceiling,
 ): z.infer<typeof TaskView> {
   return {
     id: task.id,
     agent: task.agent,
     ceiling: task.ceiling,
+    effective_ceiling: effectiveCeiling,
     ttl_seconds: task.ttlSeconds,
     parent_id: task.parentId,
     depth: task.depth,
@@ -78,6 +114,8 @@ export function taskView(
     deadline: iso(task.deadline) ?? "",
     ended_at: iso(task.endedAt),
     leases: counts as Record<string, number>,
+    quota: task.quota ? quotaWire(task.quota) : null,
+    quota_usage: task.quota ? quotaUsage : null,
   };
 }
 
@@ -211,6 +249,11 @@ export const errorResponses = {
   403: { description: "Not allowed", content: { "application/problem+json": { schema: Problem } } },
   404: { description: "Not found", content: { "application/problem+json": { schema: Problem } } },
   409: { description: "Conflict", content: { "application/problem+json": { schema: Problem } } },
+  429: {
+    description:
+      "rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known",
+    content: { "application/problem+json": { schema: Problem } },
+  },
   503: {
     description: "Unavailable (fail closed)",
     content: { "application/problem+json": { schema: Problem } },

@@ -1,19 +1,32 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier } from "@leash/identity";
-import { createPolicyEngine, type PolicyEngine } from "@leash/policy";
+import { createPolicyEngine, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
   apiMetrics,
   buildProviders,
   createLogger,
+  gatewayPublicUrl,
   type LeashConfigFile,
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
 import { connectRedis, createStore, describeTarget, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
+import { policyFollower } from "./policy-follower.js";
 import { createReplayCache } from "./replay-cache.js";
+
+/** True when `url` answers 200 within a second (the gateway's liveness, for the API's readiness). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000), redirect: "manual" });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
 
 /** Builds every client once at boot; `close()` releases them in reverse order. */
 export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
@@ -30,14 +43,28 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config, clock);
+  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
+  const gatewayHealth = config.gateway ? `${gatewayPublicUrl(env)}/healthz` : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
+  // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
+  const follower = policyFollower({
+    store,
+    producers,
+    clock,
+    logger,
+    keepMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  const follow = (snapshot: ReturnType<typeof snapshotOf>) =>
+    follower.loaded(snapshot).catch((error: Error) => {
+      logger.error({ error: error.message }, "could not record the policy set or start its re-evaluation");
+    });
   // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
   const policy: PolicyEngine | undefined = policyDir
     ? await createPolicyEngine({
         dir: policyDir,
         onReload: (set) => {
           logger.info({ policies: set.policies.size }, "policy set reloaded");
+          void follow(snapshotOf(set));
           audit
             .append({
               type: "policy.reloaded",
@@ -60,6 +87,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
         },
       })
     : undefined;
+  if (policy) await follow(policy.snapshot());
   policy?.watch();
   const providers = registry.providers;
   const broker: BrokerDeps = {
@@ -73,6 +101,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     replay: createReplayCache(),
     approvals: store.approvals,
     breakGlass: store.breakGlass,
+    suspensions: store.suspensions,
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
       maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,
@@ -82,6 +111,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       maxDelegationDepth: env.LEASH_MAX_DELEGATION_DEPTH,
       approvalTtlSeconds: env.LEASH_APPROVAL_TTL_SECONDS,
       maxBreakGlassSeconds: env.LEASH_BREAK_GLASS_MAX_SECONDS,
+      quotas: config.quotas ?? [],
     },
   };
   const signingKeys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
@@ -106,12 +136,14 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },
     metrics: apiMetrics(),
     policyStats: () => policy && { reloads: policy.stats.reloads, reloadErrors: policy.stats.reloadErrors },
+    policySnapshot: () => policy?.snapshot(),
     async readiness() {
+      const gateway = gatewayHealth ? { gateway: await answers(gatewayHealth) } : {};
       try {
         const alive = await store.workers.alive();
-        return { redis: true, worker: alive > 0 };
+        return { redis: true, worker: alive > 0, ...gateway };
       } catch {
-        return { redis: false, worker: false };
+        return { redis: false, worker: false, ...gateway };
       }
     },
   };

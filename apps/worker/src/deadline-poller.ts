@@ -1,12 +1,13 @@
-import { LEASH_ACTOR } from "@leash/core";
+import { LEASH_ACTOR, liftLapsedSuspensions } from "@leash/core";
 import type { WorkerContext } from "./context.js";
 
 /** A claimed lease comes due again after this long if its revoke job is lost. */
 const CLAIM_MS = 30_000;
 
 /**
- * Drains the deadline index every LEASH_DEADLINE_POLL_MS into the revoke queue, ends tasks past their deadline, and
- * chains the receipts waiting in the audit outbox.
+ * Drains the deadline index every LEASH_DEADLINE_POLL_MS into the revoke queue, ends tasks past their deadline, lifts
+ * suspensions whose `until` has come (audited `agent.unsuspended`), and chains the receipts waiting in the audit
+ * outbox.
  * A loop rather than BullMQ delayed jobs: delayed jobs are not promised to fire on time and cost ~2 KB each, while
  * one index entry costs tens of bytes and the claim in Lua lets any number of workers poll safely.
  */
@@ -28,6 +29,7 @@ export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
       if (outcome)
         await ctx.producers.revoke(outcome.revoking.map((leaseId) => ({ leaseId, reason: "task_expired" })));
     }
+    await liftLapsedSuspensions({ suspensions: ctx.store.suspensions, audit: ctx.audit, clock: ctx.clock });
     // Receipts left in the outbox by any transition (a worker that died before chaining them included).
     await ctx.audit.drain();
   }

@@ -16,6 +16,7 @@ import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
 import { serveWorkerMetrics } from "./metrics-server.js";
 import { reconcile } from "./reconciler.js";
+import { reevaluationProcessor } from "./reevaluation-processor.js";
 import { retentionSweeper, sweepIntervalMs } from "./retention-sweep.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
@@ -44,7 +45,7 @@ export async function startWorker(
   const audit = store.audit;
   const { connection, prefix } = store.queueConnection();
   const producers = createProducers(connection, prefix);
-  const registry = await buildProviders(env, config, clock);
+  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
   const providers = registry.providers;
   const ctx: WorkerContext = {
     env,
@@ -84,7 +85,15 @@ export async function startWorker(
     concurrency: 2,
     ...locking,
   });
+  // Two at once: a dry run (the API waits for it) is not held up behind a long re-evaluation.
+  const reevaluations = new Worker(QUEUES.reevaluation, reevaluationProcessor(ctx), {
+    connection,
+    prefix,
+    concurrency: 2,
+    ...locking,
+  });
   const workers = [
+    reevaluations,
     new Worker(QUEUES.revoke, revokeProcessor(ctx), {
       connection,
       prefix,
@@ -154,6 +163,7 @@ export async function startWorker(
     stopped = true;
     // A campaign in flight hands its remaining chunks back to the queue rather than hold up the stop.
     campaigns.cancelAllJobs("stopping");
+    reevaluations.cancelAllJobs("stopping");
     // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
     // commands: past the deadline drop the connection so nothing is left pending.
     // Past the deadline, jobs in flight are cancelled too: their provider calls abort and they are retried later.

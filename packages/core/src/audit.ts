@@ -22,3 +22,12 @@ export interface AuditEvent {
 export interface AuditSink {
   append(event: AuditEvent): Promise<void>;
 }
+
+/**
+ * A sink that takes many events in one call, chained in the order given: callers with a high rate of events (the
+ * gateway audits every request) hand them over in batches instead of holding one pending promise per event.
+ */
+export interface BatchAuditSink extends AuditSink {
+  /** Resolves once every event is in the log; rejects if any could not be written. */
+  appendMany(events: readonly AuditEvent[]): Promise<void>;
+}

@@ -8,6 +8,7 @@ export const ErrorCode = z.enum([
   "payload_too_large",
   "unauthenticated",
   "forbidden",
+  "agent_suspended",
   "ceiling_exceeded",
   "policy_denied",
   "not_found",
@@ -15,6 +16,7 @@ export const ErrorCode = z.enum([
   "task_not_active",
   "idempotency_conflict",
   "rate_limited",
+  "quota_exceeded",
   "unknown_target",
   "provider_rejected",
   "provider_access_denied",
@@ -35,6 +37,7 @@ export function statusFor(code: ErrorCode): number {
     case "unauthenticated":
       return 401;
     case "forbidden":
+    case "agent_suspended":
     case "ceiling_exceeded":
     case "policy_denied":
     case "provider_access_denied":
@@ -50,6 +53,7 @@ export function statusFor(code: ErrorCode): number {
     case "unsupported_media_type":
       return 415;
     case "rate_limited":
+    case "quota_exceeded":
       return 429;
     case "internal":
       return 500;
@@ -78,6 +82,8 @@ export interface LeashErrorOptions {
   cause?: unknown;
   /** Seconds after which a retry makes sense (429 / 503). */
   retryAfterSeconds?: number;
+  /** Members the problem body adds for this code (e.g. the quota a `quota_exceeded` names). Never secret. */
+  extensions?: Readonly<Record<string, string | number>>;
 }
 
 export class LeashError extends Error {
@@ -87,6 +93,7 @@ export class LeashError extends Error {
   readonly retry: boolean;
   readonly reasons: string[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly extensions: Readonly<Record<string, string | number>> | undefined;
 
   constructor(code: ErrorCode, detail: string, options: LeashErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -95,6 +102,7 @@ export class LeashError extends Error {
     this.retry = options.retry ?? RETRYABLE.has(code);
     this.reasons = options.reasons;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.extensions = options.extensions;
   }
 }
 

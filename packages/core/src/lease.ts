@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Intent } from "./intent.js";
 
-export const ProviderName = z.enum(["leash-jwt", "aws-sts", "vault"]);
+export const ProviderName = z.enum(["leash-jwt", "aws-sts", "vault", "gateway"]);
 export type ProviderName = z.infer<typeof ProviderName>;
 
 export const LeaseState = z.enum([
@@ -89,4 +89,8 @@ export interface Lease {
   breakGlass: boolean;
   /** The break-glass grant the lease needed (it ends with it), when `breakGlass`. */
   breakGlassId?: string | null;
+  /** The TTL the policies saw at issuance (requested, or the default then): a re-evaluation asks with it again. */
+  requestedTtlSeconds?: number | null;
+  /** The id of the policy set that permitted the lease (none without policies, or for leases before it was kept). */
+  policySet?: string | null;
 }

@@ -32,6 +32,8 @@ export interface PolicyDecision {
   scopeHints: string[];
   /** Evaluation errors (a deny with errors is still a deny: fail closed). */
   errors: string[];
+  /** The id of the policy set that decided (see `PolicySetSnapshot`), recorded on the lease it issues. */
+  policySet?: string;
 }
 
 export interface PolicyDecider {

@@ -1,4 +1,6 @@
 import type { Lease, LeaseState, ProviderName, RevocationHandle, RevokeCause } from "./lease.js";
+import type { NarrowTaskInput, NarrowTaskOutcome } from "./narrowing.js";
+import type { QuotaPool, QuotaUsage } from "./quota.js";
 import type { Task, TaskEnd } from "./task.js";
 
 export interface ActivateInput {
@@ -77,12 +79,17 @@ export interface IdempotencyRecord {
 export interface LeaseStore {
   /**
    * Write-ahead: records the lease as `pending` before anything exists at the provider. With an idempotency key,
-   * returns the existing record instead when the key was used already (nothing is written then).
+   * returns the existing record instead when the key was used already (nothing is written then). With quota
+   * pools, checks them and counts the lease in them in the same atomic step, or writes nothing and throws
+   * `quota_exceeded` (`quotaExceeded`) naming the first pool that is full.
    */
   createPending(
     lease: Lease,
     idempotency?: { key: string; bodyHash: string },
+    quotas?: readonly QuotaPool[],
   ): Promise<IdempotencyRecord | null>;
+  /** How full each pool is at `now` (same order). */
+  quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]>;
   activate(leaseId: string, input: ActivateInput): Promise<ActivateOutcome>;
   abort(leaseId: string, reason: string): Promise<boolean>;
   get(leaseId: string): Promise<Lease | null>;
@@ -148,6 +155,11 @@ export interface TaskStore {
    * `task_<state>` and `actor` (the caller, or `leash` at the deadline). Idempotent.
    */
   end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null>;
+  /**
+   * Replaces an active task's ceiling by a narrower one and orders the revocation of the live leases of the task
+   * and its descendants that `input.outside` rejects, cause `ceiling_narrowed`, atomically; null for an unknown task.
+   */
+  narrow(input: NarrowTaskInput): Promise<NarrowTaskOutcome | null>;
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>>;
   /** Active tasks whose deadline has passed. */
   dueTasks(now: number, limit: number): Promise<string[]>;
@@ -156,4 +168,19 @@ export interface TaskStore {
 export interface RevocationQueue {
   /** Schedules revocation at the provider now. Job ids are lease ids, so duplicates collapse. */
   revoke(orders: readonly RevokeOrder[]): Promise<void>;
+}
+
+/**
+ * What makes the gateways refuse a gateway credential: one lease ended, or every lease of an upstream issued before
+ * an instant (a whole-upstream cut). `expiresAt` (epoch ms) is when the entry stops mattering, because every
+ * credential it covers has expired by then anyway; the record may be forgotten after it.
+ */
+export type GatewayRevocation =
+  | { kind: "lease"; leaseId: string; expiresAt: number }
+  | { kind: "cut"; upstream: string; issuedBefore: number; expiresAt: number };
+
+/** Where the gateway provider records revocations; the gateways follow them (see @leash/store's live lease view). */
+export interface GatewayRevocations {
+  /** Resolves once the entries are durable and announced to the gateways. Idempotent. */
+  record(entries: readonly GatewayRevocation[]): Promise<void>;
 }

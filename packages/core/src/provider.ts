@@ -10,6 +10,8 @@ export interface MintRequest {
   intent: Intent;
   /** The lease TTL, already capped by task, policy and configuration. */
   ttlSeconds: number;
+  /** Epoch ms at which the lease was written ahead (its `issuedAt`, which whole-target cuts compare). */
+  issuedAt?: number;
   /** Epoch ms at which the lease ends. */
   expiresAt: number;
   /** Agents of the ancestor tasks, nearest first (RFC 8693 `act` chain). Empty for a root task. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CeilingIntent } from "./intent.js";
+import type { TaskQuota } from "./quota.js";
 
 export const TaskState = z.enum(["active", "completed", "cancelled", "expired"]);
 export type TaskState = z.infer<typeof TaskState>;
@@ -22,4 +23,6 @@ export interface Task {
   endedAt: number | null;
   /** Hash of the registration body, so a re-registration with another body is a 409. */
   bodyHash: string;
+  /** Limits on the leases of this task and its descendants (absent: only its ancestors' and the trust file's). */
+  quota?: TaskQuota | null;
 }

@@ -1,3 +1,4 @@
+export { type ApiEmulator, ApiEmulatorOptions, type ReceivedRequest, startApiEmulator } from "./api/index.js";
 export {
   type AwsEmulator,
   AwsEmulatorOptions,

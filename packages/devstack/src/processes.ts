@@ -14,8 +14,18 @@ export const SOURCE_EXEC_ARGV = ["--conditions=leash-source", "--import", "tsx"]
 const COMPILED = import.meta.url.endsWith(".js");
 
 export const ENTRYPOINTS = COMPILED
-  ? { api: "apps/api/dist/main.js", worker: "apps/worker/dist/main.js", cli: "apps/cli/dist/main.js" }
-  : { api: "apps/api/src/main.ts", worker: "apps/worker/src/main.ts", cli: "apps/cli/src/main.ts" };
+  ? {
+      api: "apps/api/dist/main.js",
+      worker: "apps/worker/dist/main.js",
+      gateway: "apps/gateway/dist/main.js",
+      cli: "apps/cli/dist/main.js",
+    }
+  : {
+      api: "apps/api/src/main.ts",
+      worker: "apps/worker/src/main.ts",
+      gateway: "apps/gateway/src/main.ts",
+      cli: "apps/cli/src/main.ts",
+    };
 
 export interface SpawnedProcess {
   readonly name: string;

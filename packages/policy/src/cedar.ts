@@ -10,6 +10,7 @@ export type {
   Context,
   DetailedError,
   EntityJson,
+  EntityUidJson,
   SchemaJson,
 } from "@cedar-policy/cedar-wasm/nodejs";
 export {

@@ -11,7 +11,7 @@ import {
 } from "./cedar.js";
 import { PolicyLoadError, type PolicyProblem, positionAtByte, positionAtIndex } from "./load-error.js";
 import { checkRequestShape } from "./request-shape.js";
-import { type AttributeUsage, attributeUsage } from "./usage.js";
+import { type AttributeUsage, attributeUsage, namedEntityTypes } from "./usage.js";
 
 /** A file's name (used in error messages) and its text. */
 export interface PolicySource {
@@ -29,6 +29,8 @@ export interface CompiledPolicy {
   actionScope: ActionScope;
   /** The request attributes the policy can read. */
   usage: AttributeUsage;
+  /** Entity types whose uids the policy names by a literal. */
+  namedTypes: readonly string[];
 }
 
 /** A parsed, schema-validated policy set: plain data, ready to be handed to the Cedar engine. */
@@ -39,6 +41,8 @@ export interface CompiledPolicySet {
   /** The schema's concrete actions and their groups. */
   actions: ActionHierarchy;
   files: readonly string[];
+  /** The policy files as given, in order: what the set was compiled from. */
+  sources: readonly PolicySource[];
   /** Validator warnings (e.g. a condition that is always false); they do not stop the load. */
   warnings: readonly PolicyProblem[];
 }
@@ -99,7 +103,7 @@ export function compilePolicySet(schema: PolicySource, sources: readonly PolicyS
     answer.type === "success"
       ? answer.validationWarnings.map((v) => named.problemOf(v.policyId, v.error))
       : [];
-  return { schema, policies, actions, files: sources.map((s) => s.file), warnings };
+  return { schema, policies, actions, files: sources.map((s) => s.file), sources, warnings };
 }
 
 /** One static policy as it stands in its file. */
@@ -175,6 +179,7 @@ function splitPolicies(
       obligations: annotations.obligations,
       actionScope: actionScopeOf(json.json.action),
       usage: attributeUsage(json.json),
+      namedTypes: namedEntityTypes(json.json),
     };
     out.push({ policy, part });
   }

@@ -3,7 +3,7 @@ import { scopeIncludes } from "./actions.js";
 import { DEFAULT_DENY, POLICY_ERROR, REQUEST_REJECTED } from "./annotations.js";
 import { type AuthorizationAnswer, preparsePolicySet, statefulIsAuthorized } from "./cedar.js";
 import type { CompiledPolicy, CompiledPolicySet } from "./compile.js";
-import { toCedarRequest } from "./request.js";
+import { type CedarRequest, toCedarRequest } from "./request.js";
 import { type AttributeUsage, combineUsage, pruneEntity, pruneRecord } from "./usage.js";
 
 /** A compiled policy set parsed into the Cedar engine's cache under `name`, ready to answer requests. */
@@ -45,26 +45,54 @@ export function activatePolicySet(name: string, compiled: CompiledPolicySet): Ac
   return { name, compiled, usage };
 }
 
+/** A request as Cedar gets it: built from a PolicyRequest and pruned to what its action's policies can read. */
+export interface PreparedRequest extends CedarRequest {
+  /** True when the action has policies cached (`decidePrepared` answers "not found" otherwise: a deny). */
+  readonly known: boolean;
+}
+
 /**
  * Decides one request. Fails closed: anything but a clean allow (an evaluation error in any policy, a request
  * Cedar rejects, an exception) is a deny with the errors listed. The request is not validated against the
  * schema here: the load checked that the requests Leash builds conform to it, and policies were validated.
  */
 export function decideWith(active: ActivePolicySet, request: PolicyRequest): PolicyDecision {
+  let prepared: PreparedRequest;
+  try {
+    prepared = prepareRequest(active, request);
+  } catch (error) {
+    return deny([REQUEST_REJECTED], [error instanceof Error ? error.message : String(error)]);
+  }
+  return decidePrepared(active, prepared);
+}
+
+/** The Cedar request for `request`, pruned. @throws Error for a value Cedar cannot take (see toCedarRequest). */
+export function prepareRequest(active: ActivePolicySet, request: PolicyRequest): PreparedRequest {
+  const { principal, action, resource, context, entities } = toCedarRequest(request, active.compiled.actions);
+  const usage = active.usage.get(action.id);
+  // No usage means no cached set for this action: Cedar's "not found" below is the fail-closed answer.
+  if (usage === undefined) return { principal, action, resource, context, entities, known: false };
+  return {
+    principal,
+    action,
+    resource,
+    context: pruneRecord(context, usage),
+    entities: entities.map((entity) => pruneEntity(entity, usage)),
+    known: true,
+  };
+}
+
+/** Decides a prepared request (see `decideWith`). */
+export function decidePrepared(active: ActivePolicySet, prepared: PreparedRequest): PolicyDecision {
   let answer: AuthorizationAnswer;
   try {
-    const { principal, action, resource, context, entities } = toCedarRequest(
-      request,
-      active.compiled.actions,
-    );
-    const usage = active.usage.get(action.id);
-    // No usage means no cached set for this action: Cedar's "not found" below is the fail-closed answer.
+    const { principal, action, resource, context, entities } = prepared;
     answer = statefulIsAuthorized({
       principal,
       action,
       resource,
-      context: usage === undefined ? context : pruneRecord(context, usage),
-      entities: usage === undefined ? entities : entities.map((entity) => pruneEntity(entity, usage)),
+      context,
+      entities,
       preparsedPolicySetId: partitionId(active.name, action.id),
     });
   } catch (error) {

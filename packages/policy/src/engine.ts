@@ -1,9 +1,10 @@
 import { join, resolve } from "node:path";
-import type { PolicyDecider, PolicyDecision, PolicyRequest } from "@leash/core";
+import type { PolicyDecider, PolicyDecision, PolicyRequest, PolicySetSnapshot } from "@leash/core";
 import { z } from "zod";
 import type { CompiledPolicySet } from "./compile.js";
 import { type ActivePolicySet, activatePolicySet, decideWith } from "./decide.js";
 import { loadPolicyDir, SCHEMA_FILE } from "./load.js";
+import { snapshotOf } from "./snapshot.js";
 import { type DebouncedWatch, watchPolicyFiles } from "./watcher.js";
 
 export const PolicyEngineOptions = z.strictObject({
@@ -40,6 +41,8 @@ export interface PolicyEngine extends PolicyDecider {
   watch(): void;
   /** Stops watching. Idempotent; decisions keep working with the current set. */
   close(): void;
+  /** The set in use as text, under the id its decisions carry (`policySet`). */
+  snapshot(): PolicySetSnapshot;
   readonly stats: PolicyEngineStats;
 }
 
@@ -59,6 +62,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   const slots = [`leash-policy-${engine}-a`, `leash-policy-${engine}-b`] as const;
   let slot: 0 | 1 = 0;
   let active: ActivePolicySet = activatePolicySet(slots[slot], await loadPolicyDir(dir, { schemaPath }));
+  let activeId = snapshotOf(active.compiled).id;
   const counters = { reloads: 0, reloadErrors: 0, decisions: 0, allowed: 0, denied: 0, errored: 0 };
   let loadedAt = new Date();
   let lastReloadError: string | undefined;
@@ -80,6 +84,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       const compiled = await loadPolicyDir(dir, { schemaPath });
       const next: 0 | 1 = slot === 0 ? 1 : 0;
       active = activatePolicySet(slots[next], compiled);
+      activeId = snapshotOf(compiled).id;
       slot = next;
       counters.reloads += 1;
       loadedAt = new Date();
@@ -105,7 +110,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
 
   return {
     decide(request) {
-      const decision = decideWith(active, request);
+      const decision: PolicyDecision = { ...decideWith(active, request), policySet: activeId };
       counters.decisions += 1;
       if (decision.allowed) counters.allowed += 1;
       else counters.denied += 1;
@@ -113,6 +118,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
       return decision;
     },
     reload,
+    snapshot: () => snapshotOf(active.compiled),
     watch() {
       if (watcher !== undefined) return;
       watcher = watchPolicyFiles({

@@ -24,9 +24,11 @@ export {
   type PolicyEngineStats,
   type ReloadResult,
 } from "./engine.js";
+export { liveDecider } from "./live.js";
 export { type LoadOptions, loadPolicyDir, SCHEMA_FILE } from "./load.js";
 export { formatProblem, PolicyLoadError, type PolicyProblem } from "./load-error.js";
 export { cedarActionId, SENSITIVITY_RANK, toCedarRequest } from "./request.js";
+export { compileSnapshot, snapshotOf } from "./snapshot.js";
 export {
   DECISION_EVENT_TYPES,
   type DecisionChange,

@@ -73,3 +73,25 @@ export function pruneEntity(entity: EntityJson, usage: AttributeUsage): EntityJs
   if (usage.tags && tags !== undefined) pruned.tags = tags;
   return pruned;
 }
+
+/**
+ * Entity types whose uids a policy names by a literal (`principal == Leash::Agent::"a"`, `resource in
+ * Leash::Resource::"r"`, `[Leash::Agent::"b"].contains(principal)`). A uid can decide nothing else: entities are
+ * compared by uid and have no parents here, and the context holds no entity. So requests that differ only in the
+ * uid of a type no policy names get the same decision.
+ */
+export function namedEntityTypes(policy: unknown): string[] {
+  const types = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child);
+      return;
+    }
+    if (typeof node !== "object" || node === null) return;
+    const { type, id } = node as { type?: unknown; id?: unknown };
+    if (typeof type === "string" && typeof id === "string") types.add(type);
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(policy);
+  return [...types].sort();
+}

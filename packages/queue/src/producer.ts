@@ -1,6 +1,6 @@
 import { LeashError, type RevocationQueue, type RevokeOrder } from "@leash/core";
 import { type ConnectionOptions, Queue } from "bullmq";
-import { type CampaignJob, QUEUES, REVOKE_ATTEMPTS, type RevokeJob } from "./queues.js";
+import { type CampaignJob, QUEUES, REVOKE_ATTEMPTS, type ReevaluationJob, type RevokeJob } from "./queues.js";
 
 /** A lease's revoke job (id = the lease id) as BullMQ holds it. */
 export interface RevokeJobState {
@@ -31,6 +31,8 @@ export interface Producers extends RevocationQueue {
    */
   rerunRevocations(orders: readonly RevokeOrder[], tag: string): Promise<void>;
   startCampaign(campaignId: string): Promise<void>;
+  /** Queues a re-evaluation (job id = its id, so a duplicate start collapses). */
+  startReevaluation(reevaluationId: string): Promise<void>;
   stats(): Promise<QueueStats>;
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export interface Producers extends RevocationQueue {
 export function createProducers(connection: ConnectionOptions, prefix: string): Producers {
   const revoke = new Queue<RevokeJob>(QUEUES.revoke, { connection, prefix });
   const campaign = new Queue<CampaignJob>(QUEUES.campaign, { connection, prefix });
+  const reevaluation = new Queue<ReevaluationJob>(QUEUES.reevaluation, { connection, prefix });
   let closed = false;
   return {
     async revoke(orders: readonly RevokeOrder[]) {
@@ -105,8 +108,21 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
         },
       );
     },
+    async startReevaluation(reevaluationId) {
+      await reevaluation.add(
+        "reevaluation",
+        { reevaluationId },
+        {
+          jobId: reevaluationId,
+          attempts: 1000,
+          backoff: { type: "exponential", delay: 500 },
+          removeOnComplete: 1000,
+          removeOnFail: 1000,
+        },
+      );
+    },
     async stats() {
-      const queues = [revoke, campaign];
+      const queues = [revoke, campaign, reevaluation];
       const [counts, paused] = await Promise.all([
         Promise.all(queues.map((q) => q.getJobCounts())),
         Promise.all(queues.map((q) => q.isPaused())),
@@ -121,7 +137,7 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([revoke.close(), campaign.close()]);
+      await Promise.all([revoke.close(), campaign.close(), reevaluation.close()]);
     },
   };
 }

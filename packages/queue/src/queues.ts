@@ -5,6 +5,7 @@ export const QUEUES = {
   revoke: "revoke",
   campaign: "campaign",
   maintenance: "maintenance",
+  reevaluation: "reevaluation",
 } as const;
 
 export const RevokeJob = z.strictObject({
@@ -16,6 +17,9 @@ export type RevokeJob = z.infer<typeof RevokeJob>;
 
 export const CampaignJob = z.strictObject({ campaignId: z.string().min(1) });
 export type CampaignJob = z.infer<typeof CampaignJob>;
+
+export const ReevaluationJob = z.strictObject({ reevaluationId: z.string().min(1) });
+export type ReevaluationJob = z.infer<typeof ReevaluationJob>;
 
 export const MaintenanceJob = z.strictObject({
   kind: z.enum(["reconcile", "prune", "trim_audit", "sweep_retention"]),

@@ -32,6 +32,11 @@ const RuntimeEnvFields = z.object({
   LEASH_JOB_LOCK_MS: int(30_000, 500),
   /** After SIGTERM/SIGINT/SIGHUP a process stops within this, whatever is unreachable (shutdown.ts). */
   LEASH_SHUTDOWN_TIMEOUT_MS: int(10_000),
+  /** Where the gateway listens (on HOST), and the base of the `base_url` its leases carry. */
+  LEASH_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  LEASH_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The gateway refuses every request (503) while its view of ended leases has not proved current for this long. */
+  LEASH_GATEWAY_STALE_MS: int(1_000, 100),
   LEASH_APPROVAL_TTL_SECONDS: int(900),
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),

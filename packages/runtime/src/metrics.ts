@@ -8,7 +8,7 @@ export function apiMetrics() {
     registry,
     issueRequests: new Counter({
       name: "leash_issue_requests_total",
-      help: "Credential requests by provider and outcome (issued, replayed, approval, denied, error).",
+      help: "Credential requests by provider and outcome (issued, replayed, approval, denied, quota_exceeded, error).",
       labelNames: ["provider", "outcome"] as const,
       registers: [registry],
     }),
@@ -45,6 +45,24 @@ export function apiMetrics() {
       name: "leash_queue_paused",
       help: "1 while the queue is paused: its jobs wait and no worker takes them.",
       labelNames: ["queue"] as const,
+      registers: [registry],
+    }),
+    quotaUsage: new Gauge({
+      name: "leash_quota_usage",
+      help: "What each trust-file quota counts now, by limit: live leases, or write-aheads of the last minute (summed over agents for a per-agent quota).",
+      labelNames: ["quota", "limit"] as const,
+      registers: [registry],
+    }),
+    quotaLimit: new Gauge({
+      name: "leash_quota_limit",
+      help: "Each trust-file quota's limit (per agent for a per-agent quota).",
+      labelNames: ["quota", "limit"] as const,
+      registers: [registry],
+    }),
+    quotaRefusals: new Counter({
+      name: "leash_quota_refusals_total",
+      help: "Requests refused with 429 quota_exceeded, by quota id (`task` for every task's own quota) and limit.",
+      labelNames: ["quota", "limit"] as const,
       registers: [registry],
     }),
     policyReloads: new Gauge({
@@ -85,3 +103,67 @@ export function workerMetrics() {
   };
 }
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
+
+/** The gateway's metrics, served at its own `GET /metrics`. Labels are bounded: upstream names come from config. */
+export function gatewayMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "leash_gateway_" });
+  return {
+    registry,
+    requests: new Counter({
+      name: "leash_gateway_requests_total",
+      help: "Requests by upstream and outcome (relayed, refused, cut, failed).",
+      labelNames: ["upstream", "outcome"] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: "leash_gateway_request_duration_seconds",
+      help: "From the request's arrival to the end of its response, relayed or refused.",
+      labelNames: ["upstream"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    overhead: new Histogram({
+      name: "leash_gateway_overhead_seconds",
+      help: "The gateway's own work before a request leaves for its upstream: checks and the credential.",
+      labelNames: ["upstream"] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+      registers: [registry],
+    }),
+    bytes: new Counter({
+      name: "leash_gateway_bytes_total",
+      help: "Body bytes relayed, by upstream and direction (in: agent to upstream, out: upstream to agent).",
+      labelNames: ["upstream", "direction"] as const,
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: "leash_gateway_refusals_total",
+      help: "Requests the gateway answered itself, by reason (unauthenticated, outside_intent, lease_not_live, ...).",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    cuts: new Counter({
+      name: "leash_gateway_cuts_total",
+      help: "Responses cut while in flight, by reason (lease_not_live, gateway_unavailable, secret_in_body, ...).",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    auditBacklog: new Gauge({
+      name: "leash_gateway_audit_backlog",
+      help: "gateway.request events waiting to be appended to the audit log.",
+      registers: [registry],
+    }),
+    auditFlush: new Histogram({
+      name: "leash_gateway_audit_flush_seconds",
+      help: "Time to append one batch of gateway.request events (off the request path).",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    auditOverflow: new Counter({
+      name: "leash_gateway_audit_overflow_total",
+      help: "Requests refused (503) without an audit event because the backlog was full: nothing unaudited is relayed.",
+      registers: [registry],
+    }),
+  };
+}
+export type GatewayMetrics = ReturnType<typeof gatewayMetrics>;

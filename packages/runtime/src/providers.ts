@@ -1,7 +1,14 @@
-import { type Clock, type CredentialProvider, type ProviderName, systemClock } from "@leash/core";
+import {
+  type Clock,
+  type CredentialProvider,
+  type GatewayRevocations,
+  type ProviderName,
+  systemClock,
+} from "@leash/core";
 import {
   AwsStsProviderConfig,
   createAwsStsProvider,
+  createGatewayProvider,
   createLeashJwtProvider,
   createVaultProvider,
   SigningKeyFile,
@@ -24,14 +31,21 @@ function section<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
   throw new Error(`invalid provider configuration: ${lines.join("; ")}`);
 }
 
+/** What some providers need of the store. */
+export interface ProviderStores {
+  /** Where `gateway` records the revocations the gateways follow (the store's `gatewayRevocations`). */
+  gatewayRevocations?: GatewayRevocations;
+}
+
 /**
  * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external);
- * `vault` and `aws-sts` exist when their section of LEASH_CONFIG is present.
+ * `vault`, `aws-sts` and `gateway` exist when their section of LEASH_CONFIG is present.
  */
 export async function buildProviders(
   env: RuntimeEnv,
   config: LeashConfigFile,
   clock: Clock = systemClock,
+  stores: ProviderStores = {},
 ): Promise<ProviderRegistry> {
   const keys = new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE);
   await keys.current();
@@ -57,6 +71,22 @@ export async function buildProviders(
     providers.set("aws-sts", aws);
     closers.push(async () => aws.close());
   }
+  if (config.gateway !== undefined) {
+    if (!stores.gatewayRevocations)
+      throw new Error("the gateway provider needs the store's gateway revocations");
+    providers.set(
+      "gateway",
+      createGatewayProvider({
+        config: config.gateway,
+        issuer: publicUrl(env),
+        publicUrl: gatewayPublicUrl(env),
+        keys,
+        revocations: stores.gatewayRevocations,
+        // As long as task tokens: both are signatures over a lease that Leash alone can end.
+        maxTtlSeconds: config.providers["leash-jwt"].max_ttl_seconds ?? env.LEASH_MAX_TTL_SECONDS,
+      }),
+    );
+  }
   const failpoints = env.LEASH_FAILPOINTS;
   if (failpoints && Object.values(failpoints).some((p) => p > 0)) {
     process.stderr.write(
@@ -72,6 +102,14 @@ export async function buildProviders(
   };
 }
 
+const reachableHost = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host);
+
 export function publicUrl(env: RuntimeEnv): string {
-  return env.LEASH_PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${env.PORT}`;
+  return env.LEASH_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.PORT}`;
+}
+
+/** The gateway's public base URL, without a trailing `/`: leases carry `<it>/u/<upstream>/` as `base_url`. */
+export function gatewayPublicUrl(env: RuntimeEnv): string {
+  const url = env.LEASH_GATEWAY_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.LEASH_GATEWAY_PORT}`;
+  return url.replace(/\/+$/, "");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LeashConnectionError } from "./errors.js";
+import { type GatewayCredential, gatewayFetch } from "./gateway.js";
 import { lines } from "./ndjson.js";
 import { abortableSleep, createTransport, type FetchLike, type TokenSource } from "./transport.js";
 import {
@@ -97,7 +98,15 @@ export function createLeashClient(options: LeashClientOptions) {
       path,
     );
 
+  const fetchImpl: FetchLike = o.fetch ?? ((url, init) => fetch(url, init));
   const client = {
+    /**
+     * Calls an upstream through the gateway with a `provider: "gateway"` lease: `path` under its `base_url`, with
+     * the lease's token (the agent never holds the upstream's secret). Not retried: the request may not be
+     * idempotent.
+     */
+    fetch: (lease: LeaseGrant | GatewayCredential, path: string, init?: RequestInit) =>
+      gatewayFetch(lease, path, init, fetchImpl),
     /** Registers a task. The SDK fills in `id` when absent so that retrying cannot register two tasks. */
     async registerTask(body: TaskCreate, opts: CallOptions = {}): Promise<Task> {
       const withId = { ...body, id: body.id ?? `tk_${crypto.randomUUID().replaceAll("-", "")}` };

@@ -8,6 +8,14 @@ export {
   type WaitOptions,
 } from "./client.js";
 export { isLeashApiError, LeashApiError, LeashConnectionError } from "./errors.js";
+export {
+  GatewayCredential,
+  gatewayAwsSigner,
+  gatewayBucket,
+  gatewayCredential,
+  gatewayFetch,
+  gatewayUrl,
+} from "./gateway.js";
 export type { FetchLike, TokenSource } from "./transport.js";
 export * from "./types.js";
 export {

@@ -19,6 +19,30 @@ describe("tamper-evident audit log", () => {
     expect(await a.verify()).toEqual({ ok: true, checked: 50 });
   });
 
+  it("appendMany chains a batch larger than one script call, in order, between other writers' appends", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const a = new RedisAuditLog(redis, prefix);
+    const b = new RedisAuditLog(redis, prefix);
+    const batch = Array.from({ length: 450 }, (_, i) => ({
+      type: "gateway.request",
+      actor: null,
+      outcome: "ok" as const,
+      detail: { i },
+    }));
+    await Promise.all([
+      a.appendMany(batch),
+      ...Array.from({ length: 20 }, (_, i) =>
+        b.append({ type: "t", actor: null, outcome: "ok", detail: { i } }),
+      ),
+    ]);
+    await a.appendMany([]);
+    expect(await a.verify()).toEqual({ ok: true, checked: 470 });
+    const order = (await a.read("-", 1000))
+      .filter((e) => e.type === "gateway.request")
+      .map((e) => e.detail?.i);
+    expect(order).toEqual(batch.map((e) => e.detail.i));
+  });
+
   it("detects an edited entry at that entry", async () => {
     const prefix = `t:{${randomUUID()}}:`;
     const log = new RedisAuditLog(redis, prefix);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type AuditEvent, type AuditSink, type Clock, systemClock } from "@leash/core";
+import { type AuditEvent, type BatchAuditSink, type Clock, systemClock } from "@leash/core";
 import { type CheckpointSigner, chainStart, type TrimResult, trimAudit } from "./audit-retention.js";
 import type { RedisClient } from "./connection.js";
 import { awaitReplicas, type Durability } from "./durable.js";
@@ -34,7 +34,7 @@ const OUTBOX_BATCH = 500;
  * Receipts of ended leases are written by the Lua transitions themselves into an outbox (Lua cannot hash); `drain`
  * moves them into the chain, each exactly once.
  */
-export class RedisAuditLog implements AuditSink {
+export class RedisAuditLog implements BatchAuditSink {
   private queue: (Waiting & { payload: string })[] = [];
   private draining: Waiting[] = [];
   private wantOutbox = false;
@@ -62,11 +62,38 @@ export class RedisAuditLog implements AuditSink {
   }
 
   append(event: AuditEvent): Promise<void> {
-    const payload = JSON.stringify({ ts: (this.options.clock ?? systemClock).now(), ...event });
+    const payload = this.payload(event);
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Queues the events together, in order, behind one promise: the flush chains them in batches of its own size,
+   * so a caller with thousands of events per second holds one promise per batch rather than one per event.
+   */
+  appendMany(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let left = events.length;
+      let failed = false;
+      const done = () => {
+        if (--left === 0 && !failed) resolve();
+      };
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      for (const event of events)
+        this.queue.push({ payload: this.payload(event), resolve: done, reject: fail });
+      this.schedule();
+    });
+  }
+
+  private payload(event: AuditEvent): string {
+    return JSON.stringify({ ts: (this.options.clock ?? systemClock).now(), ...event });
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   ProviderName,
   type RevocationHandle,
   type Task,
+  type TaskQuota,
   TaskState,
 } from "@leash/core";
 
@@ -23,6 +24,9 @@ export function leaseToFields(lease: Lease): string[] {
   if (lease.target !== null) fields.target = lease.target;
   // The grant's id, so closing the grant finds the leases that needed it ("1" before grants were tracked).
   if (lease.breakGlass) fields.bg = lease.breakGlassId ?? "1";
+  // What a re-evaluation decides the lease again with: the TTL the policies saw, and the set that permitted it.
+  if (lease.requestedTtlSeconds != null) fields.rttl = String(lease.requestedTtlSeconds);
+  if (lease.policySet) fields.pset = lease.policySet;
   return Object.entries(fields).flat();
 }
 
@@ -50,6 +54,8 @@ export function leaseFromHash(id: string, h: Record<string, string>): Lease | nu
     providerExpiresAt: num(h.pexp),
     breakGlass: h.bg !== undefined,
     breakGlassId: h.bg === undefined || h.bg === "1" ? null : h.bg,
+    requestedTtlSeconds: num(h.rttl),
+    policySet: h.pset ?? null,
   };
 }
 
@@ -68,6 +74,7 @@ export function taskToFields(task: Task): string[] {
     body_hash: task.bodyHash,
   };
   if (task.parentId !== null) fields.parent = task.parentId;
+  if (task.quota) fields.quota = JSON.stringify(task.quota);
   return Object.entries(fields).flat();
 }
 
@@ -87,5 +94,6 @@ export function taskFromHash(h: Record<string, string>): Task | null {
     deadline: Number(h.deadline),
     endedAt: num(h.ended),
     bodyHash: h.body_hash ?? "",
+    ...(h.quota ? { quota: JSON.parse(h.quota) as TaskQuota } : {}),
   };
 }

@@ -3,6 +3,8 @@ import {
   type BreakGlassStore,
   type CampaignStore,
   type Clock,
+  type GatewayRevocations,
+  type SuspensionStore,
   systemClock,
 } from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
@@ -11,10 +13,13 @@ import { RedisBreakGlassStore } from "./break-glass-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
+import { RedisGatewayRevocations } from "./gateway-revocations.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
+import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
 import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
+import { RedisSuspensionStore } from "./suspension-store.js";
 import { RedisTaskStore } from "./task-store.js";
 import { RedisWorkerHeartbeat, type WorkerHeartbeat } from "./worker-heartbeat.js";
 
@@ -36,6 +41,13 @@ export { type Chains, DelegationReader } from "./delegation.js";
 export { type Durability, NotReplicatedError } from "./durable.js";
 export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
+export {
+  createLiveLeaseView,
+  type LiveLeaseStatus,
+  type LiveLeaseView,
+  type LiveLeaseViewDeps,
+  type LiveLeaseViewOptions,
+} from "./live-lease-view.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
 export {
@@ -65,6 +77,14 @@ export interface Store {
   audit: RedisAuditLog;
   /** Worker liveness, written by the worker and read by the API's readiness. */
   workers: WorkerHeartbeat;
+  /** Suspended identities (and, in the same step as a suspension, the revocation of their leases). */
+  suspensions: SuspensionStore;
+  /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
+  gatewayRevocations: GatewayRevocations;
+  /** Re-evaluations of the live leases (after a policy reload or on request), with their progress. */
+  reevaluations: RedisReevaluationStore;
+  /** The policy sets loaded (and dry runs' candidates), so a worker decides with exactly the same set. */
+  policySets: RedisPolicySetStore;
   /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
   queueConnection(): QueueConnection;
 }
@@ -93,6 +113,10 @@ export function createStore(
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
     audit: new RedisAuditLog(redis, prefix, { durability: options.durability, clock }),
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
+    suspensions: new RedisSuspensionStore(redis, keys, scripts),
+    gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
+    reevaluations: new RedisReevaluationStore(redis, keys, scripts),
+    policySets: new RedisPolicySetStore(redis, keys, scripts),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };
 }

@@ -25,8 +25,13 @@ export interface Keyspace {
   agentsLive: string;
   /** Provider -> number of its live leases. */
   providersLive: string;
-  /** Gauges kept by the scripts (e.g. `revoke_failed`), for metrics without scans. */
+  /**
+   * Gauges kept by the scripts (e.g. `revoke_failed`), for metrics without scans; also each quota pool's live
+   * count (`ql:<pool>`, removed at 0), kept by the scripts that move leases in and out of live states.
+   */
   counters: string;
+  /** A quota pool's write-aheads of the last minute (lease id -> ms), expiring a minute after the last one. */
+  quotaRate(pool: string): string;
   /** Active task id -> its deadline. */
   activeTasks: string;
   /**
@@ -69,10 +74,17 @@ export interface Keyspace {
    * point to everything it delegated, at any depth, through `taskChildren`.
    */
   agentDelegations(agent: string): string;
+  /** Agent -> its suspension (JSON); and agent -> epoch ms of its `until`, for the worker's lift. */
+  suspensions: string;
+  suspensionsUntil: string;
   /** The prefix of every BullMQ key (queues share the hash tag, so they stay in the slot of the leases). */
   queues: string;
   /** Worker id -> epoch ms of its last heartbeat (read by the API's readiness). */
   workers: string;
+  /** Gateway revocations: entry JSON scored by the epoch ms after which it no longer matters (then pruned). */
+  gatewayRevocations: string;
+  /** The pub/sub channel (not a key) announcing gateway revocations, and carrying the live views' pings. */
+  gatewayChannel: string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -107,6 +119,7 @@ export function keyspace(prefix: string): Keyspace {
     agentsLive: `${prefix}agents:live`,
     providersLive: `${prefix}providers:live`,
     counters: `${prefix}counters`,
+    quotaRate: (pool) => `${prefix}quota:rate:${digest(pool)}`,
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,
@@ -125,8 +138,12 @@ export function keyspace(prefix: string): Keyspace {
     breakGlass: (id) => `${prefix}breakglass:grant:${id}`,
     taskBreakGlass: (taskId) => `${prefix}breakglass:task:${taskId}`,
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,
+    suspensions: `${prefix}suspensions`,
+    suspensionsUntil: `${prefix}suspensions:until`,
     queues: `${prefix}q`,
     workers: `${prefix}workers`,
+    gatewayRevocations: `${prefix}gateway:revocations`,
+    gatewayChannel: `${prefix}gateway:feed`,
     none: `${prefix}none`,
   };
 }

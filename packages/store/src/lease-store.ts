@@ -8,15 +8,18 @@ import type {
   LeaseQuery,
   LeaseSelector,
   LeaseStore,
+  QuotaPool,
+  QuotaUsage,
   RevocationRequest,
   SettledState,
 } from "@leash/core";
-import { observedState, systemClock } from "@leash/core";
+import { observedState, quotaExceeded, systemClock } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { type Chains, DelegationReader } from "./delegation.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
+import { quotaRefusalOf, quotaScriptArgs, readQuotaUsage } from "./quotas.js";
 import type { ScriptReply, Scripts } from "./scripts.js";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -41,9 +44,14 @@ export class RedisLeaseStore implements LeaseStore {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  createPending(lease: Lease, idem?: { key: string; bodyHash: string }): Promise<IdempotencyRecord | null> {
+  createPending(
+    lease: Lease,
+    idem?: { key: string; bodyHash: string },
+    pools: readonly QuotaPool[] = [],
+  ): Promise<IdempotencyRecord | null> {
     return guard("write-ahead", async () => {
       const k = this.keys;
+      const quotas = quotaScriptArgs(k, pools);
       const reply = await this.scripts.createPending(
         [
           k.lease(lease.id),
@@ -54,15 +62,20 @@ export class RedisLeaseStore implements LeaseStore {
           idem ? k.idempotency(lease.agent, idem.key) : k.none,
           k.agentsLive,
           k.providersLive,
+          k.counters,
+          ...quotas.keys,
         ],
         [
           lease.id,
           lease.issuedAt,
           idem ? `${lease.id} ${idem.bodyHash}` : "",
           IDEMPOTENCY_TTL_MS,
+          ...quotas.args,
           ...leaseToFields(lease),
         ],
       );
+      const refusal = quotaRefusalOf(reply);
+      if (refusal) throw quotaExceeded(refusal);
       if (typeof reply !== "string") return null;
       const [leaseId = "", bodyHash = ""] = reply.split(" ");
       return { leaseId, bodyHash };
@@ -83,12 +96,28 @@ export class RedisLeaseStore implements LeaseStore {
   abort(leaseId: string, reason: string, now = this.clock.now()): Promise<boolean> {
     return guard("abort", async () => {
       const k = this.keys;
+      // The quota keys the lease was counted in, recorded by its write-ahead and never changed since.
+      const [rate, issued] = await this.redis.hmget(k.lease(leaseId), "qrate", "qtask");
+      const counted = [rate, issued].flatMap((json) => (json ? (JSON.parse(json) as string[]) : []));
       const reply = await this.scripts.abort(
-        [k.lease(leaseId), k.pending, k.deadline, k.agentsLive, k.providersLive, k.leasesEnded],
+        [
+          k.lease(leaseId),
+          k.pending,
+          k.deadline,
+          k.agentsLive,
+          k.providersLive,
+          k.leasesEnded,
+          k.counters,
+          ...counted,
+        ],
         [leaseId, now, reason],
       );
       return reply === 1;
     });
+  }
+
+  quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]> {
+    return guard("read quota usage", () => readQuotaUsage(this.redis, this.keys, pools, now));
   }
 
   get(leaseId: string): Promise<Lease | null> {

@@ -18,10 +18,20 @@ const FILES = {
   claimDue: "claim_due",
   createTask: "create_task",
   endTask: "end_task",
+  narrowTask: "narrow_task",
+  suspendAgent: "suspend_agent",
+  liftSuspension: "lift_suspension",
   approvalDecide: "approval_decide",
   approvalRedeem: "approval_redeem",
   breakGlassClose: "break_glass_close",
   auditAppend: "audit_append",
+  reevalBegin: "reeval_begin",
+  reevalDeny: "reeval_deny",
+  reevalAdvance: "reeval_advance",
+  reevalComplete: "reeval_complete",
+  policySetPut: "policy_set_put",
+  gatewayRecord: "gateway_record",
+  gatewayPing: "gateway_ping",
 } as const;
 
 export type ScriptName = keyof typeof FILES;
@@ -34,9 +44,14 @@ export type ScriptName = keyof typeof FILES;
 const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "createTask",
   "endTask",
+  "narrowTask",
+  "suspendAgent",
+  "liftSuspension",
   "createPending",
   "activate",
   "requestRevocation",
+  // A gateway lease is confirmed revoked once its revocation is recorded: a failover must not undo that.
+  "gatewayRecord",
 ]);
 
 export type ScriptReply = string | number | null | ScriptReply[];

@@ -3,6 +3,8 @@ import {
   type EndTaskOutcome,
   type LeaseState,
   LeashError,
+  type NarrowTaskInput,
+  type NarrowTaskOutcome,
   type Task,
   type TaskEnd,
   type TaskStore,
@@ -11,6 +13,7 @@ import { taskFromHash, taskToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
+import { narrowTaskTree } from "./narrow.js";
 import type { ScriptReply, Scripts } from "./scripts.js";
 
 export class RedisTaskStore implements TaskStore {
@@ -99,6 +102,16 @@ export class RedisTaskStore implements TaskStore {
       level = [...new Set(next)];
     }
     return keys;
+  }
+
+  narrow(input: NarrowTaskInput): Promise<NarrowTaskOutcome | null> {
+    return guard("narrow task", async () => {
+      const reply = await narrowTaskTree(this.redis, this.keys, this.scripts, input);
+      if (reply === null || reply.kind === "changed") return reply;
+      const task = await this.get(input.taskId);
+      if (!task) return null;
+      return reply.kind === "not_active" ? { kind: "not_active", task } : { ...reply, task };
+    });
   }
 
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>> {

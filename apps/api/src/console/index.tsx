@@ -13,6 +13,7 @@ import { registerApprovals } from "./routes/approvals.js";
 import { registerAudit } from "./routes/audit.js";
 import { registerLogin } from "./routes/login.js";
 import { registerRevoke } from "./routes/revoke.js";
+import { registerSuspend } from "./routes/suspend.js";
 import { registerViews } from "./routes/views.js";
 import { sessionCookies } from "./session.js";
 
@@ -37,11 +38,12 @@ function consoleApp(ctx: ApiContext): Hono<ConsoleEnv> {
       },
     }),
   );
-  const guard = requireSession(ctx.verifier, cookies);
+  const guard = requireSession(ctx.verifier, cookies, ctx.broker);
   web.use("*", (c, next) => (c.req.path === LOGIN_PATH ? next() : guard(c, next)));
   registerLogin(web, ctx, cookies);
   registerViews(web, ctx);
   registerRevoke(web, ctx);
+  registerSuspend(web, ctx);
   registerApprovals(web, ctx);
   registerAudit(web, ctx);
   // Errors are pages here, not problem+json: a person reads them.

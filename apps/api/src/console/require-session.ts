@@ -1,4 +1,10 @@
-import { type IdentityVerifier, LeashError } from "@leash/core";
+import {
+  type Clock,
+  ensureNotSuspended,
+  type IdentityVerifier,
+  LeashError,
+  type SuspensionStore,
+} from "@leash/core";
 import type { MiddlewareHandler } from "hono";
 import type { ConsoleEnv } from "./env.js";
 import {
@@ -14,12 +20,13 @@ export const LOGIN_PATH = "/console/login";
 
 /**
  * Every console request re-verifies the session token (so its expiry and the trust configuration apply at once)
- * and needs the security role. A missing or expired session goes back to the login form. A POST must carry the
+ * and needs the security role; a suspended identity is refused like everywhere else. A missing or expired session goes back to the login form. A POST must carry the
  * session's CSRF token in its form: SameSite=Strict alone leaves same-site attackers and old browsers.
  */
 export function requireSession(
   verifier: IdentityVerifier,
   cookies: SessionCookies,
+  suspensions: { suspensions: SuspensionStore; clock: Clock },
 ): MiddlewareHandler<ConsoleEnv> {
   return async function requireSessionMiddleware(c, next) {
     const token = readSessionToken(c, cookies);
@@ -31,6 +38,7 @@ export function requireSession(
       if (error instanceof LeashError && error.code === "unauthenticated") return c.redirect(LOGIN_PATH, 303);
       throw error;
     }
+    await ensureNotSuspended(suspensions, [c.get("identity").subject]);
     const csrf = csrfToken(token);
     c.set("csrf", csrf);
     if (c.req.method === "POST") {

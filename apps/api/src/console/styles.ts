@@ -43,5 +43,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1re
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 progress { width: 24rem; height: 1rem; }
+meter { width: 12rem; height: 1rem; vertical-align: middle; }
+.full { color: var(--danger); }
 .login { max-width: 44rem; }
 `;

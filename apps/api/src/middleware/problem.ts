@@ -18,6 +18,7 @@ const TITLES: Record<string, string> = {
   task_not_active: "Task not active",
   idempotency_conflict: "Idempotency conflict",
   rate_limited: "Too many requests",
+  quota_exceeded: "Quota exceeded",
   unknown_target: "Unknown target",
   provider_rejected: "Provider rejected the request",
   provider_access_denied: "Provider denied access",
@@ -46,6 +47,8 @@ function problem(c: Context<ApiEnv>, error: LeashError): Response {
     request_id: c.get("requestId"),
   };
   if (error.reasons) body.reasons = error.reasons;
+  // After the standard members, so an extension can never replace one of them.
+  for (const [name, value] of Object.entries(error.extensions ?? {})) if (!(name in body)) body[name] = value;
   const headers: Record<string, string> = {
     "content-type": "application/problem+json",
     "x-request-id": c.get("requestId") ?? "",

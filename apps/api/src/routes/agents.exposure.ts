@@ -1,7 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { agentQuotas } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
+import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { requireRole } from "../middleware/identity.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
+import { SuspensionView, suspensionView } from "../suspension-view.js";
 
 const ExposedLease = LeaseView.extend({
   delegated: z.boolean().openapi({
@@ -20,6 +23,13 @@ const Exposure = z
     delegated_count: z.number().int(),
     by_provider: z.record(z.string(), z.number().int()),
     live: z.array(ExposedLease),
+    suspended: SuspensionView.nullable().openapi({
+      description: "The agent's suspension in force (every request it makes is refused), or null",
+    }),
+    quotas: z.array(QuotaBinding).openapi({
+      description:
+        "The trust file's quotas that bind the agent, each with the usage of the pool its leases count in",
+    }),
   })
   .openapi("Exposure");
 
@@ -76,6 +86,8 @@ export const registerExposure: RouteRegistrar = (app, ctx) => {
         delegated_count: live.filter((l) => l.delegated).length,
         by_provider: byProvider,
         live,
+        suspended: suspensionView(await ctx.broker.suspensions.firstSuspended([agent], now)),
+        quotas: (await agentQuotas(ctx.broker, agent)).map(quotaBindingView),
       },
       200,
     );

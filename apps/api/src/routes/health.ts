@@ -13,7 +13,14 @@ const healthz = createRoute({
   },
 });
 
-const Readiness = z.object({ ok: z.boolean(), redis: z.boolean(), worker: z.boolean() });
+const Readiness = z.object({
+  ok: z.boolean(),
+  redis: z.boolean(),
+  worker: z.boolean(),
+  gateway: z.boolean().optional().openapi({
+    description: "With a gateway section in the trust file only: whether the gateway answers GET /healthz",
+  }),
+});
 const readyz = createRoute({
   method: "get",
   path: "/readyz",
@@ -28,7 +35,7 @@ export const registerHealth: RouteRegistrar = (app, ctx) => {
   app.openapi(healthz, (c) => c.json({ ok: true }, 200));
   app.openapi(readyz, async (c) => {
     const state = await ctx.readiness();
-    const ok = state.redis && state.worker;
+    const ok = state.redis && state.worker && state.gateway !== false;
     return ok ? c.json({ ok, ...state }, 200) : c.json({ ok, ...state }, 503);
   });
 };

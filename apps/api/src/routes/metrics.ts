@@ -1,3 +1,4 @@
+import { quotaTotals } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
 
 /** Prometheus exposition. Counts only, never identities or secrets; open like /healthz (scrapers carry no JWT). */
@@ -9,6 +10,16 @@ export const registerMetrics: RouteRegistrar = (app, ctx) => {
       m.liveLeases.reset();
       for (const [provider, n] of Object.entries(gauges.liveByProvider)) m.liveLeases.set({ provider }, n);
       m.revokeFailed.set(gauges.revokeFailed);
+      for (const { quota, usage } of await quotaTotals(ctx.broker)) {
+        if (quota.maxLive !== undefined) {
+          m.quotaUsage.set({ quota: quota.id, limit: "max_live" }, usage.live);
+          m.quotaLimit.set({ quota: quota.id, limit: "max_live" }, quota.maxLive);
+        }
+        if (quota.maxPerMinute !== undefined) {
+          m.quotaUsage.set({ quota: quota.id, limit: "max_per_minute" }, usage.perMinute);
+          m.quotaLimit.set({ quota: quota.id, limit: "max_per_minute" }, quota.maxPerMinute);
+        }
+      }
       const queues = await ctx.producers.stats();
       for (const { queue, state, count } of queues.jobs) m.queueJobs.set({ queue, state }, count);
       for (const [queue, paused] of Object.entries(queues.paused))

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { registerTask } from "@leash/core";
+import { effectiveCeilingOf, registerTask } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
 import { bearer, errorResponses, TaskCreateBody, TaskView, taskView } from "../schemas.js";
 
@@ -31,7 +31,9 @@ export const registerTasksCreate: RouteRegistrar = (app, ctx) => {
       ttlSeconds: body.ttl_seconds,
       parentId: body.parent_id,
       labels: body.labels ?? {},
+      quota: body.quota && { maxLive: body.quota.max_live, maxIssued: body.quota.max_issued },
     });
-    return created ? c.json(taskView(task), 201) : c.json(taskView(task), 200);
+    const view = taskView(task, {}, null, await effectiveCeilingOf(ctx.broker, task));
+    return created ? c.json(view, 201) : c.json(view, 200);
   });
 };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createDevIssuer, type DevIssuer, readSigningJwk } from "@leash/devstack";
 import { parseTrustConfig } from "@leash/identity";
 import { rotateSigningKeys } from "@leash/providers";
-import { RuntimeEnv } from "@leash/runtime";
+import { type LeashConfigFile, RuntimeEnv } from "@leash/runtime";
 import { importJWK, type JWTPayload, SignJWT } from "jose";
 import { createApp } from "../app.js";
 import type { ApiContext } from "../context.js";
@@ -29,8 +29,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app and wiring in-process (no listening socket), on a fresh key prefix of the test run's Redis. */
-export async function createTestApp(redisUrl: string, env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real app and wiring in-process (no listening socket), on a fresh key prefix of the test run's Redis; `config`
+ * adds trust-file sections (e.g. `gateway`, `quotas`) to the minimal one.
+ */
+export async function createTestApp(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  config: Pick<LeashConfigFile, "gateway" | "quotas"> = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "leash-api-"));
   const keyFile = join(dir, "issuer-key.json");
   const issuer = await createDevIssuer({ issuerUrl: ISSUER, keyFile });
@@ -66,6 +73,7 @@ export async function createTestApp(redisUrl: string, env: Record<string, string
     trust,
     providers: { "leash-jwt": {} },
     policyDir: undefined,
+    ...config,
   });
   const app = createApp(ctx);
   return {

@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   createDevIssuer,
+  devGatewaySection,
   devTrustConfig,
   ENTRYPOINTS,
   onStopSignals,
@@ -10,6 +11,7 @@ import {
   REPO_ROOT,
   shutdownTimeoutMs,
   spawnTs,
+  startDevApi,
   startDevAws,
   startDevIssuerServer,
   startDevVault,
@@ -71,12 +73,17 @@ export async function dev(): Promise<number> {
     started.push(() => vault.emulator.stop());
     const aws = await startDevAws(Number(process.env.LEASH_DEV_AWS_PORT ?? 0));
     started.push(() => aws.emulator.stop());
+    const upstream = await startDevApi(vault, Number(process.env.LEASH_DEV_API_PORT ?? 0));
+    started.push(() => upstream.emulator.close());
     if (stopSignal) return 0;
+    // The gateway section makes the API wait for a gateway (readyz): only with the app there to start.
+    const gateway = existsSync(join(REPO_ROOT, ENTRYPOINTS.gateway));
     const configFile = devPath("leash.json");
     const trust = devTrustConfig({ issuerUrl: issuerServer.issuerUrl, jwksUri: issuerServer.jwksUri });
     const config = {
       ...trust,
       providers: { "leash-jwt": {}, vault: vault.providerConfig, "aws-sts": aws.providerConfig },
+      ...(gateway ? { gateway: devGatewaySection({ api: upstream, aws, vault }) } : {}),
     };
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     const signingKeys = devPath("signing-keys.json");
@@ -100,6 +107,7 @@ export async function dev(): Promise<number> {
       [
         spawnTs("api", ENTRYPOINTS.api, { env, echo: true }),
         spawnTs("worker", ENTRYPOINTS.worker, { env, echo: true }),
+        ...(gateway ? [spawnTs("gateway", ENTRYPOINTS.gateway, { env, echo: true })] : []),
       ],
       shutdownTimeoutMs(env) + BACKSTOP_MS,
     );
@@ -131,7 +139,11 @@ export async function dev(): Promise<number> {
       pid: process.pid,
     });
     process.stdout.write(
-      walkthrough(apiUrl, configFile, { vault: vault.emulator.url, aws: aws.emulator.url }),
+      walkthrough(apiUrl, configFile, {
+        vault: vault.emulator.url,
+        aws: aws.emulator.url,
+        api: upstream.emulator.url,
+      }),
     );
     const first = await Promise.race([stopRequested.then(() => undefined), processes.firstExit]);
     if (first && !stopSignal) {

@@ -2,7 +2,7 @@
 export function walkthrough(
   api: string,
   configFile: string,
-  emulators: { vault: string; aws: string },
+  emulators: { vault: string; aws: string; api: string },
 ): string {
   return `
 Leash is running (development stack)
@@ -10,6 +10,7 @@ Leash is running (development stack)
   trust file   ${configFile}
   Vault        ${emulators.vault}   (emulator; targets kv-reader, db-readonly)
   AWS          ${emulators.aws}   (STS/IAM/S3 emulator; target docs-reader, bucket leash-docs)
+  HTTP API     ${emulators.api}   (API emulator behind the gateway: upstream demo-api, key in Vault KV)
 
 In another terminal, walk through a task:
 

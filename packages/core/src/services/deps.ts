@@ -5,6 +5,8 @@ import type { ProviderName } from "../lease.js";
 import type { PolicyDecider } from "../policy.js";
 import type { LeaseStore, RevocationQueue, TaskStore } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
+import type { Quota } from "../quota.js";
+import type { SuspensionStore } from "../suspension.js";
 
 export interface BrokerConfig {
   /** TTL when the agent asks for none. */
@@ -23,6 +25,8 @@ export interface BrokerConfig {
   approvalTtlSeconds: number;
   /** Longest break-glass grant. */
   maxBreakGlassSeconds: number;
+  /** The trust file's quotas, all applying to every lease they match (none: only task quotas). */
+  quotas?: readonly Quota[];
 }
 
 /** Keeps a delivered credential in process memory for a few minutes so an idempotent replay returns it exactly. */
@@ -42,5 +46,7 @@ export interface BrokerDeps {
   replay: ReplayCache;
   approvals: ApprovalStore;
   breakGlass: BreakGlassStore;
+  /** Suspended identities: refused everything, and nothing is issued under tasks descending from theirs. */
+  suspensions: SuspensionStore;
   config: BrokerConfig;
 }

@@ -4,6 +4,7 @@ import type { WorkloadIdentity } from "../identity.js";
 import { newId } from "../ids.js";
 import type { CeilingIntent } from "../intent.js";
 import type { LeaseState } from "../lease.js";
+import { inheritedTaskQuota, type QuotaUsage, type TaskQuota, taskPool } from "../quota.js";
 import type { Task } from "../task.js";
 import { bodyHash } from "./body-hash.js";
 import type { BrokerDeps } from "./deps.js";
@@ -15,6 +16,8 @@ export interface RegisterTask {
   ttlSeconds: number;
   parentId: string | undefined;
   labels: Record<string, string>;
+  /** Limits on the leases of the task and its descendants; a sub-task's may only be lower than its ancestors'. */
+  quota?: TaskQuota | undefined;
 }
 
 function isOperator(caller: WorkloadIdentity): boolean {
@@ -53,6 +56,7 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
         `ttl_seconds would outlive the parent task (at most ${left} s left)`,
       );
     }
+    if (input.quota) await checkSubTaskQuota(deps, parent, input.quota);
     depth = parent.depth + 1;
     if (depth > deps.config.maxDelegationDepth) {
       throw new LeashError(
@@ -79,6 +83,7 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
     deadline,
     endedAt: null,
     bodyHash: hash,
+    ...(input.quota ? { quota: input.quota } : {}),
   };
   const outcome = await deps.tasks.create(task);
   if (!outcome.created && outcome.task.bodyHash !== hash) {
@@ -91,7 +96,13 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
       agent: task.agent,
       taskId: task.id,
       outcome: "ok",
-      detail: { ceiling: task.ceiling, deadline: task.deadline, parent_id: task.parentId, depth },
+      detail: {
+        ceiling: task.ceiling,
+        deadline: task.deadline,
+        parent_id: task.parentId,
+        depth,
+        ...(task.quota ? { quota: quotaWire(task.quota) } : {}),
+      },
     });
   }
   return outcome;
@@ -109,7 +120,42 @@ async function visibleTask(deps: BrokerDeps, caller: WorkloadIdentity, taskId: s
 export async function getTask(deps: BrokerDeps, caller: WorkloadIdentity, taskId: string) {
   const task = await visibleTask(deps, caller, taskId);
   const counts: Partial<Record<LeaseState, number>> = await deps.tasks.leaseCounts(taskId);
-  return { task, counts };
+  // The task's own pool counts its descendants' leases too; without a quota of its own nothing counts them.
+  const [usage] = task.quota ? await deps.leases.quotaUsage([taskPool(task)], deps.clock.now()) : [];
+  const quotaUsage: Pick<QuotaUsage, "live" | "issued"> | null = usage
+    ? { live: usage.live, issued: usage.issued }
+    : null;
+  return { task, counts, quotaUsage };
+}
+
+/** A sub-task's quota may only be lower than what its ancestors set, limit by limit (equal is not higher). */
+async function checkSubTaskQuota(deps: BrokerDeps, parent: Task, quota: TaskQuota): Promise<void> {
+  const ancestors: Task[] = [parent];
+  for (let up = parent.parentId; up !== null && ancestors.length <= deps.config.maxDelegationDepth; ) {
+    const task = await deps.tasks.get(up);
+    if (!task) break;
+    ancestors.push(task);
+    up = task.parentId;
+  }
+  const bound = inheritedTaskQuota(ancestors);
+  for (const [limit, max, own] of [
+    ["max_live", bound.maxLive, quota.maxLive],
+    ["max_issued", bound.maxIssued, quota.maxIssued],
+  ] as const) {
+    if (max !== undefined && own !== undefined && own > max)
+      throw new LeashError(
+        "invalid_request",
+        `quota.${limit} may be at most ${max}, as the task's ancestors allow`,
+      );
+  }
+}
+
+/** A task quota as the API and the audit spell it. */
+export function quotaWire(quota: TaskQuota): { max_live?: number; max_issued?: number } {
+  return {
+    ...(quota.maxLive !== undefined ? { max_live: quota.maxLive } : {}),
+    ...(quota.maxIssued !== undefined ? { max_issued: quota.maxIssued } : {}),
+  };
 }
 
 /** Completion and cancellation: idempotent; every live lease of the task and its sub-tasks is revoked. */

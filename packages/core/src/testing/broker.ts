@@ -12,6 +12,7 @@ import { FakeClock } from "./clock.js";
 import { InMemoryLeaseStore } from "./lease-store.js";
 import { FakeProvider } from "./provider.js";
 import { RecordingQueue } from "./queue.js";
+import { InMemorySuspensionStore } from "./suspension-store.js";
 import { InMemoryTaskStore } from "./task-store.js";
 
 class InMemoryReplayCache implements ReplayCache {
@@ -48,6 +49,7 @@ export interface FakeBroker extends BrokerDeps {
   replay: InMemoryReplayCache;
   approvals: InMemoryApprovalStore;
   breakGlass: InMemoryBreakGlassStore;
+  suspensions: InMemorySuspensionStore;
   /** The provider registered as `vault` unless `providers` says otherwise. */
   provider: FakeProvider;
 }
@@ -78,6 +80,7 @@ export function fakeBroker(
     replay: new InMemoryReplayCache(),
     approvals: new InMemoryApprovalStore(log),
     breakGlass: new InMemoryBreakGlassStore(log),
+    suspensions: new InMemorySuspensionStore(log, tasks, leases),
     policy: options.policy,
     providers,
     provider,

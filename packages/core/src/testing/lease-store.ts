@@ -11,7 +11,9 @@ import type {
   RevocationRequest,
   SettledState,
 } from "../ports.js";
+import { type QuotaPool, type QuotaUsage, quotaExceeded } from "../quota.js";
 import { CallLog } from "./calls.js";
+import { QuotaLedger } from "./quota-ledger.js";
 import type { InMemoryTaskStore } from "./task-store.js";
 
 /**
@@ -24,6 +26,7 @@ export class InMemoryLeaseStore implements LeaseStore {
   /** Revocation orders that arrived while the lease was pending. */
   private readonly orders = new Map<string, RevocationRequest & { at: number }>();
   private readonly claims = new Map<string, number>();
+  private readonly quotas = new QuotaLedger(this.leases);
 
   constructor(
     private readonly log = new CallLog(),
@@ -39,11 +42,14 @@ export class InMemoryLeaseStore implements LeaseStore {
   async createPending(
     lease: Lease,
     idempotency?: { key: string; bodyHash: string },
+    quotas: readonly QuotaPool[] = [],
   ): Promise<IdempotencyRecord | null> {
     this.log.record("leases.createPending");
+    const earlier = idempotency && this.idempotency.get(`${lease.agent}\n${idempotency.key}`);
+    if (earlier) return earlier;
+    const refusal = this.quotas.admit(lease, quotas);
+    if (refusal) throw quotaExceeded(refusal);
     if (idempotency) {
-      const earlier = this.idempotency.get(`${lease.agent}\n${idempotency.key}`);
-      if (earlier) return earlier;
       this.idempotency.set(`${lease.agent}\n${idempotency.key}`, {
         leaseId: lease.id,
         bodyHash: idempotency.bodyHash,
@@ -51,6 +57,11 @@ export class InMemoryLeaseStore implements LeaseStore {
     }
     this.leases.set(lease.id, { ...lease, state: "pending" });
     return null;
+  }
+
+  async quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]> {
+    this.log.record("leases.quotaUsage");
+    return pools.map((pool) => this.quotas.usage(pool, now));
   }
 
   async activate(leaseId: string, input: ActivateInput): Promise<ActivateOutcome> {

@@ -1,4 +1,5 @@
 import type { LeaseState } from "../lease.js";
+import type { NarrowTaskInput, NarrowTaskOutcome } from "../narrowing.js";
 import type { CreateTaskOutcome, EndTaskOutcome, TaskStore } from "../ports.js";
 import type { Task, TaskEnd } from "../task.js";
 import { CallLog } from "./calls.js";
@@ -45,6 +46,26 @@ export class InMemoryTaskStore implements TaskStore {
         at,
       )) ?? [];
     return { task: { ...(this.tasks.get(taskId) ?? task) }, changed, revoking };
+  }
+
+  async narrow(input: NarrowTaskInput): Promise<NarrowTaskOutcome | null> {
+    this.log.record("tasks.narrow");
+    const task = this.tasks.get(input.taskId);
+    if (!task) return null;
+    if (task.state !== "active") return { kind: "not_active", task: { ...task } };
+    if (JSON.stringify(task.ceiling) !== JSON.stringify(input.from)) return { kind: "changed" };
+    const narrowed = { ...task, ceiling: [...input.to] };
+    this.tasks.set(task.id, narrowed);
+    const tree = new Set([task.id, ...this.descendants(task.id).map((t) => t.id)]);
+    const outside = [...(this.leases?.leases.values() ?? [])].filter(
+      (l) => tree.has(l.taskId) && (l.state === "pending" || l.state === "active") && input.outside(l),
+    );
+    const due =
+      (await this.leases?.requestRevocation(
+        outside.map((l) => ({ leaseId: l.id, cause: "ceiling_narrowed" as const, actor: input.actor })),
+        input.at,
+      )) ?? [];
+    return { kind: "narrowed", task: { ...narrowed }, revoked: outside.map((l) => l.id), due };
   }
 
   private descendants(taskId: string): Task[] {

@@ -31,6 +31,16 @@ export function aclDenied(): VaultHttpError {
   return new VaultHttpError(403, ["1 error occurred:\n\t* permission denied\n\n"]);
 }
 
+/** framework's ErrUnsupportedOperation: a verb the path does not take. */
+export function unsupportedOperation(): VaultHttpError {
+  return new VaultHttpError(405, ["1 error occurred:\n\t* unsupported operation\n\n"]);
+}
+
+/** A handler's nil response to a read or list: 404 with empty errors (http/logical.go), e.g. a missing secret. */
+export function nothingThere(): VaultHttpError {
+  return new VaultHttpError(404, []);
+}
+
 export function sealedError(): VaultHttpError {
   return new VaultHttpError(503, ["Vault is sealed"]);
 }
@@ -67,3 +77,9 @@ export function ok(parts: EnvelopeParts): VaultReply {
 }
 
 export const NO_CONTENT: VaultReply = { status: 204 };
+
+/** logical.ListResponse: `data.keys`; an empty list is a nil response, so 404. */
+export function listReply(keys: readonly string[]): VaultReply {
+  if (keys.length === 0) throw nothingThere();
+  return ok({ data: { keys } });
+}

@@ -24,9 +24,19 @@ export interface Route {
   readonly pattern: RegExp;
   /** Login and health endpoints take no token. */
   readonly unauthenticated?: boolean;
+  /**
+   * Unauthenticated paths that still look at a token when one is sent (sys/internal/ui/mounts): the handler gets
+   * the caller, if any, and does its own check; no ACL, no use counted.
+   */
+  readonly tokenOptional?: boolean;
   /** Root-protected paths need the `sudo` capability on top of the operation's own. */
   readonly sudo?: boolean;
   readonly handlers: Partial<Record<Operation, Handler>>;
+  /**
+   * The path's existence check (framework.Path ExistenceCheck): a write to something that does not exist yet is a
+   * create and needs the `create` capability instead of `update`. Paths without one are always updates.
+   */
+  readonly exists?: (state: VaultState, params: Readonly<Record<string, string>>) => boolean;
 }
 
 export function callerOf(ctx: RouteContext): TokenEntry {

@@ -1,12 +1,13 @@
-import { capabilitiesOn } from "./acl.js";
+import { type Capability, capabilitiesOn } from "./acl.js";
 import { engineRoutes, notFound } from "./engines.js";
 import { leaseRoutes } from "./leases.js";
-import { aclDenied, invalidToken, sealedError, VaultHttpError, type VaultReply } from "./reply.js";
+import { kvRoutes, mountRoutes } from "./mounts.js";
+import { aclDenied, invalidToken, sealedError, unsupportedOperation, type VaultReply } from "./reply.js";
 import { isRoot, type Operation, type Route } from "./route.js";
-import type { VaultState } from "./state.js";
+import type { TokenEntry, VaultState } from "./state.js";
 import { tokenRoutes } from "./tokens.js";
 
-const ROUTES: readonly Route[] = [...tokenRoutes, ...leaseRoutes, ...engineRoutes];
+const ROUTES: readonly Route[] = [...tokenRoutes, ...leaseRoutes, ...engineRoutes, ...mountRoutes];
 
 /** Paths that answer while sealed, as Vault's own do. */
 const SEAL_EXEMPT = new Set(["sys/health", "sys/seal-status"]);
@@ -36,8 +37,30 @@ function operationOf(method: string, query: URLSearchParams): Operation {
     case "DELETE":
       return "delete";
     default:
-      throw new VaultHttpError(405, ["1 error occurred:\n\t* unsupported operation\n\n"]);
+      throw unsupportedOperation();
   }
+}
+
+/**
+ * The capabilities the caller holds for this request. Vault adds a trailing slash to a list request's path and
+ * tries an exact rule without it too (acl.go AllowOperation), so `secret/metadata/*` allows `LIST secret/metadata`.
+ */
+function capabilitiesFor(state: VaultState, caller: TokenEntry, path: string, operation: Operation) {
+  const policies = state.policyRules(caller.policies);
+  if (operation !== "list") return capabilitiesOn(policies, path);
+  const listed = capabilitiesOn(policies, `${path}/`);
+  return listed.size > 0 ? listed : capabilitiesOn(policies, path);
+}
+
+/** A write to a path with an existence check needs `create` when nothing is there yet (request_handling.go). */
+function requiredCapability(
+  state: VaultState,
+  route: Route,
+  params: Readonly<Record<string, string>>,
+  operation: Operation,
+): Capability {
+  if (operation === "update" && route.exists && !route.exists(state, params)) return "create";
+  return operation;
 }
 
 /** One Vault request, start to end: expiry sweep, seal, token, route, ACL, handler, use count. No I/O. */
@@ -48,37 +71,38 @@ export function handleVaultRequest(state: VaultState, request: VaultRequest): Va
   if (state.sealed && !SEAL_EXEMPT.has(path)) throw sealedError();
 
   const matches: { route: Route; params: Record<string, string> }[] = [];
-  for (const route of ROUTES) {
+  for (const route of [...kvRoutes(state.mounts), ...ROUTES]) {
     const m = route.pattern.exec(path);
     if (m) matches.push({ route, params: { ...(m.groups ?? {}) } });
   }
   const found = matches.find((m) => m.route.handlers[operation] !== undefined);
   const unauthenticated = found?.route.unauthenticated === true;
+  const tokenOptional = found?.route.tokenOptional === true;
 
   const caller = unauthenticated || request.token === undefined ? undefined : state.token(request.token);
-  if (!unauthenticated && !caller) throw invalidToken();
+  if (!unauthenticated && !tokenOptional && !caller) throw invalidToken();
   if (!found) {
-    if (matches.length > 0)
-      throw new VaultHttpError(405, ["1 error occurred:\n\t* unsupported operation\n\n"]);
+    if (matches.length > 0) throw unsupportedOperation();
     throw notFound(path);
   }
   const handler = found.route.handlers[operation];
   if (!handler) throw notFound(path);
 
   let sudo = false;
-  if (caller) {
+  if (caller && !tokenOptional) {
     if (isRoot(caller)) {
       sudo = true;
     } else {
-      const caps = capabilitiesOn(state.policyRules(caller.policies), path);
+      const caps = capabilitiesFor(state, caller, path, operation);
       sudo = caps.has("sudo");
-      if (!caps.has(operation) || (found.route.sudo === true && !sudo)) throw aclDenied();
+      if (!caps.has(requiredCapability(state, found.route, found.params, operation))) throw aclDenied();
+      if (found.route.sudo === true && !sudo) throw aclDenied();
     }
   }
 
   // A use-limited token loses a use per request and is revoked once the last use is spent (token_store.go UseToken).
   let lastUse = false;
-  if (caller && caller.numUses > 0) {
+  if (caller && !tokenOptional && caller.numUses > 0) {
     caller.numUses -= 1;
     lastUse = caller.numUses === 0;
   }

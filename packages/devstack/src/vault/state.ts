@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_POLICY, type PolicyRule } from "./acl.js";
 import { type LedgerLease, type LedgerToken, VaultLedger } from "./ledger.js";
+import { MountTable } from "./mount-table.js";
 import { newAccessor, newServiceToken } from "./values.js";
 
 export interface EmulatorClock {
@@ -108,6 +109,8 @@ export class VaultState {
   readonly policies = new Map<string, readonly PolicyRule[]>([["default", DEFAULT_POLICY]]);
   readonly databaseRoles = new Map<string, DatabaseRole>();
   readonly appRoles = new Map<string, AppRole>();
+  /** Secrets engines: KV v2 at `secret/` from the start, as `vault server -dev` mounts it. */
+  readonly mounts = new MountTable();
   /** Every token and secret ever issued, kept past revocation, for tests that judge revocation from outside. */
   readonly ledger = new VaultLedger();
   sealed = false;

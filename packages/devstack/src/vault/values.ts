@@ -48,6 +48,26 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * A time as Go's ptypes.TimestampString writes it (RFC 3339 with nanoseconds, trailing zeros dropped): the KV
+ * engine's `created_time` is `2026-03-01T10:00:01.25Z`, or `2026-03-01T10:00:00Z` on a whole second.
+ */
+export function goTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.?0+Z$/, "Z");
+}
+
+/** Go's time.Duration String for whole seconds: `0s`, `45s`, `1m30s`, `3h25m19s`. */
+export function goDuration(seconds: number): string {
+  const sign = seconds < 0 ? "-" : "";
+  const total = Math.abs(Math.trunc(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${sign}${h}h${m}m${s}s`;
+  if (m > 0) return `${sign}${m}m${s}s`;
+  return `${sign}${s}s`;
+}
+
 /** Vault decodes request bodies with mapstructure's WeakDecode: "true"/"1" are booleans, "5" is a number. */
 export function weakBool(value: unknown, field: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   type Clock,
   type CredentialProvider,
@@ -11,9 +10,9 @@ import {
 } from "@leash/core";
 import { z } from "zod";
 import { VaultProviderConfig, type VaultProviderConfigInput, type VaultTarget } from "./config.js";
-import { createVaultHttp } from "./http.js";
+import { connectVault } from "./connect.js";
 import { mintDynamic, mintToken } from "./mint.js";
-import { type Env, VaultSession } from "./session.js";
+import type { Env } from "./session.js";
 import { findLeashTokens, revokeAccessor } from "./tokens.js";
 
 export interface VaultProviderDeps {
@@ -55,21 +54,7 @@ export function createVaultProvider(
 ): VaultProvider {
   const config = VaultProviderConfig.parse(input);
   const clock = deps.clock ?? systemClock;
-  const readFile = deps.readFile ?? ((path: string) => readFileSync(path));
-  const http = createVaultHttp({
-    address: config.address,
-    namespace: config.namespace,
-    ca: config.ca_file ? readFile(config.ca_file) : undefined,
-    timeoutMs: config.request_timeout_ms,
-  });
-  const session = new VaultSession({
-    http,
-    auth: config.auth,
-    env: deps.env ?? process.env,
-    clock,
-    timeoutMs: config.request_timeout_ms,
-    ...(deps.onRenewalError ? { onRenewalError: deps.onRenewalError } : {}),
-  });
+  const { http, session } = connectVault(config, { ...deps, clock });
 
   function targetOf(name: string | null | undefined): VaultTarget {
     if (name === undefined || name === null || !Object.hasOwn(config.targets, name)) {

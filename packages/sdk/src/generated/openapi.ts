@@ -104,6 +104,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description With a gateway section in the trust file only: whether the gateway answers GET /healthz */
+                            gateway?: boolean;
                             ok: boolean;
                             redis: boolean;
                             worker: boolean;
@@ -117,6 +119,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description With a gateway section in the trust file only: whether the gateway answers GET /healthz */
+                            gateway?: boolean;
                             ok: boolean;
                             redis: boolean;
                             worker: boolean;
@@ -208,6 +212,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -222,6 +235,198 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agent}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Suspends an identity: from the acknowledgement on, every request it makes is 403 agent_suspended whatever its roles, and nothing is issued under any task descending from its tasks. Its live leases, and unless include_delegated is false its delegates', are revoked (cause agent_suspended) in the same step. While suspended, a POST replaces reason and until and revokes whatever is live. Task states are unchanged. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The agent's id (URL-encoded) */
+                    agent: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AgentSuspend"];
+                };
+            };
+            responses: {
+                /** @description Suspended; its leases are being revoked */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentSuspended"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** @description Lifts the suspension (audited agent.unsuspended); nothing revoked comes back. Answers the same when the agent was not suspended. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The agent's id (URL-encoded) */
+                    agent: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not suspended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentUnsuspended"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -295,6 +500,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -396,6 +610,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -481,6 +704,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -589,6 +821,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -686,6 +927,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -771,6 +1021,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -875,6 +1134,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -964,6 +1232,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1064,6 +1341,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1153,6 +1439,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1184,7 +1479,7 @@ export interface paths {
                     agent?: string;
                     cursor?: string;
                     limit?: number;
-                    provider?: "leash-jwt" | "aws-sts" | "vault";
+                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
                     state?: "pending" | "active" | "revoking" | "revoked" | "revoke_failed" | "aborted" | "expired";
                     target?: string;
                     task_id?: string;
@@ -1242,6 +1537,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1349,6 +1653,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1439,6 +1752,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1518,6 +1840,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1529,6 +1860,303 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reevaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Re-evaluations, newest first (dry runs are not kept). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Re-evaluations */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Reevaluation"][];
+                        };
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** @description Decides every live lease again with the request recorded at issuance and the current policy set, task and context; the leases now denied (or now needing approval) are revoked with cause `policy_changed`. `dry_run` previews what would be revoked, optionally with a candidate set (`policies`). Every accepted policy reload starts one by itself. 409 when no policy set is loaded. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReevaluationCreate"];
+                };
+            };
+            responses: {
+                /** @description Dry run: what re-evaluating would revoke */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReevaluationPreview"];
+                    };
+                };
+                /** @description Re-evaluation started; progress at GET /v1/reevaluations/{id} */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Reevaluation"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reevaluations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Progress and counts by policy */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReevaluationDetail"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1620,6 +2248,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1702,6 +2339,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1814,6 +2460,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1838,7 +2493,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A task with its state, deadline and lease counts by state (revocation progress after completion). */
+        /** @description A task with its state, deadline, effective ceiling (its own intersected with every ancestor's) and lease counts by state (revocation progress after completion), and its quota with what it counts now. */
         get: {
             parameters: {
                 query?: never;
@@ -1904,6 +2559,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -1920,7 +2584,96 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description Narrows the task's ceiling (the orchestrator any task, the agent of a parent task its direct sub-tasks; another agent gets 404, any other caller 403). The new ceiling must be within the current one by the sub-task rule (equal is accepted and revokes nothing), else 403 ceiling_exceeded; a task that is not active is 409 task_not_active. Every live lease of the task and its descendants outside the new ceiling is revoked (cause ceiling_narrowed), in the same step as the change; leases issued under break-glass end with their grant instead. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TaskNarrow"];
+                };
+            };
+            responses: {
+                /** @description Narrowed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaskNarrowed"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid workload identity */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unavailable (fail closed) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/tasks/{id}/cancel": {
@@ -1991,6 +2744,15 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2090,6 +2852,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description rate_limited (too many requests from one identity), or quota_exceeded (a quota is full: `quota`, `limit`, `max`); `Retry-After` says when a retry can succeed, when that is known */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Unavailable (fail closed) */
                 503: {
                     headers: {
@@ -2111,6 +2882,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentSuspend: {
+            /** @description Also revoke the leases of every task descending, at any depth, from the agent's tasks (its delegates'). Default true */
+            include_delegated?: boolean;
+            reason: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; when the suspension lifts by itself (audited agent.unsuspended). None: until lifted
+             */
+            until?: string;
+        };
+        AgentSuspended: {
+            agent: string;
+            revoking: number;
+            /** @enum {boolean} */
+            suspended: true;
+        };
+        AgentUnsuspended: {
+            agent: string;
+            /** @enum {boolean} */
+            suspended: false;
+        };
         Approval: {
             agent: string;
             created_at: string;
@@ -2211,6 +3003,9 @@ export interface components {
             count: number;
             delegated_count: number;
             live: components["schemas"]["ExposedLease"][];
+            /** @description The trust file's quotas that bind the agent, each with the usage of the pool its leases count in */
+            quotas: components["schemas"]["QuotaBinding"][];
+            suspended: components["schemas"]["Suspension"];
         };
         Introspection: {
             active: boolean;
@@ -2251,7 +3046,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             revoke_reason: string | null;
             /**
              * Format: date-time
@@ -2276,7 +3071,7 @@ export interface components {
                 tool?: string;
             };
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             target?: string;
             task_id: string;
             ttl_seconds?: number;
@@ -2297,7 +3092,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             scope: string[];
             /** @enum {string} */
             state: "active";
@@ -2319,11 +3114,97 @@ export interface components {
         };
         Problem: {
             detail: string;
+            /**
+             * @description On quota_exceeded: the limit that is reached
+             * @enum {string}
+             */
+            limit?: "max_live" | "max_per_minute" | "max_issued";
+            /** @description On quota_exceeded: the limit's value */
+            max?: number;
+            /** @description On quota_exceeded: the quota's id, or `task:<task id>` for a task's quota */
+            quota?: string;
             reasons?: string[];
             request_id: string;
             status: number;
             title: string;
             type: string;
+        };
+        QuotaBinding: {
+            id: string;
+            match: {
+                agent?: string;
+                agent_prefix?: string;
+                provider?: string;
+                target?: string;
+            };
+            max_live: number | null;
+            max_per_minute: number | null;
+            /** @enum {string|null} */
+            per: "agent" | null;
+            /** @description What the pool the agent's leases count in holds now (the agent's own with `per: agent`, else the one shared by everything the match selects); null for a limit the quota does not set */
+            usage: {
+                live: number | null;
+                per_minute: number | null;
+            };
+        };
+        Reevaluation: {
+            checked: number;
+            /** Format: date-time */
+            completed_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            denied: number;
+            id: string;
+            policy_set: string;
+            requested_by: string;
+            revoked: number;
+            /** @enum {string} */
+            state: "running" | "done" | "failed";
+            /** @description A newer policy set was loaded while it ran; the run for that set decided the rest */
+            superseded_by: string | null;
+            /** @enum {string} */
+            trigger: "reload" | "request";
+        };
+        ReevaluationCreate: {
+            dry_run?: boolean;
+            /** @description With dry_run: a complete candidate policy set, file name -> Cedar text, validated against the loaded schema and used instead of the loaded set. Nothing is loaded or revoked. */
+            policies?: {
+                [key: string]: string;
+            };
+        };
+        ReevaluationDenied: {
+            agent: string;
+            intent: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description One resource, or a prefix when it ends in '/'; never '*'. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            };
+            lease_id: string;
+            policies: string[];
+            provider: string;
+            target: string | null;
+            task_id: string;
+        };
+        ReevaluationDetail: components["schemas"]["Reevaluation"] & {
+            /** @description Denied leases by the id of each policy that denies them (or now requires approval) */
+            by_policy: {
+                [key: string]: number;
+            };
+        };
+        ReevaluationPreview: {
+            /** @description Denied leases by the id of each policy that denies them (or now requires approval) */
+            by_policy: {
+                [key: string]: number;
+            };
+            checked: number;
+            denied: number;
+            /** @description Up to 20 of the leases it would revoke */
+            sample: components["schemas"]["ReevaluationDenied"][];
         };
         Revocation: {
             /**
@@ -2367,10 +3248,19 @@ export interface components {
              */
             issued_before?: string;
             /** @enum {string} */
-            provider?: "leash-jwt" | "aws-sts" | "vault";
+            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
             target?: string;
             task_id?: string;
         };
+        /** @description The agent's suspension in force (every request it makes is refused), or null */
+        Suspension: {
+            /** Format: date-time */
+            at: string;
+            by: string;
+            reason: string;
+            /** Format: date-time */
+            until: string | null;
+        } | null;
         Task: {
             agent: string;
             ceiling: {
@@ -2395,6 +3285,17 @@ export interface components {
              */
             deadline: string;
             depth: number;
+            /** @description The ceiling requests are checked against: this task's own intersected with every ancestor's (narrowing a task narrows what it delegated) */
+            effective_ceiling: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description As in a request, or ending in '*': everything that starts with what precedes the '*' ('docs/*', 'docs/q3-*'); '*' alone is every resource. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            }[];
             /**
              * Format: date-time
              * @example 2026-11-23T10:00:00.000Z
@@ -2408,6 +3309,12 @@ export interface components {
                 [key: string]: number;
             };
             parent_id: string | null;
+            quota: components["schemas"]["TaskQuota"];
+            /** @description With a quota: the live and issued leases it counts (this task's and its descendants'); null without one */
+            quota_usage: {
+                issued: number;
+                live: number;
+            } | null;
             /** @enum {string} */
             state: "active" | "completed" | "cancelled" | "expired";
             ttl_seconds: number;
@@ -2429,6 +3336,7 @@ export interface components {
                 [key: string]: string;
             };
             parent_id?: string;
+            quota?: components["schemas"]["TaskQuota"];
             ttl_seconds: number;
         };
         TaskEnded: {
@@ -2437,6 +3345,27 @@ export interface components {
             /** @enum {string} */
             state: "active" | "completed" | "cancelled" | "expired";
         };
+        TaskNarrow: {
+            ceiling: {
+                action: string;
+                destination?: string;
+                purpose?: string;
+                /** @description As in a request, or ending in '*': everything that starts with what precedes the '*' ('docs/*', 'docs/q3-*'); '*' alone is every resource. Canonical: '/'-separated segments in Unicode NFC; no '.' or '..' segment, nor one of only dots and spaces, also before a '?', '#' or ';'; no empty segment (no leading '/', no '//'; one trailing '/' marks a prefix); no '\'; no '%' (never percent-encoded); no control or invisible character; no character whose NFKC form contains '.', '/', '\', '%', '*' or '?', nor another slash or dot lookalike, nor a combining mark on '.' or '/'. Anything else is 400 invalid_request naming the rule broken: empty, too_long, invisible, percent_encoding, backslash, lookalike, wildcard, not_nfc, empty_segment, dot_segment. */
+                resource: string;
+                /** @enum {string} */
+                sensitivity?: "public" | "internal" | "confidential" | "restricted";
+                tool?: string;
+            }[];
+        };
+        TaskNarrowed: components["schemas"]["Task"] & {
+            /** @description Live leases of the task and its descendants this narrowing revoked (outside the new ceiling) */
+            revoking: number;
+        };
+        /** @description Limits on the leases of the task and every task descending from it: `max_live` (pending, active, revoking, revoke_failed) and `max_issued` (written ahead and not aborted). A sub-task may set only lower ones. */
+        TaskQuota: {
+            max_issued?: number;
+            max_live?: number;
+        } | null;
     };
     responses: never;
     parameters: never;

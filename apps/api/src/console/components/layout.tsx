@@ -18,6 +18,7 @@ export interface LayoutProps {
 const NAV: readonly (readonly [string, string])[] = [
   ["/console", "Live leases"],
   ["/console/agent", "Agent exposure"],
+  ["/console/quotas", "Quotas"],
   ["/console/approvals", "Approvals"],
   ["/console/audit", "Audit"],
   ["/admin/queues", "Queues"],

@@ -1,16 +1,31 @@
+import type { QuotaStanding, Suspension } from "@leash/core";
 import type { ExposedLease } from "@leash/store";
 import { LeaseTable, revokeHref } from "../components/lease-table.js";
+import { QuotaTable, standingRows } from "../components/quota-table.js";
+import { SuspensionStatus } from "../components/suspension-status.js";
 import { plural, tally } from "../format.js";
 
 export interface ExposureProps {
   agent: string | undefined;
   /** Its live leases and its delegates' (with `chain`), soonest expiry first. */
   exposed: ExposedLease[];
+  /** The trust file's quotas that bind the agent, with the usage of its pool in each. */
+  quotas?: readonly QuotaStanding[];
   now: number;
+  /** Its suspension in force, if any. */
+  suspension?: Suspension | null;
+  csrf?: string;
 }
 
 /** An agent's blast radius now: what it, and everyone it delegated to, could do with the credentials still held. */
-export function ExposurePage({ agent, exposed, now }: ExposureProps) {
+export function ExposurePage({
+  agent,
+  exposed,
+  quotas = [],
+  now,
+  suspension = null,
+  csrf = "",
+}: ExposureProps) {
   const live = exposed.map((e) => e.lease);
   const chains = new Map(exposed.flatMap((e) => (e.chain ? [[e.lease.id, e.chain] as const] : [])));
   const byProvider = Object.entries(tally(live, (l) => l.provider)).sort();
@@ -27,6 +42,7 @@ export function ExposurePage({ agent, exposed, now }: ExposureProps) {
       {agent && (
         <>
           <h2 class="mono">{agent}</h2>
+          <SuspensionStatus agent={agent} suspension={suspension} csrf={csrf} />
           <p>
             <strong id="exposure-count">{plural(live.length, "live lease")}</strong>
             {chains.size > 0 && ` (${chains.size} delegated)`}
@@ -35,6 +51,8 @@ export function ExposurePage({ agent, exposed, now }: ExposureProps) {
             <a href={revokeHref("agent", agent)}>Revoke every live lease of this agent…</a>
           </p>
           <LeaseTable leases={live} now={now} chains={chains} />
+          <h2>Quotas</h2>
+          <QuotaTable rows={standingRows(quotas)} />
         </>
       )}
     </>

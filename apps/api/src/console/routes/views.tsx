@@ -1,4 +1,13 @@
-import { getLease, getTask, isLive, LeaseState, observedState, ProviderName } from "@leash/core";
+import {
+  agentQuotas,
+  getLease,
+  getTask,
+  isLive,
+  LeaseState,
+  observedState,
+  ProviderName,
+  quotaTotals,
+} from "@leash/core";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiContext } from "../../context.js";
@@ -6,6 +15,7 @@ import type { ConsoleEnv } from "../env.js";
 import { ExposurePage } from "../pages/agent.js";
 import { LeasePage } from "../pages/lease.js";
 import { LeasesPage } from "../pages/leases.js";
+import { QuotasPage } from "../pages/quotas.js";
 import { TaskPage } from "../pages/task.js";
 import { renderPage } from "../render.js";
 import { optional, parseWith, Text } from "./query.js";
@@ -49,7 +59,22 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
     const exposed = agent
       ? (await ctx.store.leases.exposure(agent, true)).sort((a, b) => a.lease.expiresAt - b.lease.expiresAt)
       : [];
-    return renderPage(c, "Agent exposure", <ExposurePage agent={agent} exposed={exposed} now={Date.now()} />);
+    const quotas = agent ? await agentQuotas(ctx.broker, agent) : [];
+    const suspension = agent
+      ? await ctx.broker.suspensions.firstSuspended([agent], ctx.broker.clock.now())
+      : null;
+    return renderPage(
+      c,
+      "Agent exposure",
+      <ExposurePage
+        agent={agent}
+        exposed={exposed}
+        quotas={quotas}
+        now={Date.now()}
+        suspension={suspension}
+        csrf={c.get("csrf")}
+      />,
+    );
   });
 
   web.get("/leases/:id", async (c) => {
@@ -58,7 +83,15 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
   });
 
   web.get("/tasks/:id", async (c) => {
-    const { task, counts } = await getTask(ctx.broker, c.get("identity"), c.req.param("id"));
-    return renderPage(c, `Task ${task.id}`, <TaskPage task={task} counts={counts} now={Date.now()} />);
+    const { task, counts, quotaUsage } = await getTask(ctx.broker, c.get("identity"), c.req.param("id"));
+    return renderPage(
+      c,
+      `Task ${task.id}`,
+      <TaskPage task={task} counts={counts} quotaUsage={quotaUsage} now={Date.now()} />,
+    );
+  });
+
+  web.get("/quotas", async (c) => {
+    return renderPage(c, "Quotas", <QuotasPage standings={await quotaTotals(ctx.broker)} />);
   });
 }

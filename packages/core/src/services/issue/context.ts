@@ -49,6 +49,8 @@ export interface Loaded extends IssueContext {
   provider: CredentialProvider;
   /** Agents of the ancestor tasks, nearest first (the RFC 8693 `act` chain and the policy's `task.chain`). */
   chain: string[];
+  /** The ancestor tasks themselves, nearest first (their quotas cover this task's leases too). */
+  ancestors: Task[];
 }
 
 /** After `verify`: the break-glass grant the intent needs, or null when the task's own ceiling covers it. */

@@ -4,7 +4,7 @@ import type { Lease } from "../../lease.js";
 import { type PolicyDecision, type PolicyRequest, policyDecisionDetail } from "../../policy.js";
 import { leaseTtlSeconds } from "../../ttl.js";
 import { bodyHash } from "../body-hash.js";
-import { spiffeParts } from "../spiffe.js";
+import { type AskedFor, policyRequestFor } from "../policy-request.js";
 import { stepUp } from "../step-up.js";
 import { deny } from "./audit.js";
 import type { AwaitingApproval, Decided, Verified } from "./context.js";
@@ -28,35 +28,30 @@ export async function decide(ctx: Verified): Promise<Decided | AwaitingApproval>
     policyDetail,
   );
   if (step.kind === "wait") return { kind: "approval", approval: step.approval };
-  const lease = pendingLease(ctx, leaseId, ttlSeconds(ctx, decision));
+  const lease = pendingLease(ctx, leaseId, ttlSeconds(ctx, decision), decision?.policySet);
   return { ...ctx, decision, policyDetail, approvalId: step.approvalId, requestHash, lease };
 }
 
 async function policyRequestOf(ctx: Verified): Promise<PolicyRequest> {
-  const { deps, caller, request, task, now, chain, grant } = ctx;
-  const spiffe = spiffeParts(caller.subject);
+  const { deps, caller, task, now, chain, grant } = ctx;
+  return policyRequestFor(askedFor(ctx), {
+    task,
+    chain,
+    breakGlass: grant !== null,
+    liveLeases: await deps.leases.liveCount({ agent: caller.subject }),
+    environment: deps.config.environment,
+    now,
+  });
+}
+
+/** The request as the policies see it and the lease records it, so a re-evaluation can decide it again. */
+function askedFor({ deps, caller, request }: Verified): AskedFor {
   return {
-    agent: {
-      id: caller.subject,
-      trustDomain: spiffe?.trustDomain ?? null,
-      path: spiffe?.path ?? null,
-      labels: {},
-    },
+    agent: caller.subject,
     intent: request.intent,
-    task: {
-      id: task.id,
-      labels: task.labels,
-      remainingSeconds: Math.floor((task.deadline - now) / 1000),
-      depth: task.depth,
-      chain,
-      breakGlass: grant !== null,
-    },
     provider: request.provider,
     target: request.target ?? null,
     ttlSeconds: request.ttlSeconds ?? deps.config.defaultTtlSeconds,
-    environment: deps.config.environment,
-    now: new Date(now),
-    exposure: { liveLeases: await deps.leases.liveCount({ agent: caller.subject }) },
   };
 }
 
@@ -94,7 +89,8 @@ function ttlSeconds({ deps, request, task, now, provider, grant }: Verified, dec
   return ttl;
 }
 
-function pendingLease({ caller, request, task, now, grant }: Verified, id: string, ttl: number): Lease {
+function pendingLease(ctx: Verified, id: string, ttl: number, policySet: string | undefined): Lease {
+  const { caller, request, task, now, grant } = ctx;
   return {
     id,
     taskId: task.id,
@@ -112,5 +108,7 @@ function pendingLease({ caller, request, task, now, grant }: Verified, id: strin
     providerExpiresAt: null,
     breakGlass: grant !== null,
     breakGlassId: grant?.id ?? null,
+    requestedTtlSeconds: askedFor(ctx).ttlSeconds,
+    policySet: policySet ?? null,
   };
 }

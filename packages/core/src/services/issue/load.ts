@@ -9,7 +9,8 @@ export async function load(ctx: IssueContext): Promise<Loaded> {
   const provider = ctx.deps.providers.get(ctx.request.provider);
   if (!provider)
     throw new LeashError("invalid_request", `provider ${ctx.request.provider} is not configured`);
-  return { ...ctx, task, provider, chain: await actorChain(ctx.deps, task) };
+  const ancestors = await ancestorsOf(ctx.deps, task);
+  return { ...ctx, task, provider, chain: ancestors.map((t) => t.agent), ancestors };
 }
 
 async function loadIssuableTask({ deps, caller, request, now }: IssueContext): Promise<Task> {
@@ -28,15 +29,15 @@ async function loadIssuableTask({ deps, caller, request, now }: IssueContext): P
   return task;
 }
 
-/** Agents of the ancestor tasks, nearest first (the RFC 8693 `act` chain and the policy's `task.chain`). */
-async function actorChain(deps: BrokerDeps, task: Task): Promise<string[]> {
-  const chain: string[] = [];
+/** The ancestor tasks, nearest first: their agents are the RFC 8693 `act` chain and the policy's `task.chain`. */
+async function ancestorsOf(deps: BrokerDeps, task: Task): Promise<Task[]> {
+  const ancestors: Task[] = [];
   let parentId = task.parentId;
-  while (parentId !== null && chain.length <= deps.config.maxDelegationDepth) {
+  while (parentId !== null && ancestors.length <= deps.config.maxDelegationDepth) {
     const parent = await deps.tasks.get(parentId);
     if (!parent) break;
-    chain.push(parent.agent);
+    ancestors.push(parent);
     parentId = parent.parentId;
   }
-  return chain;
+  return ancestors;
 }

@@ -18,6 +18,7 @@ export function mintRequestOf(
     target: lease.target ?? undefined,
     intent: lease.intent,
     ttlSeconds: Math.round((lease.expiresAt - lease.issuedAt) / 1000),
+    issuedAt: lease.issuedAt,
     expiresAt: lease.expiresAt,
     actorChain,
     scopeHints,

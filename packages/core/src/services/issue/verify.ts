@@ -1,16 +1,20 @@
 import { intentWithinCeiling } from "../../ceiling.js";
+import { withinEffectiveCeiling } from "../../effective-ceiling.js";
 import { LeashError } from "../../errors.js";
 import { deny } from "./audit.js";
 import type { Loaded, Verified } from "./context.js";
+import { ensureChainNotSuspended } from "./standing.js";
 
 /**
- * The intent must be inside the task's ceiling, or inside the ceiling of the break-glass grant in force for it
+ * The intent must be inside the task's effective ceiling (its own and every ancestor's), or inside the ceiling of the break-glass grant in force for it
  * (the lease then needs that grant and ends with it); then the provider checks target and intent.
  */
 export async function verify(ctx: Loaded): Promise<Verified> {
   const { deps, request, task, now } = ctx;
+  await ensureChainNotSuspended(ctx);
   let grant = null;
-  if (!intentWithinCeiling(request.intent, task.ceiling)) {
+  const above = ctx.ancestors.map((a) => a.ceiling);
+  if (!withinEffectiveCeiling(request.intent, task.ceiling, above)) {
     const current = await deps.breakGlass.current(task.id, now);
     if (!current || !intentWithinCeiling(request.intent, current.ceiling)) {
       await deny(ctx, ["outside the task ceiling"]);

@@ -1,19 +1,36 @@
+import { isLeashError } from "../../errors.js";
 import type { IdempotencyRecord } from "../../ports.js";
+import { quotaPools } from "../../quota.js";
+import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
+import { ensureStillStanding } from "./standing.js";
 import { ensureGrantOpen } from "./verify.js";
 
 /**
  * Records the lease as `pending` before anything exists at the provider, so a crash between here and activation
  * leaves something the reconciler can find and reclaim. With an Idempotency-Key already used, nothing is written
- * and the earlier request's record is returned instead.
+ * and the earlier request's record is returned instead. The quotas that count the lease are checked and counted in
+ * the same atomic step (a replay counts nothing; a full pool writes nothing and is `429 quota_exceeded`).
  */
 export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null> {
   const key = ctx.options.idempotencyKey;
-  const earlier = await ctx.deps.leases.createPending(
-    ctx.lease,
-    key ? { key, bodyHash: ctx.requestHash } : undefined,
-  );
+  const pools = quotaPools(ctx.deps.config.quotas ?? [], ctx.lease, [ctx.task, ...ctx.ancestors]);
+  const earlier = await ctx.deps.leases
+    .createPending(
+      ctx.lease,
+      key ? { key, bodyHash: ctx.requestHash } : undefined,
+      pools.length > 0 ? pools : undefined,
+    )
+    .catch(async (error: unknown) => {
+      if (isLeashError(error) && error.code === "quota_exceeded") {
+        await deny(ctx, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
+          quota: error.extensions,
+        });
+      }
+      throw error;
+    });
   if (earlier) return earlier;
   await ensureGrantOpen(ctx);
+  await ensureStillStanding(ctx);
   return null;
 }

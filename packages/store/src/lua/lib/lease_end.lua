@@ -70,6 +70,13 @@ local function end_lease(k, lease, id, state, now, extra)
   local agent, provider = f[1], f[3]
   if redis.call("HINCRBY", k.agents, agent, -1) <= 0 then redis.call("HDEL", k.agents, agent) end
   redis.call("HINCRBY", k.providers, provider, -1)
+  -- Its quota pools' live counts (the fields create_pending.lua counted it in): a slot frees at the end.
+  local counted = redis.call("HGET", lease, "qlive")
+  if counted then
+    for _, field in ipairs(cjson.decode(counted)) do
+      if redis.call("HINCRBY", k.counters, field, -1) <= 0 then redis.call("HDEL", k.counters, field) end
+    end
+  end
   if prior == "revoke_failed" then redis.call("HINCRBY", k.counters, "revoke_failed", -1) end
 
   local cause = cause_of(f[5])

@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+export type HeaderMap = Record<string, string | string[]>;
+
+/** RFC 9110 §7.6.1 connection-specific headers, plus the proxy ones: they never cross the gateway. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * Agent headers the upstream never sees: the agent's own credential (`authorization`), what the gateway sets
+ * itself (`host`, `accept-encoding`), what claims to describe the client or the route (`forwarded`,
+ * `x-forwarded-*`, `x-real-ip`, `via`), and what some servers obey to change the method or path after the gateway
+ * checked them (`x-http-method-override`, `x-original-url`, ...). `expect` is answered by the gateway itself.
+ */
+const STRIPPED: ReadonlySet<string> = new Set([
+  "authorization",
+  "host",
+  "accept-encoding",
+  "forwarded",
+  "x-real-ip",
+  "true-client-ip",
+  "x-client-ip",
+  "via",
+  "expect",
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  "x-original-url",
+  "x-rewrite-url",
+  "x-original-uri",
+]);
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(",") : (value ?? "");
+  return new Set(
+    text
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/**
+ * The agent's headers as the upstream gets them, from Node's raw list (so repeated headers stay repeated): hop-by-
+ * hop headers and those its `Connection` names are dropped, then the stripped set and `reserved` (the names the
+ * upstream's credential is injected under). Bodies go out unencoded (`accept-encoding: identity`), so the gateway
+ * can look for the secret in what comes back.
+ */
+export function forwardHeaders(rawHeaders: readonly string[], reserved: ReadonlySet<string>): HeaderMap {
+  const out: HeaderMap = {};
+  let connection: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] ?? "").toLowerCase() === "connection") connection.push(rawHeaders[i + 1] ?? "");
+  }
+  const named = connectionTokens(connection);
+  connection = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] ?? "").toLowerCase();
+    const value = rawHeaders[i + 1] ?? "";
+    if (HOP_BY_HOP.has(name) || named.has(name) || STRIPPED.has(name) || reserved.has(name)) continue;
+    if (name.startsWith("x-forwarded-") || name === "x-leash-gateway") continue;
+    const existing = out[name];
+    out[name] =
+      existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  out["accept-encoding"] = "identity";
+  return out;
+}
+
+/**
+ * The upstream's response headers as the agent gets them: hop-by-hop ones dropped, `x-leash-gateway` too (only
+ * the gateway's own answers carry it, so an upstream cannot pass its answer off as a refusal), and every value
+ * through `redact`.
+ */
+export function relayHeaders(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  redact: (value: string) => string,
+): HeaderMap {
+  const named = connectionTokens(headers.connection);
+  const out: HeaderMap = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || name === "x-leash-gateway")
+      continue;
+    out[name] = Array.isArray(value) ? value.map(redact) : redact(value);
+  }
+  return out;
+}

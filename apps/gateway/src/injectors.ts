@@ -1,0 +1,111 @@
+import { type Clock, LeashError } from "@leash/core";
+import {
+  type AwsSession,
+  awsSessionOf,
+  type GatewayGrant,
+  type LeaseCredentials,
+  type LeaseForMint,
+  type UpstreamAuth,
+  type VaultKvReader,
+  vaultTokenOf,
+} from "@leash/providers";
+import { encodeStrict } from "./decode.js";
+import type { OutgoingRequest } from "./outgoing.js";
+import { isSigV4Param, SIGV4_HEADERS, signSigV4 } from "./sigv4.js";
+
+/** How one upstream's credential reaches its requests. */
+export interface Injector {
+  /** Agent headers (lowercase) dropped because the credential goes there. */
+  readonly reservedHeaders: ReadonlySet<string>;
+  /** Whether an agent query parameter (decoded name) is dropped because the credential goes there. */
+  reservedQuery(name: string): boolean;
+  /** Whether paths and queries are re-encoded canonically (SigV4 signs exactly what is sent). */
+  readonly canonicalEncoding: boolean;
+  /** Adds the credential; resolves with the secret values the agent must never see (for redaction). */
+  inject(out: OutgoingRequest, grant: GatewayGrant, signal: AbortSignal): Promise<readonly string[]>;
+  /** What was minted for leases, when the injector mints per lease (to end them with their leases). */
+  readonly perLease?: LeaseCredentials;
+}
+
+/** A secret that would split a header line or a query is refused before it is sent anywhere. */
+function checkSendable(secret: string): string {
+  if (!/^[\x20-\x7e]+$/.test(secret)) {
+    throw new LeashError(
+      "provider_rejected",
+      "the upstream's secret holds characters other than printable ASCII: it cannot be sent in a header or query",
+    );
+  }
+  return secret;
+}
+
+function leaseOf(grant: GatewayGrant): LeaseForMint {
+  return {
+    leaseId: grant.leaseId,
+    taskId: grant.taskId,
+    agent: grant.agent,
+    action: grant.action,
+    resource: grant.resource,
+    issuedAt: grant.issuedAt,
+    expiresAt: grant.expiresAt,
+  };
+}
+
+type StaticAuth = Extract<UpstreamAuth, { type: "header" | "query" }>;
+
+/** A static secret from Vault KV, in a header (`format` around it) or a query parameter. */
+export function staticInjector(auth: StaticAuth, kv: VaultKvReader): Injector {
+  const lower = auth.name.toLowerCase();
+  return {
+    reservedHeaders: new Set([lower]),
+    // Some servers read query names case-insensitively: drop the agent's in any case.
+    reservedQuery: (name) => name.toLowerCase() === lower,
+    canonicalEncoding: false,
+    async inject(out, _grant, signal) {
+      const secret = checkSendable(await kv.read(auth.secret, signal));
+      if (auth.type === "header") out.headers[lower] = auth.format.replace("{secret}", () => secret);
+      else out.query.push(`${encodeStrict(auth.name)}=${encodeStrict(secret)}`);
+      return [secret];
+    },
+  };
+}
+
+/** A Vault token minted for the lease's intent on a vault target, as `X-Vault-Token`. */
+export function vaultTokenInjector(credentials: LeaseCredentials): Injector {
+  return {
+    reservedHeaders: new Set(["x-vault-token"]),
+    reservedQuery: () => false,
+    canonicalEncoding: false,
+    perLease: credentials,
+    async inject(out, grant, signal) {
+      const token = checkSendable(vaultTokenOf(await credentials.get(leaseOf(grant), signal)));
+      out.headers["x-vault-token"] = token;
+      return [token];
+    },
+  };
+}
+
+/** The gateway signs with an STS session minted for the lease's intent; the agent's request is unsigned. */
+export function sigV4Injector(
+  credentials: LeaseCredentials,
+  target: { service: string; region: string },
+  clock: Clock,
+): Injector {
+  // Keyed by the minted credential, so a lease's requests share one session object (and its signer's key cache).
+  const sessions = new WeakMap<object, AwsSession>();
+  return {
+    reservedHeaders: SIGV4_HEADERS,
+    reservedQuery: isSigV4Param,
+    canonicalEncoding: true,
+    perLease: credentials,
+    async inject(out, grant, signal) {
+      const credential = await credentials.get(leaseOf(grant), signal);
+      let session = sessions.get(credential);
+      if (!session) {
+        session = awsSessionOf(credential);
+        sessions.set(credential, session);
+      }
+      await signSigV4(out, session, target, clock.now());
+      return [session.sessionToken, session.secretAccessKey];
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { Transform, type TransformCallback } from "node:stream";
+
+const REDACTED = "[redacted]";
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+
+/** `%XX` in either case, behind any number of `%25` layers (double and deeper percent-encoding). */
+function escapedByte(byte: number): string {
+  const hex = byte.toString(16).toUpperCase().padStart(2, "0");
+  const either = [...hex].map((h) => (/[A-F]/.test(h) ? `[${h}${h.toLowerCase()}]` : h)).join("");
+  return `%(?:25)*${either}`;
+}
+
+/** A pattern matching the secret with each character written as itself or percent-encoded (mixed too). */
+function secretPattern(secret: string): string {
+  let out = "";
+  for (const ch of secret) {
+    const bytes = [...Buffer.from(ch, "utf8")].map(escapedByte).join("");
+    const plain = ch === " " ? "(?: |\\+)" : escapeRegExp(ch);
+    out += `(?:${plain}|${bytes})`;
+  }
+  return out;
+}
+
+export interface Redactor {
+  /** The header value with every verbatim or percent-encoded occurrence of a secret replaced by `[redacted]`. */
+  header(value: string): string;
+  /** The byte forms looked for in bodies: verbatim, and percent-encoded with upper- and lower-case hex. */
+  readonly bodyPatterns: readonly Buffer[];
+}
+
+const NOTHING: Redactor = { header: (v) => v, bodyPatterns: [] };
+
+/** Secrets shorter than this are not redacted: a 1-3 character "secret" would turn every header into noise. */
+const MIN_SECRET = 4;
+
+export function createRedactor(secrets: readonly string[]): Redactor {
+  const usable = [...new Set(secrets)]
+    .filter((s) => s.length >= MIN_SECRET)
+    .sort((a, b) => b.length - a.length);
+  if (usable.length === 0) return NOTHING;
+  const pattern = new RegExp(usable.map(secretPattern).join("|"), "g");
+  const forms = new Set<string>();
+  for (const s of usable) {
+    const encoded = encodeURIComponent(s);
+    forms
+      .add(s)
+      .add(encoded)
+      .add(encoded.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
+  }
+  return {
+    header: (value) => (value.length === 0 ? value : value.replace(pattern, REDACTED)),
+    bodyPatterns: [...forms].map((f) => Buffer.from(f, "utf8")),
+  };
+}
+
+/** The length of the longest end of `data` that begins one of the patterns (a match that may straddle chunks). */
+function heldBack(data: Buffer, patterns: readonly Buffer[]): number {
+  let keep = 0;
+  for (const p of patterns) {
+    const max = Math.min(p.length - 1, data.length);
+    for (let n = max; n > keep; n--) {
+      if (data[data.length - n] === p[0] && data.subarray(data.length - n).equals(p.subarray(0, n))) {
+        keep = n;
+        break;
+      }
+    }
+  }
+  return keep;
+}
+
+/**
+ * Relays a body unchanged while looking for the secret in it. A match is never passed on: the stream fails with
+ * `SecretInBody` before the chunk holding it goes out (bytes that may begin a match wait for the next chunk).
+ */
+export class SecretScanner extends Transform {
+  private held: Buffer = Buffer.alloc(0);
+  /** Bytes passed on to the agent. */
+  relayed = 0;
+
+  constructor(private readonly patterns: readonly Buffer[]) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.patterns.length === 0) {
+      this.relayed += chunk.length;
+      done(null, chunk);
+      return;
+    }
+    const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    if (this.patterns.some((p) => data.includes(p))) {
+      done(new SecretInBody());
+      return;
+    }
+    const keep = heldBack(data, this.patterns);
+    this.held = keep === 0 ? Buffer.alloc(0) : Buffer.from(data.subarray(data.length - keep));
+    const out = keep === 0 ? data : data.subarray(0, data.length - keep);
+    this.relayed += out.length;
+    done(null, out);
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.relayed += this.held.length;
+    done(null, this.held.length === 0 ? undefined : this.held);
+  }
+}
+
+export class SecretInBody extends Error {
+  override readonly name = "SecretInBody";
+  constructor() {
+    super("the upstream's response body holds the injected secret: cut before it reached the agent");
+  }
+}

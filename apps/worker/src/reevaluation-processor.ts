@@ -1,0 +1,90 @@
+import { failReevaluation, type ReevaluationDeps, runReevaluation } from "@leash/core";
+import { ReevaluationJob } from "@leash/queue";
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import type { WorkerContext } from "./context.js";
+import { createPacer } from "./pacer.js";
+import { PolicySetCache } from "./policy-sets.js";
+
+/**
+ * The share of the time a re-evaluation works (the rest it waits), so issuance keeps its latency while 100,000
+ * leases are decided again: measured with the bench's `reevaluate` section (README "Continuous authorization").
+ */
+const WORK_SHARE = 0.5;
+
+/**
+ * Runs a re-evaluation (core `runReevaluation`) as a BullMQ job with the policy set the store holds for it,
+ * compiled once per set. When BullMQ aborts the job (the worker is stopping), the run stops between chunks and
+ * the job goes back to the queue, to resume at the saved cursor; after a crash, BullMQ hands it to a worker again.
+ */
+export function reevaluationProcessor(ctx: WorkerContext) {
+  const { env, store } = ctx;
+  const sets = new PolicySetCache(store.policySets);
+  // The first compile in a process is several times slower (Cedar's wasm and the JIT warm up): pay it at start,
+  // not in the first reload's path from a policy file's write to the revocations it brings.
+  void store.policySets
+    .current()
+    .then(async (id) => {
+      if (id === null) return;
+      await sets.acquire(id);
+      sets.release(id);
+    })
+    .catch(() => undefined);
+  const deps: ReevaluationDeps = {
+    leases: store.leases,
+    tasks: { getMany: (ids) => store.reevaluations.tasks(ids) },
+    reevaluations: store.reevaluations,
+    policySets: store.policySets,
+    queue: ctx.producers,
+    providers: ctx.revoker.providers,
+    audit: ctx.audit,
+    clock: ctx.clock,
+    config: {
+      defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
+      environment: env.LEASH_ENVIRONMENT,
+      maxDelegationDepth: env.LEASH_MAX_DELEGATION_DEPTH,
+      retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+    },
+  };
+  return async function processReevaluation(job: Job, token?: string, signal?: AbortSignal) {
+    const parsed = ReevaluationJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed re-evaluation job ${job.id}`);
+    const run = await store.reevaluations.get(parsed.data.reevaluationId);
+    if (!run) throw new UnrecoverableError(`re-evaluation ${parsed.data.reevaluationId} does not exist`);
+    if (run.state !== "running") return run.state;
+    const compiled = await sets.acquire(run.policySet);
+    try {
+      if ("problems" in compiled) {
+        await failReevaluation(deps, run, compiled.problems);
+        return "failed";
+      }
+      const pacer = createPacer(ctx.clock, WORK_SHARE);
+      const out = await runReevaluation(
+        deps,
+        run,
+        compiled.decider,
+        {
+          settled: (leases) => {
+            for (const l of leases) ctx.metrics.revocations.inc({ provider: l.provider, outcome: "revoked" });
+          },
+          chunkDone: async ({ checked }) => {
+            // Receipts of the leases it ended are chained at once, not at the next poll.
+            await ctx.audit.drain();
+            await job.updateProgress({ checked });
+            await pacer.pause(signal);
+          },
+        },
+        signal,
+      );
+      if (out.kind === "paused" && token) {
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      await ctx.audit.drain();
+      return out.kind === "finished"
+        ? `${out.run.state}: checked ${out.run.checked}, denied ${out.run.denied}`
+        : out.kind;
+    } finally {
+      sets.release(run.policySet);
+    }
+  };
+}

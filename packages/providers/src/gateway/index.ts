@@ -1,0 +1,3 @@
+export * from "./config.js";
+export * from "./provider.js";
+export * from "./token.js";

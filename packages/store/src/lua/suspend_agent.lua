@@ -1,0 +1,62 @@
+-- Suspends an agent (or replaces its suspension) and, in the same step, orders the revocation of its live leases
+-- and, when asked, of those of every task descending from its tasks (its delegates'), with cause `agent_suspended`,
+-- the actor and now. From this step on its requests are refused and issuance re-reads suspensions after its
+-- write-ahead, so a lease written meanwhile is either found here or sees the suspension.
+-- KEYS: 1 suspensions (hash agent -> json), 2 suspensions by until (zset), 3 deadline, 4 pending, 5 the agent's
+--       leases, 6 the agent's delegations, 7.. every other key of the walk (each delegated task's `:leases` and
+--       `:children`, each live lease's hash), as the caller read them just before.
+-- ARGV: 1 key prefix, 2 agent, 3 suspension json, 4 until ms or "", 5 now ms, 6 actor, 7 "1" to include delegates
+-- Returns {"missing", key names...} without changing anything (the caller declares them and calls again), or
+-- {"suspended", previous json or "", r, r revoked ids..., ids needing a revoke job...}.
+--@include lease_end
+--@include order_many
+local prefix = ARGV[1]
+local declared = {}
+for i = 1, #KEYS do declared[KEYS[i]] = true end
+local missing, live = {}, {}
+local function key(name)
+  if declared[name] then return name end
+  missing[#missing + 1] = name
+  return nil
+end
+local function collect(index)
+  for _, id in ipairs(redis.call("ZRANGE", index, 0, -1)) do
+    if redis.call("ZSCORE", KEYS[4], id) or redis.call("ZSCORE", KEYS[3], id) then
+      local lease = key(prefix .. "lease:" .. id)
+      if lease then live[id] = lease end
+    end
+  end
+end
+
+collect(KEYS[5])
+if ARGV[7] == "1" then
+  local queue, seen = redis.call("SMEMBERS", KEYS[6]), {}
+  while #queue > 0 do
+    local tid = table.remove(queue)
+    if not seen[tid] then
+      seen[tid] = true
+      local task_leases = key(prefix .. "task:" .. tid .. ":leases")
+      local children = key(prefix .. "task:" .. tid .. ":children")
+      if task_leases then collect(task_leases) end
+      if children then
+        for _, child in ipairs(redis.call("SMEMBERS", children)) do queue[#queue + 1] = child end
+      end
+    end
+  end
+end
+if #missing > 0 then
+  table.insert(missing, 1, "missing")
+  return missing
+end
+
+local previous = redis.call("HGET", KEYS[1], ARGV[2]) or ""
+redis.call("HSET", KEYS[1], ARGV[2], ARGV[3])
+if ARGV[4] ~= "" then
+  redis.call("ZADD", KEYS[2], tonumber(ARGV[4]), ARGV[2])
+else
+  redis.call("ZREM", KEYS[2], ARGV[2])
+end
+local ids = {}
+for id in pairs(live) do ids[#ids + 1] = id end
+table.sort(ids)
+return order_many({"suspended", previous}, ids, live, KEYS[3], tonumber(ARGV[5]), "agent_suspended", ARGV[6])

@@ -1,0 +1,313 @@
+import type {
+  Denial,
+  DeniedLease,
+  NewReevaluation,
+  PolicySetSnapshot,
+  PolicySetStore,
+  Reevaluation,
+  ReevaluationPhase,
+  ReevaluationProgress,
+  ReevaluationState,
+  ReevaluationStore,
+  ReevaluationTrigger,
+  Task,
+} from "@leash/core";
+import { taskFromHash } from "./codec.js";
+import type { RedisClient } from "./connection.js";
+import { guard } from "./guard.js";
+import type { Keyspace } from "./keys.js";
+import type { ScriptReply, Scripts } from "./scripts.js";
+
+/** A dry run nobody finished is forgotten after this long. */
+const DRY_RUN_TTL_MS = 3_600_000;
+/** Leases per script call when ordering denials: each call stays short while issuance goes on. */
+const DENY_BATCH = 100;
+
+/** The keys of re-evaluations and policy sets, under the store's prefix (and so in its hash slot). */
+function reevaluationKeys(keys: Keyspace) {
+  const p = keys.prefix;
+  return {
+    run: (id: string) => `${p}reeval:${id}`,
+    targets: (id: string) => `${p}reeval:${id}:targets`,
+    denied: (id: string) => `${p}reeval:${id}:denied`,
+    byPolicy: (id: string) => `${p}reeval:${id}:by_policy`,
+    sample: (id: string) => `${p}reeval:${id}:sample`,
+    /** Runs (not dry runs) by creation time. */
+    runs: `${p}reevals`,
+    policySet: (id: string) => `${p}policyset:${id}`,
+    currentSet: `${p}policyset:current`,
+  };
+}
+
+const lex = (cursor: string) => (cursor === "" ? "-" : `(${cursor}`);
+
+/** Re-evaluations in Redis: the record, the frozen targets, the denials and the counts, moved by Lua scripts. */
+export class RedisReevaluationStore implements ReevaluationStore {
+  private readonly k: ReturnType<typeof reevaluationKeys>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    private readonly scripts: Scripts,
+  ) {
+    this.k = reevaluationKeys(keys);
+  }
+
+  create(run: NewReevaluation): Promise<void> {
+    return guard("create re-evaluation", async () => {
+      const multi = this.redis.multi();
+      const key = this.k.run(run.id);
+      multi.hset(key, {
+        id: run.id,
+        trigger: run.trigger,
+        dry: run.dryRun ? "1" : "0",
+        by: run.requestedBy,
+        pset: run.policySet,
+        created: run.createdAt,
+        state: "running",
+        checked: 0,
+        denied: 0,
+        revoked: 0,
+      });
+      if (run.dryRun) multi.pexpire(key, DRY_RUN_TTL_MS);
+      else multi.zadd(this.k.runs, run.createdAt, run.id);
+      await multi.exec();
+    });
+  }
+
+  get(id: string): Promise<Reevaluation | null> {
+    return guard("read re-evaluation", async () => {
+      const [h, byPolicy] = await Promise.all([
+        this.redis.hgetall(this.k.run(id)),
+        this.redis.hgetall(this.k.byPolicy(id)),
+      ]);
+      return runFromHash(h, byPolicy);
+    });
+  }
+
+  list(limit: number): Promise<Reevaluation[]> {
+    return guard("list re-evaluations", async () => {
+      const ids = await this.redis.zrevrange(this.k.runs, 0, limit - 1);
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.k.run(id)).hgetall(this.k.byPolicy(id));
+      const replies = (await pipeline.exec()) ?? [];
+      const out: Reevaluation[] = [];
+      const gone: string[] = [];
+      for (const [i, id] of ids.entries()) {
+        const h = replies[2 * i]?.[1] as Record<string, string> | undefined;
+        const run = runFromHash(h ?? {}, (replies[2 * i + 1]?.[1] as Record<string, string>) ?? {});
+        if (run) out.push(run);
+        else gone.push(id);
+      }
+      // Records past their retention have expired: their index entries go with them.
+      if (gone.length > 0) await this.redis.zrem(this.k.runs, ...gone);
+      return out;
+    });
+  }
+
+  begin(id: string, at: number) {
+    return guard("begin re-evaluation", async () => {
+      const reply = await this.scripts.reevalBegin(
+        [this.k.run(id), this.k.targets(id), this.keys.deadline, this.keys.pending],
+        [at],
+      );
+      const [phase, cursor, frozenAt] = Array.isArray(reply) ? reply.map(String) : [];
+      return { phase: asPhase(phase), cursor: cursor ?? "", frozenAt: Number(frozenAt) };
+    });
+  }
+
+  next(id: string, from: ReevaluationProgress, count: number): Promise<string[]> {
+    return guard("read re-evaluation targets", () => {
+      const index = from.phase === "targets" ? this.k.targets(id) : this.keys.leases;
+      return this.redis.zrangebylex(index, lex(from.cursor), "+", "LIMIT", 0, count);
+    });
+  }
+
+  frozen(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
+    return guard("read re-evaluation targets", async () => {
+      if (leaseIds.length === 0) return new Set();
+      const scores = await this.redis.zmscore(this.k.targets(id), ...leaseIds);
+      return new Set(leaseIds.filter((_, i) => scores[i] !== null));
+    });
+  }
+
+  denied(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
+    return guard("read re-evaluation denials", async () => {
+      if (leaseIds.length === 0) return new Set();
+      const found = await this.redis.hmget(this.k.denied(id), ...leaseIds);
+      return new Set(leaseIds.filter((_, i) => found[i] !== null));
+    });
+  }
+
+  deny(id: string, denials: readonly Denial[], order: { actor: string; at: number }): Promise<string[]> {
+    return guard("order re-evaluation revocations", async () => {
+      const dry = (await this.redis.hget(this.k.run(id), "dry")) === "1";
+      const out: string[] = [];
+      const k = this.keys;
+      const fixed = [
+        this.k.run(id),
+        this.k.denied(id),
+        this.k.byPolicy(id),
+        this.k.sample(id),
+        k.deadline,
+        k.agentsLive,
+        k.providersLive,
+        k.counters,
+        k.auditOutbox,
+        k.leasesEnded,
+      ];
+      for (let i = 0; i < denials.length; i += DENY_BATCH) {
+        const batch = denials.slice(i, i + DENY_BATCH);
+        const args = batch.flatMap((d) => [
+          d.lease.id,
+          JSON.stringify(d.policies),
+          d.settle ? "1" : "0",
+          dry ? JSON.stringify(sampleOf(d)) : "",
+        ]);
+        const reply: ScriptReply = await this.scripts.reevalDeny(
+          [...fixed, ...batch.map((d) => k.lease(d.lease.id))],
+          [order.at, order.actor, dry ? "1" : "0", ...args],
+        );
+        if (Array.isArray(reply)) out.push(...reply.map(String));
+      }
+      return out;
+    });
+  }
+
+  advance(id: string, from: ReevaluationProgress, to: ReevaluationProgress, checked: number) {
+    return guard("advance re-evaluation", async () => {
+      const reply = await this.scripts.reevalAdvance(
+        [this.k.run(id)],
+        [from.phase, from.cursor, to.phase, to.cursor, checked],
+      );
+      return reply === 1;
+    });
+  }
+
+  complete(
+    id: string,
+    at: number,
+    outcome: { state: "done" | "failed"; problems?: readonly string[]; supersededBy?: string },
+    keepMs: number,
+  ) {
+    return guard("complete re-evaluation", async () => {
+      const reply = await this.scripts.reevalComplete(
+        [
+          this.k.run(id),
+          this.k.targets(id),
+          this.k.denied(id),
+          this.k.byPolicy(id),
+          this.k.sample(id),
+          this.keys.auditOutbox,
+        ],
+        [at, outcome.state, JSON.stringify(outcome.problems ?? []), outcome.supersededBy ?? "", keepMs],
+      );
+      return reply === 1;
+    });
+  }
+
+  sample(id: string, count: number): Promise<DeniedLease[]> {
+    return guard("read re-evaluation sample", async () =>
+      (await this.redis.lrange(this.k.sample(id), 0, count - 1)).map((s) => JSON.parse(s) as DeniedLease),
+    );
+  }
+
+  liveCounts(): Promise<ReadonlyMap<string, number>> {
+    return guard("count live leases", async () => {
+      const h = await this.redis.hgetall(this.keys.agentsLive);
+      return new Map(Object.entries(h).map(([agent, n]) => [agent, Number(n)]));
+    });
+  }
+
+  /** Tasks by id, those that exist (one pipelined read). */
+  tasks(ids: readonly string[]): Promise<Task[]> {
+    return guard("read tasks", async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.task(id));
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.flatMap(([error, h]) => {
+        if (error) throw error;
+        return taskFromHash(h as Record<string, string>) ?? [];
+      });
+    });
+  }
+}
+
+function sampleOf({ lease, policies }: Denial): DeniedLease {
+  return {
+    leaseId: lease.id,
+    agent: lease.agent,
+    taskId: lease.taskId,
+    provider: lease.provider,
+    target: lease.target,
+    intent: { ...lease.intent },
+    policies: [...policies],
+  };
+}
+
+function asPhase(value: string | undefined): ReevaluationPhase {
+  return value === "tail" ? "tail" : "targets";
+}
+
+function runFromHash(h: Record<string, string>, byPolicy: Record<string, string>): Reevaluation | null {
+  if (!h.id) return null;
+  return {
+    id: h.id,
+    trigger: (h.trigger === "reload" ? "reload" : "request") satisfies ReevaluationTrigger,
+    dryRun: h.dry === "1",
+    requestedBy: h.by ?? "",
+    policySet: h.pset ?? "",
+    createdAt: Number(h.created),
+    state: (h.state ?? "running") as ReevaluationState,
+    checked: Number(h.checked ?? 0),
+    denied: Number(h.denied ?? 0),
+    revoked: Number(h.revoked ?? 0),
+    byPolicy: Object.fromEntries(Object.entries(byPolicy).map(([p, n]) => [p, Number(n)])),
+    completedAt: h.completed ? Number(h.completed) : null,
+    problems: h.problems ? (JSON.parse(h.problems) as string[]) : [],
+    supersededBy: h.superseded ? h.superseded : null,
+  };
+}
+
+/** Policy sets by id, and which one the API processes loaded last. */
+export class RedisPolicySetStore implements PolicySetStore {
+  private readonly k: ReturnType<typeof reevaluationKeys>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    private readonly scripts: Scripts,
+  ) {
+    this.k = reevaluationKeys(keys);
+  }
+
+  put(snapshot: PolicySetSnapshot, options: { current: boolean; keepMs: number }): Promise<boolean> {
+    return guard("record policy set", async () => {
+      const json = JSON.stringify({ schema: snapshot.schema, files: snapshot.files });
+      // Compare-and-set on the loaded set's id: another API process may load one at the same moment.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const current = (await this.redis.get(this.k.currentSet)) ?? "";
+        const replaced = current === "" ? this.keys.none : this.k.policySet(current);
+        const reply = await this.scripts.policySetPut(
+          [this.k.policySet(snapshot.id), this.k.currentSet, replaced],
+          [snapshot.id, json, options.current ? "1" : "0", options.keepMs, current],
+        );
+        if (reply !== -1) return reply === 1;
+      }
+      throw new Error("the loaded policy set kept changing");
+    });
+  }
+
+  get(id: string): Promise<PolicySetSnapshot | null> {
+    return guard("read policy set", async () => {
+      const json = await this.redis.get(this.k.policySet(id));
+      if (json === null) return null;
+      const { schema, files } = JSON.parse(json) as Omit<PolicySetSnapshot, "id">;
+      return { id, schema, files };
+    });
+  }
+
+  current(): Promise<string | null> {
+    return guard("read policy set", () => this.redis.get(this.k.currentSet));
+  }
+}

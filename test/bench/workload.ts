@@ -1,0 +1,35 @@
+import type { Provider } from "./agents.js";
+
+/**
+ * What the load generator sends, as plain data: it crosses into the generator's own process (load.ts). Every
+ * request names a fresh resource, so no two are alike and none is answered from the idempotency cache.
+ */
+export interface Workload {
+  path: string;
+  provider: Provider;
+  ttlSeconds: number;
+  /** Workload tokens and tasks: a closed loop's client `c` is agent `c % agents.length`, as each agent were a client. */
+  agents: readonly { token: string; taskId: string }[];
+}
+
+interface LeaseRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Request `n` of a workload, sent by `client`; `tag` keeps resources distinct across the runs of one bench. */
+export function leaseRequest(workload: Workload, tag: string, client: number, n: number): LeaseRequest {
+  const agent = workload.agents[client % workload.agents.length];
+  if (!agent) throw new Error("the workload has no agents");
+  const { provider } = workload;
+  const target =
+    provider === "vault"
+      ? { target: "kv-reader", intent: { action: "read", resource: `secret/${tag}-${n}` } }
+      : provider === "aws-sts"
+        ? { target: "docs-reader", intent: { action: "read", resource: `docs/${tag}-${n}` } }
+        : { intent: { action: "read", resource: `docs/${tag}-${n}` } };
+  return {
+    headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ task_id: agent.taskId, provider, ttl_seconds: workload.ttlSeconds, ...target }),
+  };
+}
