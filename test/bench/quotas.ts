@@ -13,7 +13,7 @@ import type { Workload } from "./workload.js";
 /**
  * The cost of quota enforcement on issuance: two groups of agents on one stack, alternating run by run so machine
  * drift hits both alike. No quota selects the first group; every lease of the second counts in five pools (the
- * agent's own and the per-agent quota's total, a shared fleet pool, a provider pool, the task's), with limits
+ * agent's own and the per-agent quota's live total, a shared fleet pool, a provider pool, the task's), with limits
  * high enough never to refuse, so both groups do the same work but the counting.
  */
 const QUOTA_PREFIX = "spiffe://dev.local/agent/quota-";
@@ -106,7 +106,7 @@ function fivePools(taskId: string, agent: string): QuotaPool[] {
   const counted = { live: { max: HIGH }, perMinute: { max: HIGH } };
   return [
     { quota: "per-agent", pool: `per-agent\n${agent}`, ...counted },
-    { quota: "per-agent", pool: "per-agent", live: {}, perMinute: {} },
+    { quota: "per-agent", pool: "per-agent", live: {} },
     { quota: "fleet", pool: "fleet", ...counted },
     { quota: "jwt", pool: "jwt", live: { max: HIGH } },
     { quota: `task:${taskId}`, pool: `task:${taskId}`, live: { max: HIGH }, issued: { max: HIGH, taskId } },

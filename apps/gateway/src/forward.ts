@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { GatewayGrant } from "@leash/providers";
 import type { Dispatcher } from "undici";
 import { encodeStrict, parseQuery } from "./decode.js";
@@ -10,7 +9,8 @@ import type { CutReason, InFlight } from "./inflight.js";
 import type { CheckedIntent } from "./intent.js";
 import { type OutgoingRequest, targetOf } from "./outgoing.js";
 import { GatewayRefusal } from "./problem.js";
-import { createRedactor, type Redactor, SecretScanner } from "./redact.js";
+import { BodyScanner, createRedactor, type Redactor } from "./redact.js";
+import { relayBody } from "./relay.js";
 import type { Route } from "./route.js";
 import type { Upstream } from "./upstreams.js";
 
@@ -136,10 +136,10 @@ export async function forward(
       bodyTimeout: deps.upstreamTimeoutMs,
     });
     x.status = response.statusCode;
-    const scanner = new SecretScanner(redactor.bodyPatterns);
+    const scanner = new BodyScanner(redactor.bodyPatterns);
     try {
       res.writeHead(response.statusCode, relayHeaders(response.headers, redactor.header));
-      await pipeline(response.body, scanner, res);
+      await relayBody(response.body, res, scanner);
     } catch (error) {
       response.body.destroy();
       throw error;

@@ -1,5 +1,3 @@
-import { Transform, type TransformCallback } from "node:stream";
-
 const REDACTED = "[redacted]";
 
 function escapeRegExp(text: string): string {
@@ -72,41 +70,40 @@ function heldBack(data: Buffer, patterns: readonly Buffer[]): number {
 }
 
 /**
- * Relays a body unchanged while looking for the secret in it. A match is never passed on: the stream fails with
- * `SecretInBody` before the chunk holding it goes out (bytes that may begin a match wait for the next chunk).
+ * Looks for the secret in a body as it streams, without changing it. `push` returns what may go on to the agent
+ * and throws `SecretInBody` instead of passing on a chunk that holds a match (bytes that may begin a match wait
+ * for the next chunk); `flush` returns what waited, once the body has ended.
  */
-export class SecretScanner extends Transform {
+export class BodyScanner {
   private held: Buffer = Buffer.alloc(0);
   /** Bytes passed on to the agent. */
   relayed = 0;
 
-  constructor(private readonly patterns: readonly Buffer[]) {
-    super();
-  }
+  constructor(private readonly patterns: readonly Buffer[]) {}
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+  push(chunk: Buffer): Buffer {
     if (this.patterns.length === 0) {
       this.relayed += chunk.length;
-      done(null, chunk);
-      return;
+      return chunk;
     }
     const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
-    if (this.patterns.some((p) => data.includes(p))) {
-      done(new SecretInBody());
-      return;
-    }
+    for (const p of this.patterns) if (data.includes(p)) throw new SecretInBody();
     const keep = heldBack(data, this.patterns);
-    this.held = keep === 0 ? Buffer.alloc(0) : Buffer.from(data.subarray(data.length - keep));
+    this.held = keep === 0 ? EMPTY : Buffer.from(data.subarray(data.length - keep));
     const out = keep === 0 ? data : data.subarray(0, data.length - keep);
     this.relayed += out.length;
-    done(null, out);
+    return out;
   }
 
-  override _flush(done: TransformCallback): void {
-    this.relayed += this.held.length;
-    done(null, this.held.length === 0 ? undefined : this.held);
+  flush(): Buffer {
+    const out = this.held;
+    this.held = EMPTY;
+    this.relayed += out.length;
+    return out;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class SecretInBody extends Error {
   override readonly name = "SecretInBody";

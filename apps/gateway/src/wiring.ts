@@ -25,6 +25,7 @@ import {
 import { AuditBatcher } from "./audit.js";
 import type { GatewayEnv } from "./env.js";
 import { type Gateway, startGateway } from "./gateway.js";
+import { cachedVerifier } from "./token-cache.js";
 import { buildUpstreams } from "./upstreams.js";
 
 /** Builds every client once at boot and starts listening; the returned `close` stops it all within `deadline`. */
@@ -90,12 +91,15 @@ export async function wireGateway(
   const gateway = await startGateway(
     {
       upstreams,
-      verifier: createGatewayTokenVerifier({
-        keys: new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE),
-        issuer: publicUrl(env),
-        publicUrl: gatewayPublicUrl(env),
-        clock,
-      }),
+      verifier: cachedVerifier(
+        createGatewayTokenVerifier({
+          keys: new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE),
+          issuer: publicUrl(env),
+          publicUrl: gatewayPublicUrl(env),
+          clock,
+        }),
+        { clock },
+      ),
       leases: view,
       audit,
       metrics,

@@ -61,6 +61,16 @@ describe("quotaPools", () => {
     ]);
   });
 
+  it("per agent with a rate limit: the agent's own window only (no total window is kept)", () => {
+    expect(
+      quotaPools([quota({ id: "r", perAgent: true, maxLive: undefined, maxPerMinute: 5 })], lease, []),
+    ).toEqual([{ quota: "r", pool: `r\n${AGENT}`, perMinute: { max: 5 } }]);
+    expect(quotaPools([quota({ id: "b", perAgent: true, maxLive: 2, maxPerMinute: 5 })], lease, [])).toEqual([
+      { quota: "b", pool: `b\n${AGENT}`, live: { max: 2 }, perMinute: { max: 5 } },
+      { quota: "b", pool: "b", live: {} },
+    ]);
+  });
+
   it("skips quotas that do not match, and adds the task and every ancestor that has a quota", () => {
     const pools = quotaPools([quota({ match: { provider: "aws-sts" } })], lease, [
       { id: "child", quota: { maxIssued: 4 } },

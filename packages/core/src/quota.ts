@@ -84,18 +84,20 @@ export function quotaBindsAgent(quota: Quota, agent: string): boolean {
   );
 }
 
-const counters = (quota: Quota, withMax: boolean): Pick<QuotaPool, "live" | "perMinute"> => ({
-  ...(quota.maxLive !== undefined ? { live: withMax ? { max: quota.maxLive } : {} } : {}),
-  ...(quota.maxPerMinute !== undefined ? { perMinute: withMax ? { max: quota.maxPerMinute } : {} } : {}),
+const counters = (quota: Quota): Pick<QuotaPool, "live" | "perMinute"> => ({
+  ...(quota.maxLive !== undefined ? { live: { max: quota.maxLive } } : {}),
+  ...(quota.maxPerMinute !== undefined ? { perMinute: { max: quota.maxPerMinute } } : {}),
 });
 
-/** A trust-file quota's pools for one agent: the one pool, or (per agent) the agent's and the quota's total. */
+/**
+ * A trust-file quota's pools for one agent: the one pool, or (per agent) the agent's, plus the quota's live total
+ * kept without a limit for metrics. No total of the per-minute windows is kept: it would double their cost (a
+ * sorted set of every write-ahead of the last minute) for a figure no limit needs.
+ */
 export function poolsOfQuota(quota: Quota, agent: string): QuotaPool[] {
-  if (!quota.perAgent) return [{ quota: quota.id, pool: quota.id, ...counters(quota, true) }];
-  return [
-    { quota: quota.id, pool: agentPool(quota, agent), ...counters(quota, true) },
-    { quota: quota.id, pool: quota.id, ...counters(quota, false) },
-  ];
+  if (!quota.perAgent) return [{ quota: quota.id, pool: quota.id, ...counters(quota) }];
+  const own: QuotaPool = { quota: quota.id, pool: agentPool(quota, agent), ...counters(quota) };
+  return quota.maxLive === undefined ? [own] : [own, { quota: quota.id, pool: quota.id, live: {} }];
 }
 
 export function agentPool(quota: Quota, agent: string): string {

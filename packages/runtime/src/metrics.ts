@@ -49,7 +49,7 @@ export function apiMetrics() {
     }),
     quotaUsage: new Gauge({
       name: "leash_quota_usage",
-      help: "What each trust-file quota counts now, by limit: live leases, or write-aheads of the last minute (summed over agents for a per-agent quota).",
+      help: "What each trust-file quota counts now, by limit: live leases (over all agents for a per-agent quota), or write-aheads of the last minute (shared pools only: a per-agent quota keeps each agent's window).",
       labelNames: ["quota", "limit"] as const,
       registers: [registry],
     }),

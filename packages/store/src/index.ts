@@ -14,6 +14,7 @@ import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
 import type { Durability } from "./durable.js";
 import { RedisGatewayRevocations } from "./gateway-revocations.js";
+import { RedisGatewayTraffic } from "./gateway-traffic.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
 import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
@@ -39,6 +40,7 @@ export {
 } from "./connection.js";
 export { type Chains, DelegationReader } from "./delegation.js";
 export { type Durability, NotReplicatedError } from "./durable.js";
+export type { AgentGatewayTraffic, GatewayTraffic, RedisGatewayTraffic } from "./gateway-traffic.js";
 export { HASH_TAG, type Keyspace, keyspace } from "./keys.js";
 export { type ExposedLease, matches, RedisLeaseStore } from "./lease-store.js";
 export {
@@ -81,6 +83,8 @@ export interface Store {
   suspensions: SuspensionStore;
   /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
   gatewayRevocations: GatewayRevocations;
+  /** Gateway traffic per lease and per agent, counted from the gateways' audited batches (for the console). */
+  gatewayTraffic: RedisGatewayTraffic;
   /** Re-evaluations of the live leases (after a policy reload or on request), with their progress. */
   reevaluations: RedisReevaluationStore;
   /** The policy sets loaded (and dry runs' candidates), so a worker decides with exactly the same set. */
@@ -115,6 +119,7 @@ export function createStore(
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
     suspensions: new RedisSuspensionStore(redis, keys, scripts),
     gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
+    gatewayTraffic: new RedisGatewayTraffic(redis, keys, clock),
     reevaluations: new RedisReevaluationStore(redis, keys, scripts),
     policySets: new RedisPolicySetStore(redis, keys, scripts),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),

@@ -85,6 +85,9 @@ export interface Keyspace {
   gatewayRevocations: string;
   /** The pub/sub channel (not a key) announcing gateway revocations, and carrying the live views' pings. */
   gatewayChannel: string;
+  /** A lease's gateway traffic counters, and an agent's for one UTC day (days since the epoch), expiring. */
+  gatewayTrafficLease(leaseId: string): string;
+  gatewayTrafficAgent(agent: string, day: number): string;
   /**
    * A key in the same slot that nothing ever writes. It stands in for an optional key argument of a script, since
    * an empty key name would hash to another slot and Redis Cluster refuses a script whose keys span slots.
@@ -144,6 +147,8 @@ export function keyspace(prefix: string): Keyspace {
     workers: `${prefix}workers`,
     gatewayRevocations: `${prefix}gateway:revocations`,
     gatewayChannel: `${prefix}gateway:feed`,
+    gatewayTrafficLease: (id) => `${prefix}gateway:traffic:lease:${id}`,
+    gatewayTrafficAgent: (agent, day) => `${prefix}gateway:traffic:agent:${digest(agent)}:${day}`,
     none: `${prefix}none`,
   };
 }

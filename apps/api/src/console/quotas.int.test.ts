@@ -15,7 +15,7 @@ beforeAll(async () => {
     {
       quotas: [
         { id: "console-live", match: { agent: AGENT }, perAgent: false, maxLive: 2 },
-        { id: "per-agent-rate", match: {}, perAgent: true, maxPerMinute: 50 },
+        { id: "per-agent", match: {}, perAgent: true, maxLive: 50, maxPerMinute: 60 },
       ],
     },
   );
@@ -60,15 +60,15 @@ describe("the console shows quota usage against limits", () => {
     const html = await (await browser.get(`/console/agent?agent=${encodeURIComponent(AGENT)}`)).text();
     expect(usage(html, "console-live", "max_live")).toContain("2 live leases 2 / 2 full");
     expect(html).toContain('<meter value="2" min="0" max="2"');
-    expect(usage(html, "per-agent-rate", "max_per_minute")).toContain("2 / 50");
+    expect(usage(html, "per-agent", "max_live")).toContain("2 / 50");
+    expect(usage(html, "per-agent", "max_per_minute")).toContain("2 / 60");
   });
 
-  it("the quotas page: every quota, a per-agent one as its total over agents", async () => {
+  it("the quotas page: every quota, a per-agent one as its live total over agents", async () => {
     const html = await (await browser.get("/console/quotas")).text();
     expect(usage(html, "console-live", "max_live")).toContain("2 / 2");
-    expect(usage(html, "per-agent-rate", "max_per_minute")).toContain(
-      "50 per minute per agent 2 over all agents",
-    );
+    expect(usage(html, "per-agent", "max_live")).toContain("50 live leases per agent 2 over all agents");
+    expect(usage(html, "per-agent", "max_per_minute")).toContain("kept per agent");
   });
 
   it("a task page: its own quota and what it counts", async () => {

@@ -16,7 +16,9 @@ export const registerMetrics: RouteRegistrar = (app, ctx) => {
           m.quotaLimit.set({ quota: quota.id, limit: "max_live" }, quota.maxLive);
         }
         if (quota.maxPerMinute !== undefined) {
-          m.quotaUsage.set({ quota: quota.id, limit: "max_per_minute" }, usage.perMinute);
+          // A per-agent quota keeps each agent's window only: no total to report, its limit still is.
+          if (!quota.perAgent)
+            m.quotaUsage.set({ quota: quota.id, limit: "max_per_minute" }, usage.perMinute);
           m.quotaLimit.set({ quota: quota.id, limit: "max_per_minute" }, quota.maxPerMinute);
         }
       }

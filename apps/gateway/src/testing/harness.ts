@@ -16,6 +16,7 @@ import { createLogger, gatewayMetrics } from "@leash/runtime";
 import { AuditBatcher } from "../audit.js";
 import { type Gateway, type GatewayOptions, startGateway } from "../gateway.js";
 import type { LiveLeases } from "../ports.js";
+import { cachedVerifier } from "../token-cache.js";
 import { buildUpstreams } from "../upstreams.js";
 
 const ISSUER = "http://leash.test";
@@ -105,7 +106,12 @@ export async function startHarness(
         clock,
         timeoutMs: 2_000,
       }),
-      verifier: createGatewayTokenVerifier({ keys, issuer: ISSUER, publicUrl: "http://gw.test", clock }),
+      verifier: cachedVerifier(
+        createGatewayTokenVerifier({ keys, issuer: ISSUER, publicUrl: "http://gw.test", clock }),
+        {
+          clock,
+        },
+      ),
       leases,
       audit,
       metrics,

@@ -305,7 +305,8 @@ describe("standings: exposure and metrics", () => {
     const totals = await quotaTotals(broker);
     expect(totals.map((s) => [s.quota.id, s.usage.live, s.usage.perMinute])).toEqual([
       ["mine", 1, 0],
-      ["per-agent", 3, 3],
+      // A per-agent quota's total keeps live leases only; its windows are each agent's.
+      ["per-agent", 3, 0],
       ["others", 2, 0],
       ["aws", 0, 0],
     ]);

@@ -34,12 +34,15 @@ export function agentQuotas(deps: BrokerDeps, agent: string): Promise<QuotaStand
   );
 }
 
-/** Every quota with what it counts in total (over all agents for a per-agent quota), for metrics. */
+/**
+ * Every quota with what it counts in total, for metrics: over all agents for a per-agent quota, whose per-minute
+ * total is not kept (`perMinute` reads 0 there; each agent's window is in its exposure).
+ */
 export function quotaTotals(deps: BrokerDeps): Promise<QuotaStanding[]> {
   const quotas = deps.config.quotas ?? [];
   return standings(
     deps,
     quotas,
-    quotas.map((q) => poolOf(q, q.id)),
+    quotas.map((q) => (q.perAgent ? { quota: q.id, pool: q.id, live: {} } : poolOf(q, q.id))),
   );
 }

@@ -50,9 +50,14 @@ for i = 0, pools - 1 do
       return {"quota", p.quota, "max_per_minute", p.rate, tostring(wait)}
     end
   end
-  max = tonumber(p.issued)
-  if max and max > 0 and tonumber(redis.call("HGET", p.task, "q_issued") or "0") >= max then
-    return {"quota", p.quota, "max_issued", p.issued, ""}
+  if p.issued ~= "" then
+    -- One read for both: whether the task's record exists (an active task's does), and its issued count.
+    local t = redis.call("HMGET", p.task, "state", "q_issued")
+    p.task_exists = t[1] ~= false
+    max = tonumber(p.issued)
+    if max > 0 and tonumber(t[2] or "0") >= max then
+      return {"quota", p.quota, "max_issued", p.issued, ""}
+    end
   end
 end
 
@@ -81,8 +86,8 @@ for _, p in ipairs(all) do
     redis.call("PEXPIRE", p.rate_key, WINDOW_MS)
     rate[#rate + 1] = p.rate_key
   end
-  -- An active task's record exists; the check keeps a stray counter from creating an orphan hash.
-  if p.issued ~= "" and redis.call("EXISTS", p.task) == 1 then
+  -- The existence check keeps a stray counter from creating an orphan hash.
+  if p.issued ~= "" and p.task_exists then
     redis.call("HINCRBY", p.task, "q_issued", 1)
     issued[#issued + 1] = p.task
   end

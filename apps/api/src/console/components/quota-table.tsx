@@ -5,7 +5,8 @@ export interface QuotaRow {
   quota: string;
   appliesTo: string;
   limit: "max_live" | "max_per_minute" | "max_issued";
-  used: number;
+  /** null: not kept as a total (a per-agent quota's per-minute windows are each agent's). */
+  used: number | null;
   max: number;
   /** The limit binds each agent on its own, and `used` is a total over agents (no meter then). */
   perAgentTotal?: boolean;
@@ -38,7 +39,14 @@ export function standingRows(standings: readonly QuotaStanding[], totals = false
         ? [{ ...base, limit: "max_live" as const, used: usage.live, max: quota.maxLive }]
         : []),
       ...(quota.maxPerMinute !== undefined
-        ? [{ ...base, limit: "max_per_minute" as const, used: usage.perMinute, max: quota.maxPerMinute }]
+        ? [
+            {
+              ...base,
+              limit: "max_per_minute" as const,
+              used: base.perAgentTotal ? null : usage.perMinute,
+              max: quota.maxPerMinute,
+            },
+          ]
         : []),
     ];
   });
@@ -67,7 +75,9 @@ export function QuotaTable({ rows }: { rows: readonly QuotaRow[] }) {
               {r.perAgentTotal ? " per agent" : ""}
             </td>
             <td>
-              {r.perAgentTotal ? (
+              {r.used === null ? (
+                "kept per agent: see the agent's page"
+              ) : r.perAgentTotal ? (
                 `${r.used} over all agents`
               ) : (
                 <>
@@ -75,7 +85,7 @@ export function QuotaTable({ rows }: { rows: readonly QuotaRow[] }) {
                   <span class="usage">
                     {r.used} / {r.max}
                   </span>
-                  {r.used >= r.max && <strong class="full"> full</strong>}
+                  {r.used !== null && r.used >= r.max && <strong class="full"> full</strong>}
                 </>
               )}
             </td>
