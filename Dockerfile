@@ -1,4 +1,4 @@
-# One image for the API and the worker (the command picks which): the compiled JavaScript of `pnpm build` and the
+# One image for the API, the worker and the gateway (the command picks which): the compiled JavaScript of `pnpm build` and the
 # production dependencies only. No TypeScript loader at run time.
 FROM node:24-bookworm-slim AS build
 RUN npm install -g pnpm@10
@@ -15,6 +15,6 @@ WORKDIR /app
 COPY --from=build /app /app
 ENV HOST=0.0.0.0 PORT=8080 NODE_ENV=production
 USER node
-EXPOSE 8080
+EXPOSE 8080 8081
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "apps/api/dist/main.js"]

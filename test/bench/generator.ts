@@ -1,7 +1,7 @@
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
 import { summarize } from "./stats.js";
-import { leaseRequest, type Workload } from "./workload.js";
+import { type FixedRequest, isFixed, leaseRequest, type Workload } from "./workload.js";
 
 /**
  * The bench's load generator, in its own process so that neither the bench's bookkeeping nor its Redis and stack
@@ -17,11 +17,11 @@ export interface LoadJob {
   seconds: number;
   /** Makes this job's resources differ from every other job's. */
   tag: string;
-  workload: Workload;
+  workload: Workload | FixedRequest;
 }
 
 export interface LoadResult {
-  /** Requests answered 201, and their rate over the job's duration. */
+  /** Requests answered 201 (a fixed request: its status), and their rate over the job's duration. */
   issued: number;
   perSecond: number;
   p50: number;
@@ -54,28 +54,30 @@ function failure(tally: Tally, message: string): void {
  */
 function closedOn(url: string, connections: number, job: LoadJob, tally: Tally, counters: Counters) {
   const { workload, tag } = job;
-  const lease = (client: number): autocannon.Request => ({
+  const expected = isFixed(workload) ? workload.status : 201;
+  const lease = (w: Workload, client: number): autocannon.Request => ({
     method: "POST",
-    path: workload.path,
-    setupRequest: (req) => ({ ...req, ...leaseRequest(workload, tag, client, counters.request++) }),
+    path: w.path,
+    setupRequest: (req) => ({ ...req, ...leaseRequest(w, tag, client, counters.request++) }),
     onResponse: (status, body) => {
       if (status !== 201) failure(tally, `unexpected ${status}: ${body.slice(0, 300)}`);
     },
   });
-  return new Promise<number>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        duration: job.seconds,
+  // A fixed request is the same for every client, and its body is never read (only its status counts).
+  const requests = isFixed(workload)
+    ? { requests: [{ method: workload.method, path: workload.path, headers: workload.headers }] }
+    : {
         // Replaced by each client's own as it is set up.
-        requests: [{ method: "POST", path: workload.path }],
-        setupClient: (client) => client.setRequests([lease(counters.client++)]),
-      },
-      (error, result) => (error ? reject(error) : resolve(result.duration)),
+        requests: [{ method: "POST" as const, path: workload.path }],
+        setupClient: (client: autocannon.Client) => client.setRequests([lease(workload, counters.client++)]),
+      };
+  return new Promise<number>((resolve, reject) => {
+    const instance = autocannon({ url, connections, duration: job.seconds, ...requests }, (error, result) =>
+      error ? reject(error) : resolve(result.duration),
     );
     instance.on("response", (_client, status, _bytes, ms) => {
-      if (status === 201) tally.latencies.push(ms);
+      if (status === expected) tally.latencies.push(ms);
+      else if (isFixed(workload)) failure(tally, `unexpected ${status}`);
     });
     instance.on("reqError", (error: Error) => failure(tally, error.message));
   });
@@ -98,14 +100,16 @@ async function closed(job: LoadJob, tally: Tally): Promise<number> {
 
 /** Requests start on schedule whatever the latency: latency at a given load, not the most the server takes. */
 async function open(job: LoadJob, tally: Tally): Promise<number> {
+  const { workload } = job;
+  if (isFixed(workload)) throw new Error("open loops send lease requests only");
   const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
   const total = Math.floor(job.rate * job.seconds);
   const started = performance.now();
   const inflight: Promise<void>[] = [];
   const fire = async (n: number) => {
-    const shot = leaseRequest(job.workload, job.tag, n, n);
+    const shot = leaseRequest(workload, job.tag, n, n);
     const sent = performance.now();
-    const res = await request(`${job.urls[n % job.urls.length]}${job.workload.path}`, {
+    const res = await request(`${job.urls[n % job.urls.length]}${workload.path}`, {
       method: "POST",
       dispatcher,
       ...shot,

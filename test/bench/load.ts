@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import type { GeneratorMessage, LoadJob, LoadResult } from "./generator.js";
-import type { Workload } from "./workload.js";
+import type { FixedRequest, Workload } from "./workload.js";
 
 interface Generator {
   child: ChildProcess;
@@ -78,6 +78,10 @@ export const closedLoop = (
   seconds: number,
   workload: Workload,
 ) => generate({ kind: "closed", urls, connections, rate: 0, seconds, workload });
+
+/** Closed loop of one fixed request, `connections` clients back to back against `url` for `seconds`. */
+export const closedFixed = (url: string, connections: number, seconds: number, workload: FixedRequest) =>
+  generate({ kind: "closed", urls: url, connections, rate: 0, seconds, workload });
 
 /** Open loop at `rate` requests/s (they start on schedule whatever the latency), for latency at a given load. */
 export const openLoop = (

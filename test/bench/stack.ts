@@ -37,6 +37,8 @@ export interface BenchStackOptions {
   workers?: number;
   /** Start the floor baseline server too. */
   floor?: boolean;
+  /** Start the gateway too (its section in `config`, its port in `env`), with this environment of its own. */
+  gateway?: Record<string, string>;
   /** Extra sections of the trust file (e.g. `quotas`). */
   config?: Record<string, unknown>;
 }
@@ -105,6 +107,12 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   }
   for (let i = 0; i < (options.workers ?? 1); i++)
     processes.push(spawnTs(`worker${i}`, ENTRYPOINTS.worker, { env }));
+  if (options.gateway)
+    processes.push(
+      spawnTs("gateway", ENTRYPOINTS.gateway, {
+        env: { ...env, LEASH_PUBLIC_URL: apis[0] ?? "", ...options.gateway },
+      }),
+    );
   let floor: string | undefined;
   if (options.floor) {
     const port = await freePort();

@@ -12,6 +12,17 @@ export interface Workload {
   agents: readonly { token: string; taskId: string }[];
 }
 
+/** One request sent over and over, the same from every client (the gateway section: an upstream's GET). */
+export interface FixedRequest {
+  method: "GET";
+  path: string;
+  headers: Record<string, string>;
+  /** The status a request must get to count. */
+  status: number;
+}
+
+export const isFixed = (w: Workload | FixedRequest): w is FixedRequest => "status" in w;
+
 interface LeaseRequest {
   headers: Record<string, string>;
   body: string;

@@ -296,7 +296,8 @@ describe("audit", () => {
       headers: { authorization: `Bearer ${repo.token}`, "x-custom": marker },
     });
     await ok.text();
-    const refused = await fetch(`${repo.baseUrl}repos/other/issues?marker=${marker}`, {
+    const outside = `repos/other-${Date.now()}/issues`;
+    const refused = await fetch(`${repo.baseUrl}${outside}?marker=${marker}`, {
       headers: { authorization: `Bearer ${repo.token}` },
     });
     await refused.text();
@@ -307,26 +308,21 @@ describe("audit", () => {
       async () => {
         const res = await g.stack.call("GET", "/v1/audit?type=gateway.request&limit=1000", security);
         const body = (await res.json()) as { items: Item[] };
-        const mine = body.items.filter(
-          (e) => e.lease_id === repo.leaseId && String(e.detail?.path).endsWith("issues"),
-        );
-        return mine.some((e) => e.detail?.status === 403) && mine.some((e) => e.detail?.status === 200)
-          ? mine
-          : undefined;
+        const mine = body.items.filter((e) => e.lease_id === repo.leaseId);
+        const refusedOne = mine.find((e) => e.detail?.path === outside);
+        const relayed = mine.findLast((e) => e.detail?.path === `${REPO}issues` && e.detail?.status === 200);
+        return refusedOne && relayed ? { refusedOne, relayed, mine } : undefined;
       },
       { timeoutMs: 5_000, intervalMs: 50, what: "the gateway's audit events" },
     );
     expect(Date.now() - sent).toBeLessThan(2_000);
-    expect(items.find((e) => e.detail?.status === 403)).toMatchObject({
+    expect(items.refusedOne).toMatchObject({
       agent: agentId("gw-hostile"),
-      detail: { upstream: "demo-api", method: "GET", path: "repos/other/issues", reason: "outside_intent" },
+      detail: { upstream: "demo-api", method: "GET", status: 403, reason: "outside_intent" },
     });
-    expect(items.find((e) => e.detail?.status === 200)?.detail).toMatchObject({
-      upstream: "demo-api",
-      path: `${REPO}issues`,
-      bytes_in: 0,
-    });
-    expect(JSON.stringify(items)).not.toContain(marker);
-    expect(JSON.stringify(items)).not.toContain(repo.token);
+    expect(items.relayed.detail).toMatchObject({ upstream: "demo-api", bytes_in: 0 });
+    expect(Number(items.relayed.detail?.bytes_out)).toBeGreaterThan(0);
+    expect(JSON.stringify(items.mine)).not.toContain(marker);
+    expect(JSON.stringify(items.mine)).not.toContain(repo.token);
   });
 });

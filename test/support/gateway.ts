@@ -18,7 +18,7 @@ import { descendants } from "./processes.js";
 import { type Stack, startStack } from "./stack.js";
 
 /** One request as an upstream received it: its target and every header line as sent. */
-export interface Arrival {
+interface Arrival {
   method: string;
   target: string;
   headers: readonly (readonly [string, string])[];
@@ -28,13 +28,13 @@ export interface Arrival {
  * A pass-through in front of an upstream that records what arrives, headers untouched (Host included, so a SigV4
  * signature made for this origin still verifies at the upstream behind it).
  */
-export interface RecordingProxy {
+interface RecordingProxy {
   url: string;
   arrivals: Arrival[];
   close(): Promise<void>;
 }
 
-export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
+async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const to = new URL(upstream);
   const arrivals: Arrival[] = [];
   const pairs = (raw: readonly string[]) =>

@@ -24,7 +24,9 @@ import { registerJwks } from "./routes/jwks.js";
 import { registerLeasesCreate } from "./routes/leases.create.js";
 import { registerLeasesGet } from "./routes/leases.get.js";
 import { registerLeasesList } from "./routes/leases.list.js";
+import { registerMcp } from "./routes/mcp.js";
 import { registerMetrics } from "./routes/metrics.js";
+import { registerOAuth } from "./routes/oauth.js";
 import { registerReevaluations } from "./routes/reevaluations.js";
 import { registerRevocations } from "./routes/revocations.js";
 import { registerTasksCreate } from "./routes/tasks.create.js";
@@ -51,6 +53,8 @@ const ROUTES = [
   registerApprovals,
   registerBreakGlass,
   registerMetrics,
+  registerMcp,
+  registerOAuth,
   registerConsole,
   registerAdminQueues,
 ];

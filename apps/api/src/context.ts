@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot } from "@leash/core";
+import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot, Role } from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
@@ -17,6 +17,10 @@ export interface ApiContext {
   audit: RedisAuditLog;
   signingKeys: SigningKeyFile;
   publicUrl: string;
+  /** The roles the trust file gives a subject: for callers known by an access token rather than a workload JWT. */
+  rolesOf(subject: string): ReadonlySet<Role>;
+  /** Origins besides LEASH_PUBLIC_URL's whose browsers may call /mcp (LEASH_MCP_ALLOWED_ORIGINS). */
+  mcpAllowedOrigins: readonly string[];
   logger: Logger;
   bodyLimitBytes: number;
   rateLimit: { perSecond: number; burst: number };

@@ -1,5 +1,5 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
-import { createIdentityVerifier } from "@leash/identity";
+import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
@@ -7,7 +7,7 @@ import {
   apiMetrics,
   buildProviders,
   createLogger,
-  gatewayPublicUrl,
+  gatewayHealthUrl,
   type LeashConfigFile,
   publicUrl,
   type RuntimeEnv,
@@ -43,8 +43,11 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const audit = store.audit;
   const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
   const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
-  const gatewayHealth = config.gateway ? `${gatewayPublicUrl(env)}/healthz` : undefined;
+  const registry = await buildProviders(env, config, clock, {
+    gatewayRevocations: store.gatewayRevocations,
+    oauthRevocations: store.oauthRevocations,
+  });
+  const gatewayHealth = config.gateway ? gatewayHealthUrl(env) : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
   const follower = policyFollower({
@@ -131,6 +134,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     signingKeys,
     checkpoints: checkpointSigner(signingKeys),
     publicUrl: publicUrl(env),
+    rolesOf: (subject) => rolesFor(subject, config.trust.roles),
+    mcpAllowedOrigins: env.LEASH_MCP_ALLOWED_ORIGINS,
     logger,
     bodyLimitBytes: env.LEASH_BODY_LIMIT_BYTES,
     rateLimit: { perSecond: env.LEASH_RATE_LIMIT_PER_SECOND, burst: env.LEASH_RATE_LIMIT_BURST },

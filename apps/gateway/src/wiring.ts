@@ -53,10 +53,11 @@ export async function wireGateway(
       onError: (error) => logger.warn({ err: { message: error.message } }, "live lease view: redis problem"),
     },
   );
-  const viewReady = view.start();
-  viewReady.then(
+  // Listening before the view is current would answer 503 to the first requests; waiting for ever on an
+  // unreachable Redis would keep the gateway down when it could come up and fail closed until Redis is back.
+  await view.start(AbortSignal.timeout(5_000)).then(
     () => logger.info("live lease view current"),
-    () => undefined,
+    () => logger.warn("live lease view not current yet: requests are refused (503) until it is"),
   );
   const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
   const needsKv = Object.values(config.gateway.upstreams).some(
@@ -80,7 +81,12 @@ export async function wireGateway(
       ),
   });
   const metrics = gatewayMetrics();
-  const audit = new AuditBatcher(store.audit, {
+  // Each audited batch also feeds the console's traffic counters (per lease, per agent and day).
+  const sink = store.gatewayTraffic.counting(store.audit, {
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+    onError: (error) => logger.warn({ err: { message: (error as Error)?.message } }, "traffic not counted"),
+  });
+  const audit = new AuditBatcher(sink, {
     metrics,
     onError: (error, events) =>
       logger.warn(

@@ -30,8 +30,6 @@ export function reevaluationProcessor(ctx: WorkerContext) {
     })
     .catch(() => undefined);
   const deps: ReevaluationDeps = {
-    leases: store.leases,
-    tasks: { getMany: (ids) => store.reevaluations.tasks(ids) },
     reevaluations: store.reevaluations,
     policySets: store.policySets,
     queue: ctx.producers,

@@ -45,7 +45,10 @@ export async function startWorker(
   const audit = store.audit;
   const { connection, prefix } = store.queueConnection();
   const producers = createProducers(connection, prefix);
-  const registry = await buildProviders(env, config, clock, { gatewayRevocations: store.gatewayRevocations });
+  const registry = await buildProviders(env, config, clock, {
+    gatewayRevocations: store.gatewayRevocations,
+    oauthRevocations: store.oauthRevocations,
+  });
   const providers = registry.providers;
   const ctx: WorkerContext = {
     env,

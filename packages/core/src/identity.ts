@@ -11,9 +11,20 @@ export interface WorkloadIdentity {
   roles: ReadonlySet<Role>;
   /** Epoch ms of the token's `exp`. */
   expiresAt: number;
+  /** Epoch ms of the token's `iat`, when it has one (a client assertion's lifetime is measured from it). */
+  issuedAt?: number;
+}
+
+export interface VerifyOptions {
+  /**
+   * Accept a token whose `aud` holds one of these instead of the configured audience (an RFC 7523 client assertion
+   * for the token endpoint). A token that also holds the configured audience is refused: a token sent to the API
+   * as a bearer token is never good for anything else.
+   */
+  audience?: readonly string[];
 }
 
 export interface IdentityVerifier {
   /** Resolves with the identity, or throws LeashError("unauthenticated") saying why, never echoing the token. */
-  verify(token: string): Promise<WorkloadIdentity>;
+  verify(token: string, options?: VerifyOptions): Promise<WorkloadIdentity>;
 }

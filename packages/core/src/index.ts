@@ -12,6 +12,7 @@ export * from "./intent.js";
 export * from "./lease.js";
 export * from "./lease-view.js";
 export * from "./narrowing.js";
+export * from "./oauth/index.js";
 export * from "./policy.js";
 export * from "./ports.js";
 export * from "./provider.js";

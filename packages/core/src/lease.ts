@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Intent } from "./intent.js";
 
-export const ProviderName = z.enum(["leash-jwt", "aws-sts", "vault", "gateway"]);
+export const ProviderName = z.enum(["leash-jwt", "aws-sts", "vault", "gateway", "oauth"]);
 export type ProviderName = z.infer<typeof ProviderName>;
 
 export const LeaseState = z.enum([

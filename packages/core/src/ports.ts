@@ -163,6 +163,11 @@ export interface TaskStore {
   leaseCounts(taskId: string): Promise<Partial<Record<LeaseState, number>>>;
   /** Active tasks whose deadline has passed. */
   dueTasks(now: number, limit: number): Promise<string[]>;
+  /**
+   * Ids of the agent's tasks (its own and those delegated to it) active and before their deadline at `now`, at most
+   * `limit` of them: the OAuth token endpoint picks the task when the agent has exactly one.
+   */
+  activeOf(agent: string, now: number, limit: number): Promise<string[]>;
 }
 
 export interface RevocationQueue {

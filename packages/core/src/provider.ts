@@ -18,6 +18,13 @@ export interface MintRequest {
   actorChain: readonly string[];
   /** Extra narrowing from policy obligations (`@scope`), provider-specific. */
   scopeHints: readonly string[];
+  /** The key the credential must be bound to, when the request proved one (RFC 9449); providers that cannot bind ignore it. */
+  confirmation?: Confirmation | undefined;
+}
+
+/** RFC 7800 `cnf`: here the SHA-256 JWK thumbprint (RFC 7638) of a DPoP key, as `cnf.jkt` carries it. */
+export interface Confirmation {
+  jkt: string;
 }
 
 export interface MintedCredential {

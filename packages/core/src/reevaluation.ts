@@ -1,5 +1,6 @@
 import type { Lease } from "./lease.js";
 import type { PolicyRequest } from "./policy.js";
+import type { Task } from "./task.js";
 
 /** What started a re-evaluation: an accepted policy reload, or a security caller's `POST /v1/reevaluations`. */
 export type ReevaluationTrigger = "reload" | "request";
@@ -79,35 +80,64 @@ export interface LiveDecisionSession {
   readonly decided: number;
 }
 
-/** The frozen live leases at the start (`targets`), then the leases issued while it ran (`tail`, by id). */
-export type ReevaluationPhase = "targets" | "tail";
+/**
+ * The leases pending when it starts, then those live (the deadline index, by deadline: a live lease's entry moves
+ * only when it ends, so each is reached once), then (`tail`) every lease issued from shortly before the start, by
+ * id, for those issued under an earlier set while it ran and not reached yet.
+ */
+export type ReevaluationPhase = "pending" | "live" | "tail";
 
 /** Where a run stands: resumed from here after a crash, so no chunk is counted twice. */
 export interface ReevaluationProgress {
   phase: ReevaluationPhase;
-  /** The last lease id done in this phase ("" for none). */
+  /** Where the phase goes on from, as the store reads it ("" from the start). */
   cursor: string;
 }
 
+/** What a re-evaluation reads of a lease: the request recorded at issuance and where the lease stands. */
+export type RecordedLease = Pick<
+  Lease,
+  | "id"
+  | "taskId"
+  | "agent"
+  | "provider"
+  | "target"
+  | "intent"
+  | "state"
+  | "issuedAt"
+  | "expiresAt"
+  | "breakGlass"
+  | "requestedTtlSeconds"
+  | "policySet"
+>;
+
 export interface Denial {
-  lease: Lease;
+  lease: RecordedLease;
   policies: readonly string[];
   /** The credential dies in the store (task tokens): its end is settled at once, receipt included. */
   settle: boolean;
 }
 
-/** Re-evaluations: records, frozen targets and progress, so a restarted worker resumes at its cursor. */
+/** Re-evaluations: records and progress, so a restarted worker resumes at its cursor. */
 export interface ReevaluationStore {
   create(run: NewReevaluation): Promise<void>;
   get(id: string): Promise<Reevaluation | null>;
   /** The newest runs first (dry runs are not listed). */
   list(limit: number): Promise<Reevaluation[]>;
-  /** Where the run stands; the first call freezes the live leases as its targets (`frozenAt`). */
+  /** Where the run stands; the first call records its start (`frozenAt`): the leases it must decide. */
   begin(id: string, at: number): Promise<ReevaluationProgress & { frozenAt: number }>;
-  /** Up to `count` lease ids after the cursor: of the frozen targets, or (`tail`) of every lease, by id. */
-  next(id: string, from: ReevaluationProgress, count: number): Promise<string[]>;
-  /** Of these ids, those among the run's frozen targets. */
-  frozen(id: string, leaseIds: readonly string[]): Promise<Set<string>>;
+  /** The next lease ids of the phase (none when it is done), and where the phase goes on after them. */
+  next(
+    from: ReevaluationProgress,
+    count: number,
+    frozenAt: number,
+  ): Promise<{ ids: string[]; to: ReevaluationProgress }>;
+  /** The leases of these ids that exist. */
+  leases(ids: readonly string[]): Promise<RecordedLease[]>;
+  /** The tasks of these ids that exist. */
+  tasks(ids: readonly string[]): Promise<Task[]>;
+  /** Of these ids, those an earlier chunk of the run decided (see `advance`). */
+  seen(id: string, leaseIds: readonly string[]): Promise<Set<string>>;
   /** Of these ids, those the run has denied already (a chunk done again after a crash counts them once). */
   denied(id: string, leaseIds: readonly string[]): Promise<Set<string>>;
   /**
@@ -115,13 +145,21 @@ export interface ReevaluationStore {
    * revocation with cause `policy_changed`, its policies, `actor` and `at`, in the same step; returns the ids that
    * need a revoke job. Repeating it for a lease changes nothing.
    */
-  deny(id: string, denials: readonly Denial[], order: { actor: string; at: number }): Promise<string[]>;
-  /** Moves the cursor and adds `checked`, only if the cursor is still `from` (false: nothing changed). */
+  deny(
+    id: string,
+    denials: readonly Denial[],
+    order: { actor: string; at: number; dryRun: boolean },
+  ): Promise<string[]>;
+  /**
+   * Moves the cursor, adds `checked` and remembers `seen` (decided leases a later phase may reach again), only if
+   * the cursor is still `from` (false: nothing changed).
+   */
   advance(
     id: string,
     from: ReevaluationProgress,
     to: ReevaluationProgress,
     checked: number,
+    seen: readonly string[],
   ): Promise<boolean>;
   /**
    * Ends a running run and audits `reevaluation.completed` with its counts, once; true when this call ended it.

@@ -100,6 +100,7 @@ describe("identity verification with keys from a jwks_file", () => {
       issuer: A,
       roles: new Set(["agent"]),
       expiresAt: (seconds(T0) + 600) * 1000,
+      issuedAt: seconds(T0) * 1000,
     });
   });
 

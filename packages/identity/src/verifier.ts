@@ -3,6 +3,7 @@ import {
   type IdentityVerifier,
   LeashError,
   systemClock,
+  type VerifyOptions,
   type WorkloadIdentity,
 } from "@leash/core";
 import {
@@ -127,7 +128,11 @@ export function createIdentityVerifier(
   );
   let closed = false;
 
-  async function verifyUncached(token: string, now: number): Promise<WorkloadIdentity> {
+  async function verifyUncached(
+    token: string,
+    now: number,
+    audience: readonly string[] | undefined,
+  ): Promise<WorkloadIdentity> {
     const { alg, kid, iss } = decodeUnverified(token);
     if (typeof alg !== "string" || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) {
       throw unauthenticated(`algorithm ${shown(alg)} is not allowed`);
@@ -140,7 +145,7 @@ export function createIdentityVerifier(
       issuer: iss,
       alg,
       kid: typeof kid === "string" ? kid : undefined,
-      audience: trust.audience,
+      audience: audience?.join(" or ") ?? trust.audience,
       keysFrom: config.jwks_uri === undefined ? "file" : "uri",
     };
 
@@ -149,7 +154,7 @@ export function createIdentityVerifier(
       payload = await verifySignature(token, trusted.getKey, {
         algorithms: config.algorithms ?? [...ALLOWED_ALGORITHMS],
         issuer: config.issuer,
-        audience: trust.audience,
+        audience: audience ? [...audience] : trust.audience,
         clockTolerance: tolerance,
         currentDate: new Date(now),
         requiredClaims: ["exp", "sub"],
@@ -158,7 +163,12 @@ export function createIdentityVerifier(
       throw toLeashError(error, ctx);
     }
 
-    const { sub, exp, iat } = payload;
+    const { sub, exp, iat, aud } = payload;
+    // A token the API accepts as a bearer token may have been shown to anyone the holder called: never a credential
+    // for anything else (RFC 7523 §3: the assertion's audience identifies the authorization server alone).
+    if (audience && (aud === trust.audience || (Array.isArray(aud) && aud.includes(trust.audience)))) {
+      throw unauthenticated(`audience must not include ${trust.audience} here`);
+    }
     if (typeof sub !== "string" || sub === "") throw unauthenticated("token has no sub claim");
     if (typeof exp !== "number") throw unauthenticated("token has no exp claim");
     // jose checks `iat` only together with maxTokenAge; a token minted in the future is refused here.
@@ -177,11 +187,12 @@ export function createIdentityVerifier(
       issuer: iss,
       roles: rolesFor(sub, trust.roles),
       expiresAt: exp * 1000,
+      ...(typeof iat === "number" ? { issuedAt: iat * 1000 } : {}),
     });
   }
 
   return {
-    async verify(token: string): Promise<WorkloadIdentity> {
+    async verify(token: string, options: VerifyOptions = {}): Promise<WorkloadIdentity> {
       if (closed) throw new LeashError("not_ready", "identity verifier is closed");
       if (typeof token !== "string" || token === "") throw unauthenticated("missing token");
       // Checked before any parsing; the pattern below admits ASCII only, so characters are bytes.
@@ -189,11 +200,14 @@ export function createIdentityVerifier(
       if (!COMPACT_JWS.test(token)) throw unauthenticated("malformed token");
 
       const now = clock.now();
-      const key = VerificationCache.keyOf(token);
+      const { audience } = options;
+      if (audience?.length === 0) throw new RangeError("audience must name at least one value");
+      // The audience checked is part of the key: a token verified for one audience says nothing of another.
+      const key = VerificationCache.keyOf(audience ? `${audience.join("\n")}\n\n${token}` : token);
       const cached = cache.get(key, now);
       if (cached !== undefined) return cached;
 
-      const identity = await verifyUncached(token, now);
+      const identity = await verifyUncached(token, now, audience);
       const until = Math.min(identity.expiresAt, now + cacheMaxAgeMs);
       if (until > now) cache.set(key, identity, until);
       return identity;

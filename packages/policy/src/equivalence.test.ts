@@ -7,7 +7,7 @@ import { type ActivePolicySet, decideWith } from "./decide.js";
 import { loadPolicyDir } from "./load.js";
 import { toCedarRequest } from "./request.js";
 import { activeSet, EXAMPLES_DIR, request } from "./test-support.js";
-import { attributeUsage } from "./usage.js";
+import { attributeUsage, combineUsage, pruneRecord } from "./usage.js";
 
 /** Policies that exercise every way a policy can reach into a request. */
 const VARIETY = {
@@ -26,7 +26,9 @@ const VARIETY = {
 @id("purpose") permit (principal, action == Leash::Action::"list", resource) when { context has purpose && context.purpose like "*audit*" };
 @id("labels") forbid (principal, action == Leash::Action::"read", resource) when { context.task.labels.contains("project=secret") };
 @id("ttl") forbid (principal, action == Leash::Action::"write", resource) when { context.ttl_seconds > 1800 && context.task.remaining_seconds < 60 };
-@id("principal-eq") permit (principal == Leash::Agent::"agent-3", action == Leash::Action::"admin", resource);`,
+@id("principal-eq") permit (principal == Leash::Agent::"agent-3", action == Leash::Action::"admin", resource);
+@id("whole-record") forbid (principal, action == Leash::Action::"delete", resource) when { context.exposure == {"live_leases": 5} };
+@id("whole-nested") permit (principal, action == Leash::Action::"delete", resource) when { context.task.labels == ["project=secret"] || context.time.weekday == 3 };`,
 };
 
 function prng(seed: number): () => number {
@@ -159,5 +161,34 @@ describe("per-action partitions and unread attributes left out never change a de
       conditions: [{ kind: "when", body: { has: { left: { Var: "context" }, attr: ["task", "depth"] } } }],
     });
     expect(named).toMatchObject({ all: false, names: new Set(["task", "depth"]), tags: false });
+  });
+
+  it("prunes inside a record only when no policy uses the record as a whole value", () => {
+    const depth = { ".": { left: { ".": { left: { Var: "context" }, attr: "task" } }, attr: "depth" } };
+    const inner = attributeUsage({
+      conditions: [{ kind: "when", body: { ">": { left: depth, right: { Value: 3 } } } }],
+    });
+    expect(inner.whole.has("task")).toBe(false);
+    const context = {
+      task: { id: "t-1", depth: 2, labels: [] },
+      time: { hour: 1 },
+      exposure: { live_leases: 4 },
+    };
+    expect(pruneRecord(context, inner)).toEqual({ task: { depth: 2 } });
+    const whole = attributeUsage({
+      conditions: [
+        {
+          kind: "when",
+          body: {
+            "==": { left: { ".": { left: { Var: "context" }, attr: "exposure" } }, right: { Record: {} } },
+          },
+        },
+      ],
+    });
+    expect(whole.whole).toEqual(new Set(["exposure"]));
+    expect(pruneRecord(context, combineUsage([inner, whole]))).toEqual({
+      task: { depth: 2 },
+      exposure: { live_leases: 4 },
+    });
   });
 });

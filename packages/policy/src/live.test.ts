@@ -59,8 +59,11 @@ describe("decideMany", () => {
       const requests = pool(1200);
       const { decisions, distinct } = decideMany(active, requests);
       expect(decisions).toEqual(requests.map((r) => decideWith(active, r)));
-      // Leases of other agents and tasks share decisions unless a policy reads their uid or task.
+      // Leases of other agents and tasks share decisions unless a policy names an agent: reading the task's depth
+      // keeps only the depth of each task in the request, not its id or time left.
       if (Object.keys(extra).length === 0) expect(distinct).toBeLessThan(requests.length / 3);
+      // Every request has a task of its own: only the pruning inside context.task lets them share.
+      if ("task.cedar" in extra) expect(distinct).toBeLessThan(requests.length / 2);
     }
   });
 

@@ -14,14 +14,20 @@ export interface AttributeUsage {
   /** Everything is sent. */
   readonly all: boolean;
   readonly names: ReadonlySet<string>;
+  /**
+   * Attributes some policy uses as a value rather than only reading attributes of (`context.exposure == {...}`):
+   * a record under such a name is sent whole; any other record is pruned to its named attributes too.
+   */
+  readonly whole: ReadonlySet<string>;
   readonly tags: boolean;
 }
 
-const USE_EVERYTHING: AttributeUsage = { all: true, names: new Set(), tags: true };
+const USE_EVERYTHING: AttributeUsage = { all: true, names: new Set(), whole: new Set(), tags: true };
 
 /** Reads the usage of one policy in Cedar's JSON format (`policyToJson`). */
 export function attributeUsage(policy: unknown): AttributeUsage {
   const names = new Set<string>();
+  const whole = new Set<string>();
   const state = { all: false, tags: false };
   const walk = (node: unknown, underAccess: boolean): void => {
     if (Array.isArray(node)) {
@@ -35,6 +41,8 @@ export function attributeUsage(policy: unknown): AttributeUsage {
       if ((key === "." || key === "has") && typeof value === "object" && value !== null) {
         const { left, attr } = value as { left?: unknown; attr?: unknown };
         for (const name of Array.isArray(attr) ? attr : [attr]) if (typeof name === "string") names.add(name);
+        // `a.b` whose value is used (not the left of another access) may be a record compared or passed whole.
+        if (key === "." && !underAccess && typeof attr === "string") whole.add(attr);
         walk(left, true);
         continue;
       }
@@ -42,28 +50,48 @@ export function attributeUsage(policy: unknown): AttributeUsage {
     }
   };
   walk(policy, false);
-  return state.all ? USE_EVERYTHING : { all: false, names, tags: state.tags };
+  return state.all ? USE_EVERYTHING : { all: false, names, whole, tags: state.tags };
 }
 
 export function combineUsage(usages: Iterable<AttributeUsage>): AttributeUsage {
   const names = new Set<string>();
+  const whole = new Set<string>();
   let tags = false;
   for (const usage of usages) {
     if (usage.all) return USE_EVERYTHING;
     for (const name of usage.names) names.add(name);
+    for (const name of usage.whole) whole.add(name);
     tags ||= usage.tags;
   }
-  return { all: false, names, tags };
+  return { all: false, names, whole, tags };
 }
 
+/**
+ * The attributes of `record` some policy names, and inside each nested record the same, unless that record is used
+ * whole. Policies reach into a record only by naming attributes (`.name`, `has name`), so nothing left out is read.
+ */
 export function pruneRecord(
   record: Record<string, CedarValueJson>,
   usage: AttributeUsage,
 ): Record<string, CedarValueJson> {
   if (usage.all) return record;
   const out: Record<string, CedarValueJson> = {};
-  for (const [key, value] of Object.entries(record)) if (usage.names.has(key)) out[key] = value;
+  for (const [key, value] of Object.entries(record)) {
+    if (!usage.names.has(key)) continue;
+    out[key] = isRecord(value) && !usage.whole.has(key) ? pruneRecord(value, usage) : value;
+  }
   return out;
+}
+
+/** A Cedar record value: a plain object that is not an entity reference or an extension value. */
+function isRecord(value: CedarValueJson): value is Record<string, CedarValueJson> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !("__entity" in value) &&
+    !("__extn" in value)
+  );
 }
 
 export function pruneEntity(entity: EntityJson, usage: AttributeUsage): EntityJson {

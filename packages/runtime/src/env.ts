@@ -35,8 +35,16 @@ const RuntimeEnvFields = z.object({
   /** Where the gateway listens (on HOST), and the base of the `base_url` its leases carry. */
   LEASH_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   LEASH_GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where the API checks that the gateway is up, when the public URL is not reachable from it (a load balancer). */
+  LEASH_GATEWAY_HEALTH_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The gateway refuses every request (503) while its view of ended leases has not proved current for this long. */
   LEASH_GATEWAY_STALE_MS: int(1_000, 100),
+  /** Origins besides LEASH_PUBLIC_URL's whose browsers may call /mcp, comma-separated (`https://console.example`). */
+  LEASH_MCP_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((o) => o.trim()).filter((o) => o !== ""))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, "must be an origin"))),
   LEASH_APPROVAL_TTL_SECONDS: int(900),
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),

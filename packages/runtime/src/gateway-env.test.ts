@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RuntimeEnv } from "./env.js";
-import { gatewayPublicUrl } from "./providers.js";
+import { gatewayHealthUrl, gatewayPublicUrl } from "./providers.js";
 
 const base = { LEASH_CONFIG: "c", LEASH_SIGNING_KEY_FILE: "k", REDIS_URL: "redis://h:1" };
 const parse = (env: Record<string, string> = {}) => RuntimeEnv.parse({ ...base, ...env });
@@ -21,6 +21,20 @@ describe("LEASH_GATEWAY_* variables", () => {
     expect(gatewayPublicUrl(parse({ LEASH_GATEWAY_PUBLIC_URL: "https://gw.example/base/" }))).toBe(
       "https://gw.example/base",
     );
+  });
+
+  it("probe the gateway's /healthz at its public URL unless LEASH_GATEWAY_HEALTH_URL names another address", () => {
+    expect(gatewayHealthUrl(parse({ LEASH_GATEWAY_PUBLIC_URL: "https://gw.example/" }))).toBe(
+      "https://gw.example/healthz",
+    );
+    expect(
+      gatewayHealthUrl(
+        parse({
+          LEASH_GATEWAY_PUBLIC_URL: "https://gw.example",
+          LEASH_GATEWAY_HEALTH_URL: "http://gateway:8081/healthz",
+        }),
+      ),
+    ).toBe("http://gateway:8081/healthz");
   });
 
   it("refuse a port out of range, a bound under 100 ms and a URL that is not http(s)", () => {

@@ -2,6 +2,8 @@ import {
   type Clock,
   type CredentialProvider,
   type GatewayRevocations,
+  type OAuthRevocationFeed,
+  oauthEndpoints,
   type ProviderName,
   systemClock,
 } from "@leash/core";
@@ -10,6 +12,7 @@ import {
   createAwsStsProvider,
   createGatewayProvider,
   createLeashJwtProvider,
+  createOAuthProvider,
   createVaultProvider,
   SigningKeyFile,
   VaultProviderConfig,
@@ -35,10 +38,13 @@ function section<T>(name: string, schema: z.ZodType<T>, raw: unknown): T {
 export interface ProviderStores {
   /** Where `gateway` records the revocations the gateways follow (the store's `gatewayRevocations`). */
   gatewayRevocations?: GatewayRevocations;
+  /** Where `oauth` records ended access tokens for resource servers (the store's `oauthRevocations`). */
+  oauthRevocations?: OAuthRevocationFeed;
 }
 
 /**
- * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external);
+ * Builds every configured provider once at start-up. `leash-jwt` is always there (it needs nothing external), and
+ * `oauth` wherever the store's revocation feed is given (the API issues access tokens, the worker ends them);
  * `vault`, `aws-sts` and `gateway` exist when their section of LEASH_CONFIG is present.
  */
 export async function buildProviders(
@@ -60,6 +66,18 @@ export async function buildProviders(
       clock,
     }),
   );
+  if (stores.oauthRevocations) {
+    providers.set(
+      "oauth",
+      createOAuthProvider({
+        issuer: oauthEndpoints(publicUrl(env)).issuer,
+        keys,
+        revocations: stores.oauthRevocations,
+        // As long as task tokens: both are signatures over a lease that Leash alone can end.
+        maxTtlSeconds: config.providers["leash-jwt"].max_ttl_seconds ?? env.LEASH_MAX_TTL_SECONDS,
+      }),
+    );
+  }
   if (config.providers.vault !== undefined) {
     const vault = createVaultProvider(section("vault", VaultProviderConfig, config.providers.vault));
     await vault.start();
@@ -109,6 +127,11 @@ export function publicUrl(env: RuntimeEnv): string {
 }
 
 /** The gateway's public base URL, without a trailing `/`: leases carry `<it>/u/<upstream>/` as `base_url`. */
+/** The gateway's liveness probe for the API's readiness: LEASH_GATEWAY_HEALTH_URL, or /healthz at the public URL. */
+export function gatewayHealthUrl(env: RuntimeEnv): string {
+  return env.LEASH_GATEWAY_HEALTH_URL ?? `${gatewayPublicUrl(env)}/healthz`;
+}
+
 export function gatewayPublicUrl(env: RuntimeEnv): string {
   const url = env.LEASH_GATEWAY_PUBLIC_URL ?? `http://${reachableHost(env.HOST)}:${env.LEASH_GATEWAY_PORT}`;
   return url.replace(/\/+$/, "");

@@ -38,38 +38,54 @@ export interface TrafficCountingOptions {
 
 const DAY_MS = 86_400_000;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const OUTCOME_FIELD: Readonly<Record<AuditEvent["outcome"], string>> = {
+const OUTCOME_FIELD: Readonly<Record<AuditEvent["outcome"], "relayed" | "refused" | "cut">> = {
   ok: "relayed",
   denied: "refused",
   failed: "cut",
   warning: "cut",
 };
 
-/** A hash's fields as one lease's or agent-day's counters (every field an integer). */
-type Counts = Map<string, number>;
-
-function bump(counts: Counts, field: string, by: number): void {
-  if (by !== 0) counts.set(field, (counts.get(field) ?? 0) + by);
-}
-
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.max(0, v) : 0);
 
+function bump(counts: Map<string, number>, name: string): void {
+  counts.set(name, (counts.get(name) ?? 0) + 1);
+}
+
 /**
- * The counters one `gateway.request` event adds, under `prefix` (a lease's hash has none; an agent-day's hash
- * has one per upstream). Events without a lease (refused before the token was read) count nowhere.
+ * What a batch adds to one hash under one field prefix (a lease's hash has none; an agent-day's hash has one per
+ * upstream), summed before any field name is built: a batch is mostly the same few leases over and over.
  */
-function countEvent(counts: Counts, prefix: string, e: AuditEvent): void {
-  const d = e.detail ?? {};
-  bump(counts, `${prefix}requests`, 1);
-  bump(counts, `${prefix}${OUTCOME_FIELD[e.outcome]}`, 1);
-  bump(counts, `${prefix}bytes_in`, Math.round(num(d.bytes_in)));
-  bump(counts, `${prefix}bytes_out`, Math.round(num(d.bytes_out)));
-  bump(counts, `${prefix}us`, Math.round(num(d.duration_ms) * 1000));
-  const status = num(d.status);
-  if (e.outcome === "ok" && status >= 100 && status < 600)
-    bump(counts, `${prefix}s:${Math.floor(status / 100)}xx`, 1);
-  if (e.outcome !== "ok" && typeof d.reason === "string" && NAME.test(d.reason))
-    bump(counts, `${prefix}r:${d.reason}`, 1);
+class Totals {
+  private readonly sums = { requests: 0, relayed: 0, refused: 0, cut: 0, bytes_in: 0, bytes_out: 0, us: 0 };
+  private readonly statuses = new Map<string, number>();
+  private readonly reasons = new Map<string, number>();
+
+  constructor(
+    readonly key: string,
+    readonly prefix: string,
+  ) {}
+
+  add(e: AuditEvent): void {
+    const d = e.detail ?? {};
+    const s = this.sums;
+    s.requests++;
+    s[OUTCOME_FIELD[e.outcome]]++;
+    s.bytes_in += Math.round(num(d.bytes_in));
+    s.bytes_out += Math.round(num(d.bytes_out));
+    s.us += Math.round(num(d.duration_ms) * 1000);
+    const status = num(d.status);
+    if (e.outcome === "ok" && status >= 100 && status < 600)
+      bump(this.statuses, `${Math.floor(status / 100)}xx`);
+    if (e.outcome !== "ok" && typeof d.reason === "string" && NAME.test(d.reason))
+      bump(this.reasons, d.reason);
+  }
+
+  /** The increments, by field name. */
+  *fields(): Generator<[string, number]> {
+    for (const [name, by] of Object.entries(this.sums)) if (by !== 0) yield [`${this.prefix}${name}`, by];
+    for (const [name, by] of this.statuses) yield [`${this.prefix}s:${name}`, by];
+    for (const [name, by] of this.reasons) yield [`${this.prefix}r:${name}`, by];
+  }
 }
 
 /** Figures from a hash's fields that start with `prefix`. */
@@ -125,35 +141,39 @@ export class RedisGatewayTraffic {
   async record(events: readonly AuditEvent[], retentionMs: number): Promise<void> {
     const now = this.clock.now();
     const day = Math.floor(now / DAY_MS);
-    const hashes = new Map<string, Counts>();
-    const countsOf = (key: string): Counts => {
-      const seen = hashes.get(key);
+    const groups = new Map<string, Totals>();
+    const agentKeys = new Map<string, string>();
+    const totals = (key: string, prefix: string) => {
+      const id = `${key}\n${prefix}`;
+      const seen = groups.get(id);
       if (seen) return seen;
-      const fresh: Counts = new Map();
-      hashes.set(key, fresh);
+      const fresh = new Totals(key, prefix);
+      groups.set(id, fresh);
       return fresh;
     };
-    const upstreams = new Map<string, Set<string>>();
     for (const e of events) {
       const upstream = e.detail?.upstream;
       if (e.type !== "gateway.request" || !e.leaseId || !e.agent || typeof upstream !== "string") continue;
       if (!NAME.test(upstream)) continue;
-      countEvent(countsOf(this.keys.gatewayTrafficLease(e.leaseId)), "", e);
-      const agentKey = this.keys.gatewayTrafficAgent(e.agent, day);
-      countEvent(countsOf(agentKey), `${upstream}|`, e);
-      upstreams.set(agentKey, (upstreams.get(agentKey) ?? new Set()).add(upstream));
-    }
-    if (hashes.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const [key, counts] of hashes) {
-      for (const [field, by] of counts) pipeline.hincrby(key, field, by);
-      const stamps = [...(upstreams.get(key) ?? [""])].map((u) => (u ? `${u}|` : ""));
-      for (const p of stamps) {
-        pipeline.hsetnx(key, `${p}first`, now);
-        pipeline.hset(key, `${p}last`, now);
+      totals(this.keys.gatewayTrafficLease(e.leaseId), "").add(e);
+      // The agent's key hashes its name: once per batch.
+      let agentKey = agentKeys.get(e.agent);
+      if (agentKey === undefined) {
+        agentKey = this.keys.gatewayTrafficAgent(e.agent, day);
+        agentKeys.set(e.agent, agentKey);
       }
-      pipeline.pexpire(key, retentionMs);
+      totals(agentKey, `${upstream}|`).add(e);
     }
+    if (groups.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    const keys = new Set<string>();
+    for (const t of groups.values()) {
+      for (const [field, by] of t.fields()) pipeline.hincrby(t.key, field, by);
+      pipeline.hsetnx(t.key, `${t.prefix}first`, now);
+      pipeline.hset(t.key, `${t.prefix}last`, now);
+      keys.add(t.key);
+    }
+    for (const key of keys) pipeline.pexpire(key, retentionMs);
     await guard("count gateway traffic", async () => {
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     });

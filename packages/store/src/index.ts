@@ -3,7 +3,9 @@ import {
   type BreakGlassStore,
   type CampaignStore,
   type Clock,
+  type DpopReplayCache,
   type GatewayRevocations,
+  type OAuthRevocationFeed,
   type SuspensionStore,
   systemClock,
 } from "@leash/core";
@@ -17,6 +19,7 @@ import { RedisGatewayRevocations } from "./gateway-revocations.js";
 import { RedisGatewayTraffic } from "./gateway-traffic.js";
 import { keyspace } from "./keys.js";
 import { RedisLeaseStore } from "./lease-store.js";
+import { RedisDpopReplayCache, RedisOAuthRevocationFeed } from "./oauth.js";
 import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
 import { RedisRetention } from "./retention.js";
 import { loadScripts } from "./scripts.js";
@@ -50,6 +53,7 @@ export {
   type LiveLeaseViewDeps,
   type LiveLeaseViewOptions,
 } from "./live-lease-view.js";
+export { FEED_CURSOR } from "./oauth.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
 export {
@@ -89,6 +93,10 @@ export interface Store {
   reevaluations: RedisReevaluationStore;
   /** The policy sets loaded (and dry runs' candidates), so a worker decides with exactly the same set. */
   policySets: RedisPolicySetStore;
+  /** DPoP proofs seen by the token endpoint (RFC 9449 replay protection). */
+  dpopReplay: DpopReplayCache;
+  /** Ended OAuth access tokens, in the order they ended, for resource servers (`GET /oauth/revocations`). */
+  oauthRevocations: OAuthRevocationFeed;
   /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
   queueConnection(): QueueConnection;
 }
@@ -122,6 +130,8 @@ export function createStore(
     gatewayTraffic: new RedisGatewayTraffic(redis, keys, clock),
     reevaluations: new RedisReevaluationStore(redis, keys, scripts),
     policySets: new RedisPolicySetStore(redis, keys, scripts),
+    dpopReplay: new RedisDpopReplayCache(redis, keys, clock),
+    oauthRevocations: new RedisOAuthRevocationFeed(redis, keys, scripts, clock),
     queueConnection: () => ({ connection: redis, prefix: keys.queues }),
   };
 }

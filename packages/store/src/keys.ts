@@ -12,6 +12,15 @@ export interface Keyspace {
   taskLeases(taskId: string): string;
   taskChildren(taskId: string): string;
   agentLeases(agent: string): string;
+  /**
+   * Agent -> ids of the tasks bound to it scored by deadline (the token endpoint's "the agent's only active task").
+   * Pruned when read; the key expires with the last deadline it holds.
+   */
+  agentTasks(agent: string): string;
+  /** A DPoP proof seen (by a digest of its key thumbprint and `jti`), until its acceptance window ends. */
+  dpopProof(digest: string): string;
+  /** The stream of ended access tokens (`jti`, `aud`, `exp`) resource servers follow (`GET /oauth/revocations`). */
+  oauthRevocations: string;
   /** All leases, newest last. */
   leases: string;
   /**
@@ -112,6 +121,9 @@ export function keyspace(prefix: string): Keyspace {
     taskLeases: (taskId) => `${prefix}task:${taskId}:leases`,
     taskChildren: (taskId) => `${prefix}task:${taskId}:children`,
     agentLeases: (agent) => `${prefix}agent:${digest(agent)}:leases`,
+    agentTasks: (agent) => `${prefix}agent:${digest(agent)}:tasks`,
+    dpopProof: (proof) => `${prefix}dpop:${proof}`,
+    oauthRevocations: `${prefix}oauth:revocations`,
     leases: `${prefix}leases`,
     deadline: `${prefix}deadline`,
     pending: `${prefix}pending`,

@@ -13,7 +13,7 @@ import { RedisTaskStore } from "./task-store.js";
 import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 /**
- * Re-evaluations in Redis: the frozen targets, denials recorded once with their revocation in the same script,
+ * Re-evaluations in Redis: progress by cursor, denials recorded once with their revocation in the same script,
  * the cursor moved only from where it was, one `reevaluation.completed`, and scripts that touch only the keys they
  * declare (Redis Cluster).
  */
@@ -49,12 +49,13 @@ const deny = (lease: Lease, settle = false, policies = ["no-writes"]): Denial =>
 });
 
 describe("RedisReevaluationStore", () => {
-  it("freezes the live leases once and hands them out by cursor; the tail reads every lease by id", async () => {
+  it("reads the leases pending at the start, then the live ones by deadline, then every lease by id", async () => {
     const task = taskFixture({}, now);
     await store.tasks.create(task);
-    const [a, b, c] = [await live(task.id), await live(task.id, {}, false), await live(task.id)] as Lease[];
-    await store.leases.requestRevocation([{ leaseId: c?.id ?? "", cause: "returned", actor: "x" }]);
-    await store.leases.markRevoked(c?.id ?? "");
+    const a = await live(task.id, { expiresAt: now + 50_000 });
+    const b = await live(task.id, { expiresAt: now + 50_000 });
+    const c = await live(task.id, { expiresAt: now + 40_000 });
+    const pending = await live(task.id, {}, false);
     const r = store.reevaluations;
     await r.create({
       id: "re_1",
@@ -65,15 +66,36 @@ describe("RedisReevaluationStore", () => {
       createdAt: now,
     });
     const begun = await r.begin("re_1", now + 5);
-    expect(begun).toEqual({ phase: "targets", cursor: "", frozenAt: now + 5 });
-    const later = await live(task.id);
+    expect(begun).toEqual({ phase: "pending", cursor: "", frozenAt: now + 5 });
     expect(await r.begin("re_1", now + 99)).toEqual(begun);
-    const ids = [a?.id, b?.id].sort() as string[];
-    expect(await r.next("re_1", begun, 10)).toEqual(ids);
-    expect(await r.next("re_1", { phase: "targets", cursor: ids[0] ?? "" }, 10)).toEqual([ids[1]]);
-    expect(await r.frozen("re_1", [...ids, later.id])).toEqual(new Set(ids));
-    const tail = await r.next("re_1", { phase: "tail", cursor: ids[1] ?? "" }, 10);
-    expect(tail).toContain(later.id);
+    const first = await r.next(begun, 10, begun.frozenAt);
+    expect(first.ids).toEqual([pending.id]);
+    expect((await r.next(first.to, 10, begun.frozenAt)).ids).toEqual([]);
+    // Live, by deadline; a page never ends inside a group of equal deadlines.
+    const page = await r.next({ phase: "live", cursor: "" }, 2, begun.frozenAt);
+    expect(page.ids).toEqual([c.id, ...[a.id, b.id].sort()]);
+    expect((await r.next(page.to, 2, begun.frozenAt)).ids).toEqual([]);
+    const tail = await r.next({ phase: "tail", cursor: "" }, 10, begun.frozenAt);
+    expect(tail.ids).toEqual([a.id, b.id, c.id, pending.id].sort());
+    const recorded = await r.leases([a.id, "ls_missing"]);
+    expect(recorded).toEqual([
+      {
+        id: a.id,
+        state: "active",
+        taskId: task.id,
+        agent: a.agent,
+        provider: "leash-jwt",
+        target: null,
+        intent: a.intent,
+        issuedAt: a.issuedAt,
+        expiresAt: a.expiresAt,
+        breakGlass: false,
+        requestedTtlSeconds: null,
+        policySet: null,
+      },
+    ]);
+    expect(await r.advance("re_1", begun, { phase: "live", cursor: "" }, 1, [pending.id])).toBe(true);
+    expect(await r.seen("re_1", [pending.id, a.id])).toEqual(new Set([pending.id]));
   });
 
   it("records each denial once, orders it with its policies in the same step and settles task tokens at once", async () => {
@@ -93,9 +115,9 @@ describe("RedisReevaluationStore", () => {
     });
     await r.begin("re_2", now);
     const denials = [deny(jwt, true), deny(vault, false, ["no-writes", "no-vault"]), deny(pending)];
-    expect(await r.deny("re_2", denials, { actor: "leash", at: now + 1 })).toEqual([vault.id]);
+    expect(await r.deny("re_2", denials, { actor: "leash", at: now + 1, dryRun: false })).toEqual([vault.id]);
     // Done again (a chunk after a crash): nothing is counted or ordered twice.
-    expect(await r.deny("re_2", denials, { actor: "leash", at: now + 2 })).toEqual([]);
+    expect(await r.deny("re_2", denials, { actor: "leash", at: now + 2, dryRun: false })).toEqual([]);
     expect(await r.denied("re_2", [jwt.id, vault.id, "ls_other"])).toEqual(new Set([jwt.id, vault.id]));
     expect(await r.get("re_2")).toMatchObject({
       denied: 3,
@@ -138,13 +160,13 @@ describe("RedisReevaluationStore", () => {
       createdAt: now,
     });
     const start = await r.begin("re_3", now);
-    const to = { phase: "targets" as const, cursor: "ls_b" };
-    expect(await r.advance("re_3", start, to, 7)).toBe(true);
-    expect(await r.advance("re_3", start, to, 7)).toBe(false);
+    const to = { phase: "live" as const, cursor: "1700000000000" };
+    expect(await r.advance("re_3", start, to, 7, [])).toBe(true);
+    expect(await r.advance("re_3", start, to, 7, [])).toBe(false);
     expect(await r.begin("re_3", now)).toMatchObject(to);
     expect(await r.complete("re_3", now + 50, { state: "done" }, DAY)).toBe(true);
     expect(await r.complete("re_3", now + 60, { state: "done" }, DAY)).toBe(false);
-    expect(await r.advance("re_3", to, { phase: "tail", cursor: "x" }, 1)).toBe(false);
+    expect(await r.advance("re_3", to, { phase: "tail", cursor: "x" }, 1, [])).toBe(false);
     expect(await r.get("re_3")).toMatchObject({ state: "done", checked: 7, completedAt: now + 50 });
     const completed = (await receipts()).filter((e) => e.type === "reevaluation.completed");
     expect(completed).toEqual([
@@ -176,7 +198,7 @@ describe("RedisReevaluationStore", () => {
       await r.deny(
         "re_4",
         leases.map((l) => deny(l, true)),
-        { actor: "s", at: now },
+        { actor: "s", at: now, dryRun: true },
       ),
     ).toEqual([]);
     expect(await r.get("re_4")).toMatchObject({ dryRun: true, denied: 25, revoked: 0 });
@@ -269,8 +291,8 @@ describe("re-evaluation scripts touch only the keys they declare (Redis Cluster 
       const id = `re_${dryRun}`;
       await r.create({ id, trigger: "reload", dryRun, requestedBy: "leash", policySet: "p", createdAt: now });
       const start = await r.begin(id, now);
-      await r.deny(id, [deny(token, true), deny(other), deny(pending)], { actor: "leash", at: now });
-      expect(await r.advance(id, start, { phase: "tail", cursor: "" }, 3)).toBe(true);
+      await r.deny(id, [deny(token, true), deny(other), deny(pending)], { actor: "leash", at: now, dryRun });
+      expect(await r.advance(id, start, { phase: "tail", cursor: "" }, 3, [token.id])).toBe(true);
       expect(await r.complete(id, now, { state: "done" }, DAY)).toBe(true);
     }
     const sets = new RedisPolicySetStore(checked, keys, scripts);

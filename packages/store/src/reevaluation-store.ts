@@ -1,16 +1,20 @@
-import type {
-  Denial,
-  DeniedLease,
-  NewReevaluation,
-  PolicySetSnapshot,
-  PolicySetStore,
-  Reevaluation,
-  ReevaluationPhase,
-  ReevaluationProgress,
-  ReevaluationState,
-  ReevaluationStore,
-  ReevaluationTrigger,
-  Task,
+import {
+  type Denial,
+  type DeniedLease,
+  type Intent,
+  LeaseState,
+  type NewReevaluation,
+  type PolicySetSnapshot,
+  type PolicySetStore,
+  ProviderName,
+  type RecordedLease,
+  type Reevaluation,
+  type ReevaluationPhase,
+  type ReevaluationProgress,
+  type ReevaluationState,
+  type ReevaluationStore,
+  type ReevaluationTrigger,
+  type Task,
 } from "@leash/core";
 import { taskFromHash } from "./codec.js";
 import type { RedisClient } from "./connection.js";
@@ -28,7 +32,7 @@ function reevaluationKeys(keys: Keyspace) {
   const p = keys.prefix;
   return {
     run: (id: string) => `${p}reeval:${id}`,
-    targets: (id: string) => `${p}reeval:${id}:targets`,
+    seen: (id: string) => `${p}reeval:${id}:seen`,
     denied: (id: string) => `${p}reeval:${id}:denied`,
     byPolicy: (id: string) => `${p}reeval:${id}:by_policy`,
     sample: (id: string) => `${p}reeval:${id}:sample`,
@@ -41,7 +45,7 @@ function reevaluationKeys(keys: Keyspace) {
 
 const lex = (cursor: string) => (cursor === "" ? "-" : `(${cursor}`);
 
-/** Re-evaluations in Redis: the record, the frozen targets, the denials and the counts, moved by Lua scripts. */
+/** Re-evaluations in Redis: the record, its progress, the denials and the counts, moved by Lua scripts. */
 export class RedisReevaluationStore implements ReevaluationStore {
   private readonly k: ReturnType<typeof reevaluationKeys>;
 
@@ -107,27 +111,56 @@ export class RedisReevaluationStore implements ReevaluationStore {
 
   begin(id: string, at: number) {
     return guard("begin re-evaluation", async () => {
-      const reply = await this.scripts.reevalBegin(
-        [this.k.run(id), this.k.targets(id), this.keys.deadline, this.keys.pending],
-        [at],
-      );
+      const reply = await this.scripts.reevalBegin([this.k.run(id)], [at]);
       const [phase, cursor, frozenAt] = Array.isArray(reply) ? reply.map(String) : [];
       return { phase: asPhase(phase), cursor: cursor ?? "", frozenAt: Number(frozenAt) };
     });
   }
 
-  next(id: string, from: ReevaluationProgress, count: number): Promise<string[]> {
-    return guard("read re-evaluation targets", () => {
-      const index = from.phase === "targets" ? this.k.targets(id) : this.keys.leases;
-      return this.redis.zrangebylex(index, lex(from.cursor), "+", "LIMIT", 0, count);
+  next(from: ReevaluationProgress, count: number, frozenAt: number) {
+    return guard("read re-evaluation targets", async () => {
+      if (from.phase === "pending") return this.byScore(this.keys.pending, from, count, String(frozenAt));
+      if (from.phase === "live") return this.byScore(this.keys.deadline, from, count, "+inf");
+      const ids = await this.redis.zrangebylex(this.keys.leases, lex(from.cursor), "+", "LIMIT", 0, count);
+      return { ids, to: { phase: from.phase, cursor: ids.at(-1) ?? from.cursor } };
     });
   }
 
-  frozen(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
-    return guard("read re-evaluation targets", async () => {
+  /**
+   * A page of a sorted set by score, resumed after the last score read. A page never ends inside a group of equal
+   * scores (the rest of the group comes with it), so the cursor can be a score alone.
+   */
+  private async byScore(key: string, from: ReevaluationProgress, count: number, max: string) {
+    const min = from.cursor === "" ? "-inf" : `(${from.cursor}`;
+    const flat = await this.redis.zrangebyscore(key, min, max, "WITHSCORES", "LIMIT", 0, count);
+    const ids = flat.filter((_, i) => i % 2 === 0);
+    const last = flat.at(-1);
+    if (last === undefined) return { ids, to: from };
+    if (ids.length === count) {
+      const group = await this.redis.zrangebyscore(key, last, last);
+      const known = new Set(ids);
+      for (const id of group) if (!known.has(id)) ids.push(id);
+    }
+    return { ids, to: { phase: from.phase, cursor: last } };
+  }
+
+  leases(ids: readonly string[]): Promise<RecordedLease[]> {
+    return guard("read leases", async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hmget(this.keys.lease(id), ...RECORDED);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.flatMap(([error, fields], i) => {
+        if (error) throw error;
+        return recordedLease(ids[i] ?? "", fields as (string | null)[]) ?? [];
+      });
+    });
+  }
+
+  seen(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
+    return guard("read re-evaluation progress", async () => {
       if (leaseIds.length === 0) return new Set();
-      const scores = await this.redis.zmscore(this.k.targets(id), ...leaseIds);
-      return new Set(leaseIds.filter((_, i) => scores[i] !== null));
+      const found = await this.redis.smismember(this.k.seen(id), ...leaseIds);
+      return new Set(leaseIds.filter((_, i) => found[i] === 1));
     });
   }
 
@@ -139,9 +172,13 @@ export class RedisReevaluationStore implements ReevaluationStore {
     });
   }
 
-  deny(id: string, denials: readonly Denial[], order: { actor: string; at: number }): Promise<string[]> {
+  deny(
+    id: string,
+    denials: readonly Denial[],
+    order: { actor: string; at: number; dryRun: boolean },
+  ): Promise<string[]> {
     return guard("order re-evaluation revocations", async () => {
-      const dry = (await this.redis.hget(this.k.run(id), "dry")) === "1";
+      const dry = order.dryRun;
       const out: string[] = [];
       const k = this.keys;
       const fixed = [
@@ -174,11 +211,17 @@ export class RedisReevaluationStore implements ReevaluationStore {
     });
   }
 
-  advance(id: string, from: ReevaluationProgress, to: ReevaluationProgress, checked: number) {
+  advance(
+    id: string,
+    from: ReevaluationProgress,
+    to: ReevaluationProgress,
+    checked: number,
+    seen: readonly string[],
+  ) {
     return guard("advance re-evaluation", async () => {
       const reply = await this.scripts.reevalAdvance(
-        [this.k.run(id)],
-        [from.phase, from.cursor, to.phase, to.cursor, checked],
+        [this.k.run(id), this.k.seen(id)],
+        [from.phase, from.cursor, to.phase, to.cursor, checked, ...seen],
       );
       return reply === 1;
     });
@@ -194,7 +237,7 @@ export class RedisReevaluationStore implements ReevaluationStore {
       const reply = await this.scripts.reevalComplete(
         [
           this.k.run(id),
-          this.k.targets(id),
+          this.k.seen(id),
           this.k.denied(id),
           this.k.byPolicy(id),
           this.k.sample(id),
@@ -246,7 +289,44 @@ function sampleOf({ lease, policies }: Denial): DeniedLease {
 }
 
 function asPhase(value: string | undefined): ReevaluationPhase {
-  return value === "tail" ? "tail" : "targets";
+  return value === "tail" || value === "live" ? value : "pending";
+}
+
+/** The fields of a lease a re-evaluation reads (`recordedLease` reads them in this order). */
+const RECORDED = [
+  "state",
+  "task",
+  "agent",
+  "provider",
+  "target",
+  "intent",
+  "issued",
+  "expires",
+  "bg",
+  "rttl",
+  "pset",
+] as const;
+const STATES: ReadonlySet<string> = new Set(LeaseState.options);
+const PROVIDERS: ReadonlySet<string> = new Set(ProviderName.options);
+
+/** A lease's recorded request and standing, read without the rest of its record (handle, scope, ...). */
+function recordedLease(id: string, f: (string | null)[]): RecordedLease | null {
+  const [state, task, agent, provider, target, intent, issued, expires, bg, rttl, pset] = f;
+  if (!state || !STATES.has(state) || !provider || !PROVIDERS.has(provider)) return null;
+  return {
+    id,
+    state: state as LeaseState,
+    taskId: task ?? "",
+    agent: agent ?? "",
+    provider: provider as ProviderName,
+    target: target ?? null,
+    intent: JSON.parse(intent ?? "{}") as Intent,
+    issuedAt: Number(issued),
+    expiresAt: Number(expires),
+    breakGlass: bg !== null,
+    requestedTtlSeconds: rttl ? Number(rttl) : null,
+    policySet: pset ?? null,
+  };
 }
 
 function runFromHash(h: Record<string, string>, byPolicy: Record<string, string>): Reevaluation | null {

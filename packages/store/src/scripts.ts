@@ -32,6 +32,7 @@ const FILES = {
   policySetPut: "policy_set_put",
   gatewayRecord: "gateway_record",
   gatewayPing: "gateway_ping",
+  oauthRevoked: "oauth_revoked",
 } as const;
 
 export type ScriptName = keyof typeof FILES;
@@ -52,6 +53,8 @@ const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "requestRevocation",
   // A gateway lease is confirmed revoked once its revocation is recorded: a failover must not undo that.
   "gatewayRecord",
+  // As for the gateway: an access token is confirmed revoked once resource servers can learn it.
+  "oauthRevoked",
 ]);
 
 export type ScriptReply = string | number | null | ScriptReply[];

@@ -36,6 +36,7 @@ export class RedisTaskStore implements TaskStore {
           this.keys.activeTasks,
           task.parentId === null ? this.keys.none : this.keys.taskChildren(task.parentId),
           parentAgent === null ? this.keys.none : this.keys.agentDelegations(parentAgent),
+          this.keys.agentTasks(task.agent),
         ],
         [task.id, task.deadline, task.parentId ?? "", ...taskToFields(task)],
       );
@@ -127,6 +128,20 @@ export class RedisTaskStore implements TaskStore {
         counts[s] = (counts[s] ?? 0) + 1;
       }
       return counts;
+    });
+  }
+
+  /** Reads the agent's task index, dropping what has passed its deadline or ended (tasks are few per agent). */
+  activeOf(agent: string, now: number, limit: number): Promise<string[]> {
+    return guard("find the agent's active tasks", async () => {
+      const key = this.keys.agentTasks(agent);
+      const ids = await this.redis.zrangebyscore(key, `(${now}`, "+inf");
+      const states = await Promise.all(ids.map((id) => this.redis.hget(this.keys.task(id), "state")));
+      const ended = ids.filter((_, i) => states[i] !== "active");
+      const pipeline = this.redis.pipeline().zremrangebyscore(key, "-inf", now);
+      if (ended.length > 0) pipeline.zrem(key, ...ended);
+      await pipeline.exec();
+      return ids.filter((_, i) => states[i] === "active").slice(0, limit);
     });
   }
 

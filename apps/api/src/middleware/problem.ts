@@ -37,18 +37,24 @@ function headerSafe(text: string): string {
   return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?");
 }
 
-/** RFC 9457 problem+json, with the request id so a person can find the log line. */
-function problem(c: Context<ApiEnv>, error: LeashError): Response {
+/** The RFC 9457 body of a typed error (also what /mcp's tools return as an isError result). */
+export function problemBody(error: LeashError, requestId: string | undefined): Record<string, unknown> {
   const body: Record<string, unknown> = {
     type: problemType(error.code),
     title: TITLES[error.code] ?? error.code,
     status: error.status,
     detail: error.message,
-    request_id: c.get("requestId"),
+    request_id: requestId,
   };
   if (error.reasons) body.reasons = error.reasons;
   // After the standard members, so an extension can never replace one of them.
   for (const [name, value] of Object.entries(error.extensions ?? {})) if (!(name in body)) body[name] = value;
+  return body;
+}
+
+/** RFC 9457 problem+json, with the request id so a person can find the log line. */
+function problem(c: Context<ApiEnv>, error: LeashError): Response {
+  const body = problemBody(error, c.get("requestId"));
   const headers: Record<string, string> = {
     "content-type": "application/problem+json",
     "x-request-id": c.get("requestId") ?? "",

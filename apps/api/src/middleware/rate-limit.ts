@@ -14,12 +14,20 @@ export interface RateLimitOptions {
  * Runs after identity verification, so anonymous floods are stopped by the 401 path, not counted here.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
+  const admit = rateLimiter(options);
+  return async function rateLimitMiddleware(c, next) {
+    admit(c.get("identity").subject);
+    await next();
+  };
+}
+
+/** The bucket check alone, for endpoints that learn the identity in their handler (the OAuth token endpoint). */
+export function rateLimiter(options: RateLimitOptions): (subject: string) => void {
   if (!(options.perSecond > 0) || !(options.burst >= 1))
     throw new Error("rateLimit needs perSecond > 0 and burst >= 1");
   const max = options.maxIdentities ?? 100_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
-  return async function rateLimitMiddleware(c, next) {
-    const subject = c.get("identity").subject;
+  return function admit(subject: string): void {
     const now = Date.now();
     const bucket = buckets.get(subject) ?? { tokens: options.burst, at: now };
     bucket.tokens = Math.min(options.burst, bucket.tokens + ((now - bucket.at) / 1000) * options.perSecond);
@@ -41,6 +49,5 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
       );
     }
     bucket.tokens -= 1;
-    await next();
   };
 }

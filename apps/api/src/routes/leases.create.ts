@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueLease, LeashError } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
+import { issuedView } from "../issued-view.js";
 import { observeIssue } from "../observe-issue.js";
 import { bearer, errorResponses, LeaseCreateBody, LeaseCreated, PendingApproval } from "../schemas.js";
 
@@ -52,27 +53,8 @@ export const registerLeasesCreate: RouteRegistrar = (app, ctx) => {
       ),
     );
     c.header("cache-control", "no-store");
-    if (outcome.kind === "approval") {
-      return c.json(
-        {
-          approval_id: outcome.approval.id,
-          state: "pending_approval" as const,
-          expires_at: new Date(outcome.approval.expiresAt).toISOString(),
-        },
-        202,
-      );
-    }
-    const { lease, credential, replayed } = outcome;
-    const view = {
-      lease_id: lease.id,
-      task_id: lease.taskId,
-      provider: lease.provider,
-      state: "active" as const,
-      issued_at: new Date(lease.issuedAt).toISOString(),
-      expires_at: new Date(lease.expiresAt).toISOString(),
-      scope: lease.scope,
-      credential: { ...credential },
-    };
-    return replayed ? c.json(view, 200) : c.json(view, 201);
+    const view = issuedView(outcome);
+    if (view.status === 202) return c.json(view.body, 202);
+    return view.status === 200 ? c.json(view.body, 200) : c.json(view.body, 201);
   });
 };

@@ -90,6 +90,7 @@ describe("issueLease: the happy path", () => {
         intent: READ,
         ttlSeconds: 60,
         expiresAt: broker.clock.now() + 60_000,
+        issuedAt: broker.clock.now(),
         actorChain: [AGENT],
         scopeHints: [],
       },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CeilingIntent } from "../intent.js";
+import { SESSION_INTENT } from "../oauth/session.js";
 import { fakeBroker, givenLease, givenTask, identity } from "../testing/index.js";
 import { effectiveCeilingOf, narrowTask } from "./narrow-task.js";
 
@@ -43,6 +44,19 @@ const write = { action: "write", resource: "docs/a.md" };
 const read = { action: "read", resource: "docs/a.md" };
 
 describe("narrowTask", () => {
+  it("leaves a token for /mcp alone: it holds no intent the ceiling could exclude", async () => {
+    const { broker, root } = await tree();
+    const session = await givenLease(broker, {
+      taskId: root.id,
+      agent: root.agent,
+      provider: "oauth",
+      target: "https://leash.example/mcp",
+      intent: { ...SESSION_INTENT },
+    });
+    expect((await narrowTask(broker, ORCH, root.id, READ_ONLY)).revoking).toBe(0);
+    expect(broker.leases.leases.get(session.id)?.state).toBe("active");
+  });
+
   it("replaces the ceiling and revokes the live leases of the task and its descendants now outside it", async () => {
     const { broker, root, child, grandchild } = await tree();
     const rootWrite = await givenLease(broker, { taskId: root.id, agent: root.agent, intent: write });

@@ -4,6 +4,7 @@ import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
 import type { CeilingIntent } from "../intent.js";
 import type { Lease } from "../lease.js";
+import { isSession } from "../oauth/session.js";
 import type { Task } from "../task.js";
 import type { BrokerDeps } from "./deps.js";
 
@@ -52,7 +53,8 @@ export async function effectiveCeilingOf(deps: BrokerDeps, task: Task): Promise<
 
 /** A lease outside the new ceiling is revoked; one issued under break-glass belongs to its grant, which ends it. */
 function outsideOf(ceiling: readonly CeilingIntent[]) {
-  return (lease: Lease) => !lease.breakGlass && !intentWithinCeiling(lease.intent, ceiling);
+  return (lease: Lease) =>
+    !lease.breakGlass && !isSession(lease) && !intentWithinCeiling(lease.intent, ceiling);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Lease } from "../lease.js";
+import { SESSION_INTENT } from "../oauth/session.js";
 import type { PolicyRequest } from "../policy.js";
-import type { LiveDecision } from "../reevaluation.js";
+import type { LiveDecision, RecordedLease } from "../reevaluation.js";
 import {
   FakeLiveDecider,
   FakeProvider,
@@ -28,13 +29,11 @@ const noWrites = (r: PolicyRequest): LiveDecision =>
 async function setup(options: { jwt?: boolean } = {}) {
   const providers = options.jwt ? [new FakeProvider({ name: "leash-jwt", revokesInStore: true })] : [];
   const broker = fakeBroker({ providers });
-  const reevaluations = new InMemoryReevaluationStore(broker.leases);
+  const reevaluations = new InMemoryReevaluationStore(broker.leases, broker.tasks);
   const policySets = new InMemoryPolicySetStore();
   await policySets.put({ id: SET, schema: "", files: {} }, { current: true, keepMs: 0 });
   const started: string[] = [];
   const deps: ReevaluationDeps = {
-    leases: { getMany: async (ids) => ids.flatMap((id) => broker.leases.leases.get(id) ?? []) },
-    tasks: { getMany: async (ids) => ids.flatMap((id) => broker.tasks.tasks.get(id) ?? []) },
     reevaluations,
     policySets,
     queue: {
@@ -57,6 +56,21 @@ async function start(deps: ReevaluationDeps, dryRun = false, policySet = SET) {
 }
 
 describe("runReevaluation", () => {
+  it("never decides a token for /mcp, which no policy decided (it has no intent)", async () => {
+    const { broker, deps, task } = await setup();
+    const session = await givenLease(broker, {
+      taskId: task.id,
+      provider: "oauth",
+      target: "https://leash.example/mcp",
+      intent: { ...SESSION_INTENT },
+    });
+    const decider = new FakeLiveDecider(SET, () => ({ revoke: true, policies: ["deny-all"] }));
+    const out = await runReevaluation(deps, await start(deps), decider);
+    expect(out).toMatchObject({ kind: "finished", run: { denied: 0 } });
+    expect(decider.decided).toEqual([]);
+    expect(broker.leases.leases.get(session.id)?.state).toBe("active");
+  });
+
   it("decides every live lease with its recorded request and the task and counts of now, and revokes the denied", async () => {
     const { broker, deps, task, started } = await setup();
     const read = await givenLease(broker, { taskId: task.id, requestedTtlSeconds: 120 });
@@ -114,7 +128,7 @@ describe("runReevaluation", () => {
       provider: "leash-jwt",
       intent: { action: "write", resource: "docs/a.md" },
     });
-    const settled: Lease[] = [];
+    const settled: RecordedLease[] = [];
     const out = await runReevaluation(deps, await start(deps), new FakeLiveDecider(SET, noWrites), {
       settled: (leases) => settled.push(...leases),
     });
@@ -168,8 +182,8 @@ describe("runReevaluation", () => {
       });
     const run = await start(deps);
     let crashes = 1;
-    reevaluations.beforeAdvance = () => {
-      if (crashes-- > 0) throw new Error("worker killed");
+    reevaluations.beforeAdvance = (checked) => {
+      if (checked > 0 && crashes-- > 0) throw new Error("worker killed");
     };
     await expect(runReevaluation(deps, run, new FakeLiveDecider(SET, noWrites))).rejects.toThrow("killed");
     const ordersAtCrash = broker.queue.orders.length;

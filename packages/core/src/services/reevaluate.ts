@@ -2,7 +2,8 @@ import type { AuditSink } from "../audit.js";
 import { type Clock, sleepOn } from "../clock.js";
 import { LeashError } from "../errors.js";
 import { idFloor, newId } from "../ids.js";
-import type { Lease, ProviderName } from "../lease.js";
+import type { ProviderName } from "../lease.js";
+import { isSession } from "../oauth/session.js";
 import type { RevocationQueue } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
 import type {
@@ -10,7 +11,9 @@ import type {
   LiveDecisionSession,
   LivePolicyDecider,
   PolicySetStore,
+  RecordedLease,
   Reevaluation,
+  ReevaluationPhase,
   ReevaluationProgress,
   ReevaluationStore,
   ReevaluationTrigger,
@@ -23,8 +26,6 @@ export interface ReevaluationQueue extends RevocationQueue {
 }
 
 export interface ReevaluationDeps {
-  leases: { getMany(ids: readonly string[]): Promise<Lease[]> };
-  tasks: { getMany(ids: readonly string[]): Promise<Task[]> };
   reevaluations: ReevaluationStore;
   policySets: PolicySetStore;
   queue: ReevaluationQueue;
@@ -80,9 +81,9 @@ export async function awaitReevaluation(
 
 export interface ReevaluationHooks {
   /** After each chunk: lets issuance through (pacing) and reports progress. */
-  chunkDone?(progress: { checked: number; denied: number; leases: number }): Promise<void>;
+  chunkDone?(progress: { checked: number; leases: number }): Promise<void>;
   /** Leases this run ended at once (their credentials died in the store). */
-  settled?(leases: readonly Lease[]): void;
+  settled?(leases: readonly RecordedLease[]): void;
 }
 
 export type ReevaluationRun =
@@ -92,13 +93,17 @@ export type ReevaluationRun =
 
 /** Lease ids per store round trip: small enough that each Redis call stays short while issuance goes on. */
 export const REEVALUATION_CHUNK = 500;
-/** The tail starts this long before the freeze: a request decided before it may write its lease ahead after. */
-const TAIL_MARGIN_MS = 10_000;
+/**
+ * The tail starts this long before the start: a request decided under the earlier set may write its lease ahead
+ * after it. Leases issued since then and decided in an earlier phase are remembered (`seen`), not decided twice.
+ */
+const TAIL_MARGIN_MS = 60_000;
 const DECIDABLE = new Set(["pending", "active"]);
+const PHASES: readonly ReevaluationPhase[] = ["pending", "live", "tail"];
 
 /**
- * Decides every lease the run covers again, chunk by chunk, saving its cursor after each: first the leases live at
- * its start (frozen), then (unless a dry run) those issued while it runs under an earlier policy set. A resumed run
+ * Decides every lease the run covers again, chunk by chunk, saving its cursor after each: the leases pending at its
+ * start, the live ones, then (unless a dry run) those issued under an earlier policy set while it ran. A resumed run
  * starts at the saved cursor; a chunk done again after a crash orders nothing twice (the store records each denial
  * once, atomically with the order) and counts nothing twice (the cursor moves only from where it was).
  */
@@ -109,34 +114,83 @@ export async function runReevaluation(
   hooks: ReevaluationHooks = {},
   signal?: AbortSignal,
 ): Promise<ReevaluationRun> {
-  const start = await deps.reevaluations.begin(run.id, deps.clock.now());
-  const pass = new Pass(deps, run, decider.session(), await deps.reevaluations.liveCounts());
+  const store = deps.reevaluations;
+  const start = await store.begin(run.id, deps.clock.now());
+  const pass = new Pass(deps, run, decider.session(), await store.liveCounts(), start.frozenAt);
+  const pages = new Pages(store, start.frozenAt);
   let at: ReevaluationProgress = { phase: start.phase, cursor: start.cursor };
+  let checked = run.checked;
+  let lookedAt = Number.NEGATIVE_INFINITY;
   for (;;) {
-    if (signal?.aborted) return { kind: "paused" };
-    const newer = run.dryRun ? null : await supersededBy(deps.policySets, run);
-    if (newer) return finish(deps, run, { state: "done", supersededBy: newer });
-    const ids = await deps.reevaluations.next(run.id, at, REEVALUATION_CHUNK);
-    const last = ids.at(-1);
-    if (last === undefined) {
-      if (at.phase === "tail" || run.dryRun) break;
-      const tail = { phase: "tail" as const, cursor: idFloor("ls", start.frozenAt - TAIL_MARGIN_MS) };
-      await deps.reevaluations.advance(run.id, at, tail, 0);
-      at = tail;
+    if (signal?.aborted) return pages.drop({ kind: "paused" });
+    if (!run.dryRun && deps.clock.now() - lookedAt >= SUPERSEDED_CHECK_MS) {
+      lookedAt = deps.clock.now();
+      const newer = await supersededBy(deps.policySets, run);
+      if (newer) return finish(deps, run, { state: "done", supersededBy: pages.drop(newer) });
+    }
+    const page = await pages.read(at);
+    if (page.ids.length === 0) {
+      const following = PHASES[PHASES.indexOf(at.phase) + 1];
+      if (!following || (following === "tail" && run.dryRun)) break;
+      const cursor = following === "tail" ? idFloor("ls", start.frozenAt - TAIL_MARGIN_MS) : "";
+      const moved = { phase: following, cursor };
+      await store.advance(run.id, at, moved, 0, []);
+      at = moved;
       continue;
     }
-    const checked = await pass.chunk(ids, at.phase, hooks);
-    const to = { phase: at.phase, cursor: last };
-    await deps.reevaluations.advance(run.id, at, to, checked);
-    at = to;
-    const current = await deps.reevaluations.get(run.id);
-    await hooks.chunkDone?.({
-      checked: current?.checked ?? 0,
-      denied: current?.denied ?? 0,
-      leases: ids.length,
-    });
+    // The next page is read while this one is decided.
+    pages.prefetch(page.to);
+    const chunk = await pass.chunk(page.leases, at.phase, hooks);
+    await store.advance(run.id, at, page.to, chunk.checked, chunk.seen);
+    at = page.to;
+    checked += chunk.checked;
+    await hooks.chunkDone?.({ checked, leases: page.ids.length });
   }
   return finish(deps, run, { state: "done" });
+}
+
+/** How often a run looks whether a newer policy set was loaded. */
+const SUPERSEDED_CHECK_MS = 250;
+
+interface Page {
+  ids: string[];
+  to: ReevaluationProgress;
+  leases: RecordedLease[];
+}
+
+/** Pages of lease ids and their records, the next one read ahead while the current one is decided. */
+class Pages {
+  private ahead: { from: ReevaluationProgress; page: Promise<Page> } | undefined;
+
+  constructor(
+    private readonly store: ReevaluationStore,
+    private readonly frozenAt: number,
+  ) {}
+
+  read(from: ReevaluationProgress): Promise<Page> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && ahead.from.phase === from.phase && ahead.from.cursor === from.cursor) return ahead.page;
+    return this.fetch(from);
+  }
+
+  prefetch(from: ReevaluationProgress): void {
+    const page = this.fetch(from);
+    // Read again if dropped or failed: a failure here surfaces when the page is read.
+    page.catch(() => undefined);
+    this.ahead = { from, page };
+  }
+
+  /** Forgets what was read ahead (the run stops); returns `value`. */
+  drop<T>(value: T): T {
+    this.ahead = undefined;
+    return value;
+  }
+
+  private async fetch(from: ReevaluationProgress): Promise<Page> {
+    const { ids, to } = await this.store.next(from, REEVALUATION_CHUNK, this.frozenAt);
+    return { ids, to, leases: ids.length > 0 ? await this.store.leases(ids) : [] };
+  }
 }
 
 async function finish(
@@ -165,26 +219,27 @@ class Pass {
   private readonly tasks = new Map<string, Task | null>();
   /** One instant for the whole pass, so equal requests in different chunks are decided once. */
   private readonly now: number;
+  /** Leases issued from here on may be reached again by a later phase. */
+  private readonly recent: number;
 
   constructor(
     private readonly deps: ReevaluationDeps,
     private readonly run: Reevaluation,
     private readonly session: LiveDecisionSession,
     private readonly live: ReadonlyMap<string, number>,
+    private readonly frozenAt: number,
   ) {
     this.now = deps.clock.now();
+    this.recent = frozenAt - TAIL_MARGIN_MS;
   }
 
-  /** Decides one chunk, orders what is denied, and returns how many leases of it count as checked. */
-  async chunk(ids: readonly string[], phase: ReevaluationProgress["phase"], hooks: ReevaluationHooks) {
+  /** Decides one chunk, orders what is denied; returns how many leases count as checked, and those to remember. */
+  async chunk(read: RecordedLease[], phase: ReevaluationPhase, hooks: ReevaluationHooks) {
     const { deps, run } = this;
-    let leases = await deps.leases.getMany(ids);
-    if (phase === "tail") {
-      // Only leases issued under another set; the frozen ones were decided in the first phase.
-      const frozen = await deps.reevaluations.frozen(run.id, ids);
-      leases = leases.filter((l) => !frozen.has(l.id) && l.policySet !== run.policySet);
-    }
-    const decidable = leases.filter((l) => DECIDABLE.has(l.state));
+    const store = deps.reevaluations;
+    const leases = await this.covered(read, phase);
+    // A token for /mcp was decided by no policy (it has no intent), so no policy change can revoke it.
+    const decidable = leases.filter((l) => DECIDABLE.has(l.state) && l.expiresAt > this.now && !isSession(l));
     await this.loadTasks(decidable.map((l) => l.taskId));
     const asked = decidable.flatMap((lease) => {
       const task = this.tasks.get(lease.taskId);
@@ -202,14 +257,31 @@ class Pass {
     await this.order(denials, hooks);
     // Leases a crash interrupted after their denial are no longer decidable: they still count, once.
     const others = leases.filter((l) => !DECIDABLE.has(l.state)).map((l) => l.id);
-    const deniedBefore = others.length > 0 ? await deps.reevaluations.denied(run.id, others) : new Set();
-    return asked.length + deniedBefore.size;
+    const deniedBefore = others.length > 0 ? await store.denied(run.id, others) : new Set<string>();
+    const counted = [...asked.map((a) => a.lease), ...leases.filter((l) => deniedBefore.has(l.id))];
+    const seen = phase === "tail" ? [] : counted.filter((l) => l.issuedAt >= this.recent).map((l) => l.id);
+    return { checked: counted.length, seen };
+  }
+
+  /**
+   * The leases of a chunk this run is to decide: not those issued under its own set since it started (that set
+   * decided them), nor, among recent ones, those an earlier phase decided.
+   */
+  private async covered(leases: RecordedLease[], phase: ReevaluationPhase): Promise<RecordedLease[]> {
+    const { run } = this;
+    const own = (l: RecordedLease) => l.issuedAt >= this.frozenAt && l.policySet === run.policySet;
+    const kept = leases.filter((l) => !own(l) && (phase !== "tail" || l.policySet !== run.policySet));
+    if (phase === "pending") return kept;
+    const recent = kept.filter((l) => l.issuedAt >= this.recent).map((l) => l.id);
+    if (recent.length === 0) return kept;
+    const seen = await this.deps.reevaluations.seen(run.id, recent);
+    return kept.filter((l) => !seen.has(l.id));
   }
 
   private async order(denials: readonly Denial[], hooks: ReevaluationHooks): Promise<void> {
     if (denials.length === 0) return;
     const { deps, run } = this;
-    const order = { actor: run.requestedBy, at: deps.clock.now() };
+    const order = { actor: run.requestedBy, at: deps.clock.now(), dryRun: run.dryRun };
     const jobs = await deps.reevaluations.deny(run.id, denials, order);
     if (run.dryRun) return;
     const reason = `re-evaluation ${run.id}`;
@@ -218,7 +290,7 @@ class Pass {
     hooks.settled?.(denials.filter((d) => d.settle && !queued.has(d.lease.id)).map((d) => d.lease));
   }
 
-  private requestOf(lease: Lease, task: Task) {
+  private requestOf(lease: RecordedLease, task: Task) {
     const { config } = this.deps;
     const granted = Math.round((lease.expiresAt - lease.issuedAt) / 1000);
     return policyRequestFor(
@@ -258,7 +330,7 @@ class Pass {
   private async loadTasks(taskIds: readonly string[]): Promise<void> {
     let wanted = [...new Set(taskIds)].filter((id) => !this.tasks.has(id));
     for (let depth = 0; wanted.length > 0 && depth <= this.deps.config.maxDelegationDepth + 1; depth++) {
-      const found = await this.deps.tasks.getMany(wanted);
+      const found = await this.deps.reevaluations.tasks(wanted);
       for (const id of wanted) this.tasks.set(id, null);
       for (const task of found) this.tasks.set(task.id, task);
       wanted = [...new Set(found.map((t) => t.parentId))].filter(

@@ -5,27 +5,36 @@ import type {
   NewReevaluation,
   PolicySetSnapshot,
   PolicySetStore,
+  RecordedLease,
   Reevaluation,
   ReevaluationProgress,
   ReevaluationStore,
 } from "../reevaluation.js";
+import type { Task } from "../task.js";
 import type { InMemoryLeaseStore } from "./lease-store.js";
+import type { InMemoryTaskStore } from "./task-store.js";
 
 interface Stored {
   run: Reevaluation;
   progress: ReevaluationProgress;
   frozenAt: number | null;
-  targets: string[];
+  seen: Set<string>;
   denied: Map<string, DeniedLease>;
 }
+
+/** A sortable position in a phase: score then id, as the Redis store reads a sorted set. */
+const position = (score: number, id: string) => `${String(score).padStart(16, "0")}|${id}`;
 
 /** Re-evaluations in a Map over the in-memory lease table, with the Redis store's once-only rules. */
 export class InMemoryReevaluationStore implements ReevaluationStore {
   readonly runs = new Map<string, Stored>();
-  /** Test hook: runs before each `advance`, e.g. to crash between a chunk's orders and its cursor. */
-  beforeAdvance: (() => void) | undefined;
+  /** Test hook: runs before each `advance` with its count, e.g. to crash between a chunk's orders and its cursor. */
+  beforeAdvance: ((checked: number) => void) | undefined;
 
-  constructor(private readonly leases: InMemoryLeaseStore) {}
+  constructor(
+    private readonly store: InMemoryLeaseStore,
+    private readonly taskStore: InMemoryTaskStore,
+  ) {}
 
   private must(id: string): Stored {
     const stored = this.runs.get(id);
@@ -47,9 +56,9 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
     };
     this.runs.set(run.id, {
       run: record,
-      progress: { phase: "targets", cursor: "" },
+      progress: { phase: "pending", cursor: "" },
       frozenAt: null,
-      targets: [],
+      seen: new Set(),
       denied: new Map(),
     });
   }
@@ -69,25 +78,43 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
 
   async begin(id: string, at: number) {
     const stored = this.must(id);
-    if (stored.frozenAt === null) {
-      stored.frozenAt = at;
-      stored.targets = [...this.leases.leases.values()]
-        .filter((l) => isLive(l.state))
-        .map((l) => l.id)
-        .sort();
-    }
+    stored.frozenAt ??= at;
     return { ...stored.progress, frozenAt: stored.frozenAt };
   }
 
-  async next(id: string, from: ReevaluationProgress, count: number): Promise<string[]> {
-    const stored = this.must(id);
-    const ids = from.phase === "targets" ? stored.targets : [...this.leases.leases.keys()].sort();
-    return ids.filter((l) => l > from.cursor).slice(0, count);
+  async next(from: ReevaluationProgress, count: number, frozenAt: number) {
+    const all = [...this.store.leases.values()];
+    const entries =
+      from.phase === "tail"
+        ? all.map((l) => ({ id: l.id, at: l.id }))
+        : all
+            .filter((l) =>
+              from.phase === "pending"
+                ? l.state === "pending" && l.issuedAt <= frozenAt
+                : isLive(l.state) && l.state !== "pending",
+            )
+            .map((l) => ({
+              id: l.id,
+              at: position(from.phase === "pending" ? l.issuedAt : l.expiresAt, l.id),
+            }));
+    const page = entries
+      .filter((e) => e.at > from.cursor)
+      .sort((a, b) => (a.at < b.at ? -1 : 1))
+      .slice(0, count);
+    return { ids: page.map((e) => e.id), to: { phase: from.phase, cursor: page.at(-1)?.at ?? from.cursor } };
   }
 
-  async frozen(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
-    const targets = new Set(this.must(id).targets);
-    return new Set(leaseIds.filter((l) => targets.has(l)));
+  async leases(ids: readonly string[]): Promise<RecordedLease[]> {
+    return ids.flatMap((id) => this.store.leases.get(id) ?? []);
+  }
+
+  async tasks(ids: readonly string[]): Promise<Task[]> {
+    return ids.flatMap((id) => this.taskStore.tasks.get(id) ?? []);
+  }
+
+  async seen(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
+    const seen = this.must(id).seen;
+    return new Set(leaseIds.filter((l) => seen.has(l)));
   }
 
   async denied(id: string, leaseIds: readonly string[]): Promise<Set<string>> {
@@ -95,7 +122,7 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
     return new Set(leaseIds.filter((l) => denied.has(l)));
   }
 
-  async deny(id: string, denials: readonly Denial[], order: { actor: string; at: number }) {
+  async deny(id: string, denials: readonly Denial[], order: { actor: string; at: number; dryRun: boolean }) {
     const stored = this.must(id);
     const jobs: string[] = [];
     for (const { lease, policies, settle } of denials) {
@@ -111,22 +138,29 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
       });
       stored.run.denied += 1;
       for (const p of policies) stored.run.byPolicy[p] = (stored.run.byPolicy[p] ?? 0) + 1;
-      if (stored.run.dryRun) continue;
+      if (order.dryRun) continue;
       const request = { leaseId: lease.id, cause: "policy_changed" as const, actor: order.actor, policies };
-      const before = (await this.leases.get(lease.id))?.state;
+      const before = (await this.store.get(lease.id))?.state;
       if (before === "active" || before === "pending") stored.run.revoked += 1;
-      if (settle) await this.leases.settleMany([request], order.at);
-      else jobs.push(...(await this.leases.requestRevocation([request], order.at)));
+      if (settle) await this.store.settleMany([request], order.at);
+      else jobs.push(...(await this.store.requestRevocation([request], order.at)));
     }
     return jobs;
   }
 
-  async advance(id: string, from: ReevaluationProgress, to: ReevaluationProgress, checked: number) {
-    this.beforeAdvance?.();
+  async advance(
+    id: string,
+    from: ReevaluationProgress,
+    to: ReevaluationProgress,
+    checked: number,
+    seen: readonly string[],
+  ) {
+    this.beforeAdvance?.(checked);
     const stored = this.must(id);
     if (stored.progress.phase !== from.phase || stored.progress.cursor !== from.cursor) return false;
     stored.progress = { ...to };
     stored.run.checked += checked;
+    for (const l of seen) stored.seen.add(l);
     return true;
   }
 
@@ -141,7 +175,7 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
     stored.run.completedAt = at;
     stored.run.problems = [...(outcome.problems ?? [])];
     stored.run.supersededBy = outcome.supersededBy ?? null;
-    stored.targets = [];
+    stored.seen.clear();
     return true;
   }
 
@@ -151,7 +185,7 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
 
   async liveCounts(): Promise<ReadonlyMap<string, number>> {
     const counts = new Map<string, number>();
-    for (const l of this.leases.leases.values())
+    for (const l of this.store.leases.values())
       if (isLive(l.state)) counts.set(l.agent, (counts.get(l.agent) ?? 0) + 1);
     return counts;
   }

@@ -48,6 +48,14 @@ export class InMemoryTaskStore implements TaskStore {
     return { task: { ...(this.tasks.get(taskId) ?? task) }, changed, revoking };
   }
 
+  async activeOf(agent: string, now: number, limit: number): Promise<string[]> {
+    this.log.record("tasks.activeOf");
+    return [...this.tasks.values()]
+      .filter((t) => t.agent === agent && t.state === "active" && t.deadline > now)
+      .slice(0, limit)
+      .map((t) => t.id);
+  }
+
   async narrow(input: NarrowTaskInput): Promise<NarrowTaskOutcome | null> {
     this.log.record("tasks.narrow");
     const task = this.tasks.get(input.taskId);

@@ -46,7 +46,8 @@ export async function introspectTaskToken(deps: IntrospectionDeps, token: string
   } catch {
     return inactive;
   }
-  if (typeof payload.jti !== "string") return inactive;
+  // OAuth access tokens share keys and typ: their `client_id` tells them apart, whatever the store says.
+  if (typeof payload.jti !== "string" || payload.client_id !== undefined) return inactive;
   const lease = await deps.leases.get(payload.jti);
   if (lease?.provider !== "leash-jwt" || lease.state !== "active" || lease.expiresAt <= deps.clock.now()) {
     return inactive;

@@ -44,6 +44,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description RFC 8414 authorization server metadata, every URL under LEASH_PUBLIC_URL (with a path `/p`, served at `/.well-known/oauth-authorization-server/p`). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-protected-resource/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description RFC 9728 metadata of Leash's MCP endpoint (`/mcp`, Streamable HTTP, JSON-RPC as the MCP specification describes it): the resource identifier tokens must carry as `aud`, and Leash as its authorization server. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Protected Resource Metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProtectedResourceMetadata"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -75,6 +147,439 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Listed in the metadata because MCP clients require an authorization endpoint; there is no user-facing flow, so it always answers `400 unsupported_response_type`. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Always */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** @description Listed in the metadata because MCP clients require an authorization endpoint; there is no user-facing flow, so it always answers `400 unsupported_response_type`. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Always */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/introspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description RFC 7662 for access tokens, by any trusted identity: active while its lease is. A v1 task token is never an active access token (use /v1/introspect for those). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["TokenParam"];
+                };
+            };
+            responses: {
+                /** @description Token state */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessTokenIntrospection"];
+                    };
+                };
+                /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `invalid_client`: client authentication failed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `access_denied`: the caller is suspended */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description The body is over the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description A quota is full (`access_denied`) or too many requests (`temporarily_unavailable`); `Retry-After` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `temporarily_unavailable` (fail closed); `Retry-After` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The access tokens that ended before their `exp`, in the order they ended, for resource servers that verify tokens locally (advertised as `leash_revoked_tokens_endpoint`). Open, like a revocation list: token ids, audiences and expiries only. `after` is the `cursor` of an earlier answer; `has_more` says to ask again at once. Entries stay until 30 s after their `exp`. */
+        get: {
+            parameters: {
+                query?: {
+                    after?: string;
+                    /** @description 1 to 1000 (default 1000) */
+                    limit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Entries after the cursor */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevokedTokens"];
+                    };
+                };
+                /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `invalid_client`: client authentication failed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `access_denied`: the caller is suspended */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description The body is over the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description A quota is full (`access_denied`) or too many requests (`temporarily_unavailable`); `Retry-After` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `temporarily_unavailable` (fail closed); `Retry-After` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description RFC 7009: an agent ends one of its own access tokens (its lease ends with cause `returned`). Answers 200 whatever the token was (someone else's, unknown, already ended: nothing revoked). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["TokenParam"];
+                };
+            };
+            responses: {
+                /** @description Done (or nothing to do) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `invalid_client`: client authentication failed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `access_denied`: the caller is suspended */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description The body is over the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description A quota is full (`access_denied`) or too many requests (`temporarily_unavailable`); `Retry-After` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `temporarily_unavailable` (fail closed); `Retry-After` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description OAuth 2.1 token endpoint: token exchange (RFC 8693, the workload JWT as `subject_token`) or client credentials (RFC 7523 client assertion). Each access token (RFC 9068, `aud` = `resource`) is a lease with provider `oauth`, decided like `POST /v1/leases`. A `DPoP` proof (RFC 9449) binds it to a key. Errors are RFC 6749 §5.2 JSON. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description RFC 9449 proof */
+                    dpop?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+                };
+            };
+            responses: {
+                /** @description Issued */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TokenResponse"];
+                    };
+                };
+                /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, ...) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `invalid_client`: client authentication failed */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `access_denied`: the caller is suspended */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description The body is over the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description A quota is full (`access_denied`) or too many requests (`temporarily_unavailable`); `Retry-After` */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+                /** @description `temporarily_unavailable` (fail closed); `Retry-After` */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OAuthError"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1479,7 +1984,7 @@ export interface paths {
                     agent?: string;
                     cursor?: string;
                     limit?: number;
-                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+                    provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
                     state?: "pending" | "active" | "revoking" | "revoked" | "revoke_failed" | "aborted" | "expired";
                     target?: string;
                     task_id?: string;
@@ -2882,6 +3387,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessTokenIntrospection: {
+            active: boolean;
+            aud?: string | string[];
+            client_id?: string;
+            sub?: string;
+            task_id?: string;
+            /** @enum {string} */
+            token_type?: "Bearer" | "DPoP";
+        } & {
+            [key: string]: unknown;
+        };
         AgentSuspend: {
             /** @description Also revoke the leases of every task descending, at any depth, from the agent's tasks (its delegates'). Default true */
             include_delegated?: boolean;
@@ -2948,6 +3464,9 @@ export interface components {
             task_id?: string;
             ts: string;
             type: string;
+        };
+        AuthorizationServerMetadata: {
+            [key: string]: unknown;
         };
         BreakGlass: {
             ceiling: {
@@ -3046,7 +3565,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             revoke_reason: string | null;
             /**
              * Format: date-time
@@ -3071,7 +3590,7 @@ export interface components {
                 tool?: string;
             };
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             target?: string;
             task_id: string;
             ttl_seconds?: number;
@@ -3092,7 +3611,7 @@ export interface components {
             issued_at: string;
             lease_id: string;
             /** @enum {string} */
-            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             scope: string[];
             /** @enum {string} */
             state: "active";
@@ -3101,6 +3620,15 @@ export interface components {
         LeaseList: {
             items: components["schemas"]["Lease"][];
             next_cursor: string | null;
+        };
+        OAuthError: {
+            /** @description Step-up: the approval to wait for */
+            approval_id?: string;
+            error: string;
+            error_description: string;
+            limit?: string;
+            max?: number;
+            quota?: string;
         };
         PendingApproval: {
             approval_id: string;
@@ -3128,6 +3656,11 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        ProtectedResourceMetadata: {
+            authorization_servers: string[];
+            bearer_methods_supported: "header"[];
+            resource: string;
         };
         QuotaBinding: {
             id: string;
@@ -3248,9 +3781,18 @@ export interface components {
              */
             issued_before?: string;
             /** @enum {string} */
-            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway";
+            provider?: "leash-jwt" | "aws-sts" | "vault" | "gateway" | "oauth";
             target?: string;
             task_id?: string;
+        };
+        RevokedTokens: {
+            cursor: string;
+            has_more: boolean;
+            revoked: {
+                aud: string;
+                exp: number;
+                jti: string;
+            }[];
         };
         /** @description The agent's suspension in force (every request it makes is refused), or null */
         Suspension: {
@@ -3366,6 +3908,60 @@ export interface components {
             max_issued?: number;
             max_live?: number;
         } | null;
+        TokenParam: {
+            /** @description The caller's workload JWT as an RFC 7523 assertion (for the issuer, the token endpoint or this endpoint); or send it as `Authorization: Bearer` */
+            client_assertion?: string;
+            client_assertion_type?: string;
+            /** @description The access token */
+            token?: string;
+            /** @description Ignored (RFC 7009 §2.1: only a hint) */
+            token_type_hint?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TokenRequest: {
+            /** @description Token exchange, delegation: the delegating agent's workload JWT */
+            actor_token?: string;
+            /** @description `urn:ietf:params:oauth:token-type:jwt` */
+            actor_token_type?: string;
+            /** @description RFC 9396: `[{"type":"leash_intent","task_id"?, ...Intent}]` (instead of scope) */
+            authorization_details?: string;
+            /** @description Client credentials: the agent's workload JWT whose `aud` holds the token endpoint or the issuer (never the API's audience), `exp` at most 10 minutes after `iat` */
+            client_assertion?: string;
+            /** @description `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` */
+            client_assertion_type?: string;
+            /** @description If sent, the workload identity's `sub` */
+            client_id?: string;
+            /** @description `urn:ietf:params:oauth:grant-type:token-exchange` or `client_credentials` */
+            grant_type?: string;
+            /** @description `urn:ietf:params:oauth:token-type:access_token` */
+            requested_token_type?: string;
+            /** @description RFC 8707, required: one absolute https URI (http on loopback), the token's `aud` */
+            resource?: string;
+            /** @description `task:<task id>` and one `<action>:<resource>`, space-separated */
+            scope?: string;
+            /** @description Token exchange: the agent's workload JWT */
+            subject_token?: string;
+            /** @description `urn:ietf:params:oauth:token-type:jwt` */
+            subject_token_type?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TokenResponse: {
+            access_token: string;
+            authorization_details?: ({
+                task_id: string;
+                type: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            expires_in: number;
+            /** @enum {string} */
+            issued_token_type: "urn:ietf:params:oauth:token-type:access_token";
+            scope?: string;
+            /** @enum {string} */
+            token_type: "Bearer" | "DPoP";
+        };
     };
     responses: never;
     parameters: never;

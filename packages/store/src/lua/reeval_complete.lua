@@ -1,7 +1,7 @@
 -- Ends a running re-evaluation, once: records the outcome, drops its working sets, keeps the record (and its counts
 -- by policy and sample) for the retention period, and, unless it was a dry run, writes `reevaluation.completed` with
 -- its counts to the audit outbox.
--- KEYS: 1 run, 2 its targets, 3 its denied leases, 4 its counts by policy, 5 its sample, 6 audit outbox
+-- KEYS: 1 run, 2 its recent leases decided, 3 its denied leases, 4 its counts by policy, 5 its sample, 6 audit outbox
 -- ARGV: 1 now ms, 2 "done" | "failed", 3 problems json, 4 superseding policy set or "", 5 keep ms
 -- Returns 1 when this call ended the run, else 0. All keys share the prefix's hash tag (one Cluster slot).
 local r = redis.call("HMGET", KEYS[1], "state", "id", "trigger", "by", "checked", "denied", "revoked", "dry",

@@ -1,5 +1,6 @@
 import type { QuotaStanding, Suspension } from "@leash/core";
-import type { ExposedLease } from "@leash/store";
+import type { AgentGatewayTraffic, ExposedLease } from "@leash/store";
+import { AgentTraffic } from "../components/gateway-traffic.js";
 import { LeaseTable, revokeHref } from "../components/lease-table.js";
 import { QuotaTable, standingRows } from "../components/quota-table.js";
 import { SuspensionStatus } from "../components/suspension-status.js";
@@ -11,6 +12,8 @@ export interface ExposureProps {
   exposed: ExposedLease[];
   /** The trust file's quotas that bind the agent, with the usage of its pool in each. */
   quotas?: readonly QuotaStanding[];
+  /** Its own requests through the gateways over the last `days` days, by upstream. */
+  traffic?: { rows: readonly AgentGatewayTraffic[]; days: number };
   now: number;
   /** Its suspension in force, if any. */
   suspension?: Suspension | null;
@@ -22,6 +25,7 @@ export function ExposurePage({
   agent,
   exposed,
   quotas = [],
+  traffic,
   now,
   suspension = null,
   csrf = "",
@@ -53,6 +57,12 @@ export function ExposurePage({
           <LeaseTable leases={live} now={now} chains={chains} />
           <h2>Quotas</h2>
           <QuotaTable rows={standingRows(quotas)} />
+          {traffic && (
+            <>
+              <h2>Gateway traffic, last {traffic.days} days</h2>
+              <AgentTraffic rows={traffic.rows} days={traffic.days} />
+            </>
+          )}
         </>
       )}
     </>

@@ -1,9 +1,18 @@
 import { isLive, type Lease, observedState } from "@leash/core";
+import type { GatewayTraffic } from "@leash/store";
+import { LeaseTraffic } from "../components/gateway-traffic.js";
 import { agentHref, revokeHref, StateLabel, taskHref } from "../components/lease-table.js";
 import { relative, when } from "../format.js";
 
+interface LeaseProps {
+  lease: Lease;
+  /** A gateway lease's traffic (null: none counted); undefined for other providers. */
+  traffic?: GatewayTraffic | null;
+  now: number;
+}
+
 /** One lease: what it allows and its life so far. The revocation handle is never shown. */
-export function LeasePage({ lease, now }: { lease: Lease; now: number }) {
+export function LeasePage({ lease, traffic, now }: LeaseProps) {
   const intent = lease.intent;
   return (
     <>
@@ -48,6 +57,12 @@ export function LeasePage({ lease, now }: { lease: Lease; now: number }) {
           {lease.revokeReason && <span class="muted"> · {lease.revokeReason}</span>}
         </dd>
       </dl>
+      {traffic !== undefined && (
+        <>
+          <h2>Gateway traffic</h2>
+          <LeaseTraffic traffic={traffic} />
+        </>
+      )}
       <p>
         {isLive(lease.state) && (
           <>

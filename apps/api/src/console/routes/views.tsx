@@ -22,6 +22,8 @@ import { optional, parseWith, Text } from "./query.js";
 
 /** Beyond this many rows the page shows the newest and says how many there are (the counts stay exact). */
 const MAX_ROWS = 200;
+/** The agent page sums its gateway traffic over this many days (the counters expire with lease retention). */
+const TRAFFIC_DAYS = 7;
 
 const LeaseFilters = z.object({
   agent: optional(Text),
@@ -60,6 +62,7 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
       ? (await ctx.store.leases.exposure(agent, true)).sort((a, b) => a.lease.expiresAt - b.lease.expiresAt)
       : [];
     const quotas = agent ? await agentQuotas(ctx.broker, agent) : [];
+    const traffic = agent ? await ctx.store.gatewayTraffic.agent(agent, TRAFFIC_DAYS) : [];
     const suspension = agent
       ? await ctx.broker.suspensions.firstSuspended([agent], ctx.broker.clock.now())
       : null;
@@ -70,6 +73,7 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
         agent={agent}
         exposed={exposed}
         quotas={quotas}
+        traffic={{ rows: traffic, days: TRAFFIC_DAYS }}
         now={Date.now()}
         suspension={suspension}
         csrf={c.get("csrf")}
@@ -79,7 +83,8 @@ export function registerViews(web: Hono<ConsoleEnv>, ctx: ApiContext) {
 
   web.get("/leases/:id", async (c) => {
     const lease = await getLease(ctx.broker, c.get("identity"), c.req.param("id"));
-    return renderPage(c, `Lease ${lease.id}`, <LeasePage lease={lease} now={Date.now()} />);
+    const traffic = lease.provider === "gateway" ? await ctx.store.gatewayTraffic.lease(lease.id) : undefined;
+    return renderPage(c, `Lease ${lease.id}`, <LeasePage lease={lease} traffic={traffic} now={Date.now()} />);
   });
 
   web.get("/tasks/:id", async (c) => {

@@ -3,7 +3,7 @@ import type { WorkloadIdentity } from "../../identity.js";
 import type { Intent } from "../../intent.js";
 import type { Lease, ProviderName } from "../../lease.js";
 import type { PolicyDecision } from "../../policy.js";
-import type { CredentialProvider } from "../../provider.js";
+import type { Confirmation, CredentialProvider } from "../../provider.js";
 import type { Task } from "../../task.js";
 import type { BrokerDeps } from "../deps.js";
 
@@ -13,6 +13,8 @@ export interface IssueRequest {
   target: string | undefined;
   intent: Intent;
   ttlSeconds: number | undefined;
+  /** The key the credential is bound to (RFC 9449 DPoP), for providers that bind: the OAuth access tokens. */
+  confirmation?: Confirmation | undefined;
 }
 
 export interface Issued {

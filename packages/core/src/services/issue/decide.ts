@@ -1,6 +1,7 @@
 import { LeashError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import type { Lease } from "../../lease.js";
+import { isSession } from "../../oauth/session.js";
 import { type PolicyDecision, type PolicyRequest, policyDecisionDetail } from "../../policy.js";
 import { leaseTtlSeconds } from "../../ttl.js";
 import { bodyHash } from "../body-hash.js";
@@ -58,7 +59,8 @@ function askedFor({ deps, caller, request }: Verified): AskedFor {
 async function consultPolicy(
   ctx: Verified,
 ): Promise<{ decision: PolicyDecision | undefined; policyDetail: Readonly<Record<string, unknown>> }> {
-  if (!ctx.deps.policy) return { decision: undefined, policyDetail: {} };
+  // Policies decide intents; a token for /mcp has none (each credential its tools ask for is decided then).
+  if (!ctx.deps.policy || isSession(ctx.request)) return { decision: undefined, policyDetail: {} };
   const policyRequest = await policyRequestOf(ctx);
   const decision = ctx.deps.policy.decide(policyRequest);
   // Every policy decision is audited with the request it was made on, so it can be replayed (`policy what-if`).

@@ -1,6 +1,6 @@
 import { LeashError } from "../../errors.js";
 import type { Lease } from "../../lease.js";
-import type { CredentialProvider, MintedCredential, MintRequest } from "../../provider.js";
+import type { Confirmation, CredentialProvider, MintedCredential, MintRequest } from "../../provider.js";
 import type { BrokerDeps } from "../deps.js";
 import { revokeRequestOf } from "../revoke.js";
 import type { Decided } from "./context.js";
@@ -10,6 +10,7 @@ export function mintRequestOf(
   lease: Lease,
   actorChain: readonly string[],
   scopeHints: readonly string[],
+  confirmation?: Confirmation,
 ): MintRequest {
   return {
     leaseId: lease.id,
@@ -22,13 +23,14 @@ export function mintRequestOf(
     expiresAt: lease.expiresAt,
     actorChain,
     scopeHints,
+    ...(confirmation ? { confirmation } : {}),
   };
 }
 
 /** Mints at the provider, tagged with the lease id; on failure settles the pending lease as far as it safely can. */
 export async function mint(ctx: Decided): Promise<MintedCredential> {
   const { deps, provider, lease } = ctx;
-  const request = mintRequestOf(lease, ctx.chain, ctx.decision?.scopeHints ?? []);
+  const request = mintRequestOf(lease, ctx.chain, ctx.decision?.scopeHints ?? [], ctx.request.confirmation);
   try {
     return await provider.mint(request, AbortSignal.timeout(deps.config.mintTimeoutMs));
   } catch (error) {

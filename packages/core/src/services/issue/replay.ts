@@ -33,7 +33,8 @@ export async function replay(ctx: Decided, earlier: IdempotencyRecord): Promise<
   if (cached) return { kind: "issued", lease, credential: cached, replayed: true };
   if (provider.remintable) {
     const again = await provider.mint(
-      mintRequestOf(lease, ctx.chain, []),
+      // The same body (its hash matched), so the same key to bind to.
+      mintRequestOf(lease, ctx.chain, [], ctx.request.confirmation),
       AbortSignal.timeout(deps.config.mintTimeoutMs),
     );
     return { kind: "issued", lease, credential: again.credential, replayed: true };

@@ -1,5 +1,6 @@
 import { withinEffectiveCeiling } from "../../effective-ceiling.js";
 import { LeashError } from "../../errors.js";
+import { isSession } from "../../oauth/session.js";
 import { ensureNotSuspended } from "../suspension.js";
 import { deny } from "./audit.js";
 import type { Decided, Loaded } from "./context.js";
@@ -28,7 +29,9 @@ export async function ensureStillStanding(ctx: Decided): Promise<void> {
   const { deps, caller, task, ancestors, request } = ctx;
   const [suspended, levels] = await Promise.all([
     deps.suspensions.firstSuspended([caller.subject, ...ctx.chain], deps.clock.now()),
-    ctx.grant ? null : Promise.all([task, ...ancestors].map((t) => deps.tasks.get(t.id))),
+    ctx.grant || isSession(request)
+      ? null
+      : Promise.all([task, ...ancestors].map((t) => deps.tasks.get(t.id))),
   ]);
   if (suspended) {
     await refuse(ctx, "agent_suspended", "an identity this request depends on was suspended");

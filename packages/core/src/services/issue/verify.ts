@@ -1,6 +1,7 @@
 import { intentWithinCeiling } from "../../ceiling.js";
 import { withinEffectiveCeiling } from "../../effective-ceiling.js";
 import { LeashError } from "../../errors.js";
+import { isSession } from "../../oauth/session.js";
 import { deny } from "./audit.js";
 import type { Loaded, Verified } from "./context.js";
 import { ensureChainNotSuspended } from "./standing.js";
@@ -14,7 +15,8 @@ export async function verify(ctx: Loaded): Promise<Verified> {
   await ensureChainNotSuspended(ctx);
   let grant = null;
   const above = ctx.ancestors.map((a) => a.ceiling);
-  if (!withinEffectiveCeiling(request.intent, task.ceiling, above)) {
+  // A token for /mcp grants no intent of its own: its tools' requests meet the ceiling one by one.
+  if (!isSession(request) && !withinEffectiveCeiling(request.intent, task.ceiling, above)) {
     const current = await deps.breakGlass.current(task.id, now);
     if (!current || !intentWithinCeiling(request.intent, current.ceiling)) {
       await deny(ctx, ["outside the task ceiling"]);
