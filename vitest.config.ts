@@ -3,17 +3,22 @@ import { defineConfig } from "vitest/config";
 /**
  * Three projects: unit tests beside the code (no I/O), integration tests (`*.int.test.ts`) against a private
  * redis-server and the emulators over real HTTP, and end-to-end tests under test/e2e that start real processes.
- * The global setup starts one redis-server on a free port for the whole run; each test uses a fresh key prefix.
+ * Each project's global setup starts one redis-server on a free port for its run (the `cluster` project a Redis
+ * Cluster); each test uses a fresh key prefix.
  */
 /** Workspace packages resolve to their TypeScript sources, never to a compiled dist/ (see "exports"). */
 const SOURCE_CONDITIONS = ["leash-source", "node", "development|production"];
+/**
+ * Set on each project, not at the root: a root globalSetup runs once for the root project (named ""), so the
+ * `cluster` project would get a single redis-server instead of its Redis Cluster.
+ */
+const GLOBAL_SETUP = ["./test/support/global-setup.ts"];
 
 export default defineConfig({
   resolve: { conditions: SOURCE_CONDITIONS },
   ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   environments: { __vitest__: { resolve: { conditions: SOURCE_CONDITIONS } } },
   test: {
-    globalSetup: ["./test/support/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
@@ -21,6 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          globalSetup: GLOBAL_SETUP,
           include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "test/lint/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
         },
@@ -29,6 +35,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
+          globalSetup: GLOBAL_SETUP,
           include: ["packages/*/src/**/*.int.test.ts", "apps/*/src/**/*.int.test.ts"],
         },
       },
@@ -36,6 +43,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "security",
+          globalSetup: GLOBAL_SETUP,
           include: ["test/security/**/*.test.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
@@ -46,6 +54,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "chaos",
+          globalSetup: GLOBAL_SETUP,
           include: ["test/chaos/**/*.chaos.test.ts"],
           fileParallelism: false,
           testTimeout: 900_000,
@@ -58,6 +67,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "cluster",
+          globalSetup: GLOBAL_SETUP,
           include: ["test/e2e/**/*.test.ts", "test/cluster/**/*.test.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
@@ -68,6 +78,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
+          globalSetup: GLOBAL_SETUP,
           include: ["test/e2e/**/*.test.ts", "test/chaos/**/*.short.test.ts"],
           fileParallelism: false,
           testTimeout: 60_000,

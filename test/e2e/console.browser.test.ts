@@ -130,6 +130,7 @@ describe.skipIf(SKIP)(TITLE, () => {
     await page.goto(`${stack.api}/admin/queues`);
     await page.getByText("revoke", { exact: true }).first().waitFor({ timeout: 15_000 });
     expect(await page.title()).toContain("Leash queues");
+    await page.getByText("Loading", { exact: false }).first().waitFor({ state: "detached", timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}console-queues.png` });
     // The board's own page asks for Google Fonts; Leash serves it without that link, so nothing is blocked.
     expect(cspViolations).toEqual([]);

@@ -1,3 +1,5 @@
+import { QUEUES } from "@leash/queue";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApp, type TestApp } from "./testing/test-app.js";
 
@@ -59,6 +61,31 @@ describe("/metrics after a scenario", () => {
     expect(ret.status).toBe(202);
     // Completion moves the leases to revoking; they stay live until the worker confirms, so the gauge holds.
     expect(value(await scrape(), 'leash_live_leases{provider="leash-jwt"}')).toBe(4);
+  });
+
+  it("reports a paused queue; its jobs count as waiting, and no state is called paused", async () => {
+    const { connection, prefix } = t.ctx.store.queueConnection();
+    const revoke = new Queue(QUEUES.revoke, { connection, prefix });
+    try {
+      const before = await scrape();
+      expect(before).toContain('leash_queue_paused{queue="revoke"} 0');
+      expect(before).toContain('leash_queue_paused{queue="campaign"} 0');
+      expect(before).toContain('leash_queue_paused{queue="reevaluation"} 0');
+      // The first test's task completion ordered four revocations; no worker runs here, so they wait.
+      expect(value(before, 'leash_queue_jobs{queue="revoke",state="waiting"}')).toBe(4);
+
+      await revoke.pause();
+      const paused = await scrape();
+      expect(value(paused, 'leash_queue_paused{queue="revoke"}')).toBe(1);
+      expect(value(paused, 'leash_queue_paused{queue="campaign"}')).toBe(0);
+      expect(value(paused, 'leash_queue_jobs{queue="revoke",state="waiting"}')).toBe(4);
+      expect(paused).not.toMatch(/leash_queue_jobs\{[^}]*state="paused"/);
+
+      await revoke.resume();
+      expect(value(await scrape(), 'leash_queue_paused{queue="revoke"}')).toBe(0);
+    } finally {
+      await revoke.close();
+    }
   });
 
   it("never exposes identities or credentials", async () => {

@@ -10,6 +10,17 @@ export interface RevokeJobState {
   processedOn: number | null;
 }
 
+/** What the queues hold, for metrics. */
+export interface QueueStats {
+  /**
+   * Jobs by queue and state (`waiting`, `active`, `delayed`, `prioritized`, `waiting-children`, `completed`,
+   * `failed`). BullMQ 6 has no `paused` state: the jobs of a paused queue count as `waiting`.
+   */
+  jobs: { queue: string; state: string; count: number }[];
+  /** Whether each queue is paused (its jobs then wait and no worker takes them), by queue name. */
+  paused: Record<string, boolean>;
+}
+
 export interface Producers extends RevocationQueue {
   /** The revoke job of each lease that has one. */
   revokeJobs(leaseIds: readonly string[]): Promise<Map<string, RevokeJobState>>;
@@ -22,7 +33,7 @@ export interface Producers extends RevocationQueue {
   startCampaign(campaignId: string): Promise<void>;
   /** Queues a re-evaluation (job id = its id, so a duplicate start collapses). */
   startReevaluation(reevaluationId: string): Promise<void>;
-  counts(): Promise<Record<string, number>>;
+  stats(): Promise<QueueStats>;
   close(): Promise<void>;
 }
 
@@ -110,12 +121,18 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
         },
       );
     },
-    async counts() {
-      const [r, c] = await Promise.all([revoke.getJobCounts(), campaign.getJobCounts()]);
-      return Object.fromEntries([
-        ...Object.entries(r).map(([k, v]) => [`revoke_${k}`, v] as const),
-        ...Object.entries(c).map(([k, v]) => [`campaign_${k}`, v] as const),
+    async stats() {
+      const queues = [revoke, campaign, reevaluation];
+      const [counts, paused] = await Promise.all([
+        Promise.all(queues.map((q) => q.getJobCounts())),
+        Promise.all(queues.map((q) => q.isPaused())),
       ]);
+      return {
+        jobs: queues.flatMap((q, i) =>
+          Object.entries(counts[i] ?? {}).map(([state, count]) => ({ queue: q.name, state, count })),
+        ),
+        paused: Object.fromEntries(queues.map((q, i) => [q.name, paused[i] === true])),
+      };
     },
     async close() {
       if (closed) return;

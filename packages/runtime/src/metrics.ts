@@ -37,8 +37,14 @@ export function apiMetrics() {
     }),
     queueJobs: new Gauge({
       name: "leash_queue_jobs",
-      help: "Jobs by queue and state.",
+      help: "Jobs by queue and state (a paused queue's jobs count as waiting).",
       labelNames: ["queue", "state"] as const,
+      registers: [registry],
+    }),
+    queuePaused: new Gauge({
+      name: "leash_queue_paused",
+      help: "1 while the queue is paused: its jobs wait and no worker takes them.",
+      labelNames: ["queue"] as const,
       registers: [registry],
     }),
     quotaUsage: new Gauge({

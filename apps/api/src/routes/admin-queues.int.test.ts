@@ -1,3 +1,4 @@
+import { QUEUES } from "@leash/queue";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.js";
 
@@ -53,5 +54,19 @@ describe("queue dashboard: nothing off-origin", () => {
         expect(css, url).not.toMatch(/@import\s+url\(\s*["']?(?:https?:)?\/\//i);
       }
     }
+  });
+});
+
+describe("queue dashboard: the board's data", () => {
+  it("lists the queues with their counts and pause state, and the Redis they live on", async () => {
+    await t.ctx.producers.revoke([{ leaseId: "board-lease", reason: "returned by agent" }]);
+    const { queues } = JSON.parse(await get("/admin/queues/api/queues")) as {
+      queues: { name: string; counts: Record<string, number>; isPaused: boolean; readOnlyMode: boolean }[];
+    };
+    expect(queues.map((q) => q.name).sort()).toEqual(Object.values(QUEUES).sort());
+    const revoke = queues.find((q) => q.name === "revoke");
+    expect(revoke).toMatchObject({ isPaused: false, readOnlyMode: true, counts: { waiting: 1, active: 0 } });
+    const stats = JSON.parse(await get("/admin/queues/api/redis/stats")) as { version?: string };
+    expect(stats.version).toMatch(/^\d+\.\d+/);
   });
 });

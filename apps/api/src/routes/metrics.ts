@@ -22,10 +22,10 @@ export const registerMetrics: RouteRegistrar = (app, ctx) => {
           m.quotaLimit.set({ quota: quota.id, limit: "max_per_minute" }, quota.maxPerMinute);
         }
       }
-      for (const [name, n] of Object.entries(await ctx.producers.counts())) {
-        const [queue = "", ...state] = name.split("_");
-        m.queueJobs.set({ queue, state: state.join("_") }, n);
-      }
+      const queues = await ctx.producers.stats();
+      for (const { queue, state, count } of queues.jobs) m.queueJobs.set({ queue, state }, count);
+      for (const [queue, paused] of Object.entries(queues.paused))
+        m.queuePaused.set({ queue }, paused ? 1 : 0);
     } catch {
       // Redis down: the process metrics still answer; readiness reports the outage.
     }
