@@ -62,7 +62,10 @@ async function main(): Promise<void> {
       leashUrl: leash,
       clientId: AGENT,
       workloadJwt: await mint(AGENT, `${leash}/oauth/token`),
-      scope: `task:${task} read:docs/`,
+      // The dev policies let agents read internal data: the intent says so in full (RFC 9396), not as a scope.
+      authorizationDetails: [
+        { type: "leash_intent", task_id: task, action: "read", resource: "docs/", sensitivity: "internal" },
+      ],
     });
     log("3. the agent connected with the MCP SDK (401, metadata, Leash's token endpoint, retry)");
     const { tools } = await client.listTools();
