@@ -79,7 +79,7 @@ async function send(req: RawRequest): Promise<Seen> {
 }
 
 function check(seen: Seen, req: RawRequest): void {
-  const found = violations(seen, req.method);
+  const found = violations(seen, req.method, req.path);
   if (found.length > 0) {
     const shown = JSON.stringify({ ...req, body: req.body?.toString().slice(0, 300) });
     throw new Error(`${found.join(", ")} for ${shown}: ${seen.status} ${seen.body.slice(0, 500)}`);

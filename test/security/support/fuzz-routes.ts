@@ -124,6 +124,14 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     { method: "POST", path: "/v1/approvals/{id}/redeem", params: id, body: none },
     { method: "POST", path: "/v1/break-glass", body: breakGlassBody },
     { method: "DELETE", path: "/v1/break-glass/{id}", params: id },
+    // The authorization server: form bodies (see oauth-token-endpoint.test.ts for theirs), anonymous or not.
+    { method: "GET", path: "/.well-known/oauth-authorization-server", anonymous: true },
+    { method: "GET", path: "/oauth/authorize", anonymous: true },
+    { method: "POST", path: "/oauth/authorize", anonymous: true },
+    { method: "POST", path: "/oauth/token", anonymous: true },
+    { method: "POST", path: "/oauth/revoke" },
+    { method: "POST", path: "/oauth/introspect" },
+    { method: "GET", path: "/oauth/revocations", query: ["after", "limit"], anonymous: true },
   ];
 }
 

@@ -24,17 +24,39 @@ function leaks(text: string): string[] {
   return LEAKS.filter(([pattern]) => pattern.test(text)).map(([, what]) => what);
 }
 
+/** The authorization server's endpoints answer RFC 6749 §5.2 JSON, which OAuth clients parse, not problem+json. */
+const OAUTH_PATHS = /^\/(oauth\/|\.well-known\/oauth-authorization-server)/;
+
+/** An RFC 6749 §5.2 error: a code, a description, never cached, and the request id header as everywhere. */
+function oauthViolations(seen: Seen): string[] {
+  const found: string[] = [];
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(seen.body) as Record<string, unknown>;
+  } catch {
+    return ["a body that is not JSON"];
+  }
+  if (typeof body.error !== "string" || !/^[a-z_]+$/.test(body.error))
+    found.push(`error ${String(body.error)}`);
+  if (typeof body.error_description !== "string") found.push("no error_description");
+  if (seen.headers.get("cache-control") !== "no-store") found.push("cacheable");
+  if (!seen.headers.get("x-request-id")) found.push("no x-request-id");
+  return found;
+}
+
 /**
  * Everything wrong with a response by the rules every endpoint keeps: never a 5xx, nothing of the server's
- * internals in the body, and every 4xx a problem+json (RFC 9457) naming a stable type and the request id.
- * Empty when the response is fine.
+ * internals in the body, and every 4xx a problem+json (RFC 9457) naming a stable type and the request id, or, from
+ * the OAuth endpoints (given `path`), an RFC 6749 error. Empty when the response is fine.
  */
-export function violations(seen: Seen, method = "GET"): string[] {
+export function violations(seen: Seen, method = "GET", path = ""): string[] {
   const found: string[] = [];
   if (seen.status >= 500) found.push(`status ${seen.status}`);
   found.push(...leaks(seen.body).map((what) => `the body shows ${what}`));
   if (seen.status < 400 || method === "HEAD") return found;
   const type = seen.headers.get("content-type") ?? "";
+  if (OAUTH_PATHS.test(path) && type.startsWith("application/json"))
+    return [...found, ...oauthViolations(seen)];
   if (!type.startsWith("application/problem+json")) found.push(`content-type ${type || "(none)"}`);
   let problem: Record<string, unknown>;
   try {

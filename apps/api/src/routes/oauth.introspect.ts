@@ -42,8 +42,11 @@ export const registerOAuthIntrospect: OAuthRegistrar = (app, ctx, deps) => {
     clock: ctx.broker.clock,
     leases: ctx.store.leases,
   };
-  app.openapi(
-    route,
+  // Documented, not validated by the OpenAPI layer: the parameters are read (repeats included) by RFC 6749's rules,
+  // and refused as RFC 6749 errors.
+  app.openAPIRegistry.registerPath(route);
+  app.post(
+    route.path,
     oauthHandler(ctx.logger, async (c) => {
       const pairs = await formPairs(c);
       await endpointCaller(ctx, deps, c, pairs, `${deps.issuer}/oauth/introspect`);

@@ -23,8 +23,11 @@ const route = createRoute({
 
 export const registerOAuthRevoke: OAuthRegistrar = (app, ctx, deps) => {
   const keys = { issuer: deps.issuer, keys: ctx.signingKeys, clock: ctx.broker.clock };
-  app.openapi(
-    route,
+  // Documented, not validated by the OpenAPI layer: the parameters are read (repeats included) by RFC 6749's rules,
+  // and refused as RFC 6749 errors.
+  app.openAPIRegistry.registerPath(route);
+  app.post(
+    route.path,
     oauthHandler(ctx.logger, async (c) => {
       const pairs = await formPairs(c);
       const caller = await endpointCaller(ctx, deps, c, pairs, `${deps.issuer}/oauth/revoke`);

@@ -58,8 +58,11 @@ function outcomeOf(error: unknown): string {
 }
 
 export const registerOAuthToken: OAuthRegistrar = (app, ctx, deps) => {
-  app.openapi(
-    route,
+  // Documented, not validated by the OpenAPI layer: the parameters are read (repeats included) by RFC 6749's rules,
+  // and refused as RFC 6749 errors.
+  app.openAPIRegistry.registerPath(route);
+  app.post(
+    route.path,
     oauthHandler(ctx.logger, async (c) => {
       const request = parseTokenRequest(await formPairs(c));
       const proof = proofOf(c);
