@@ -2,6 +2,7 @@ import type { AuditEvent, BatchAuditSink, Clock } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
+import { loadScript, type ScriptRunner } from "./scripts.js";
 
 /** What went through the gateways for one lease, or for one agent and upstream over some days. */
 export interface GatewayTraffic {
@@ -47,9 +48,7 @@ const OUTCOME_FIELD: Readonly<Record<AuditEvent["outcome"], "relayed" | "refused
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? Math.max(0, v) : 0);
 
-function bump(counts: Map<string, number>, name: string): void {
-  counts.set(name, (counts.get(name) ?? 0) + 1);
-}
+const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 
 /**
  * What a batch adds to one hash under one field prefix (a lease's hash has none; an agent-day's hash has one per
@@ -57,13 +56,10 @@ function bump(counts: Map<string, number>, name: string): void {
  */
 class Totals {
   private readonly sums = { requests: 0, relayed: 0, refused: 0, cut: 0, bytes_in: 0, bytes_out: 0, us: 0 };
-  private readonly statuses = new Map<string, number>();
+  private readonly statuses = [0, 0, 0, 0, 0];
   private readonly reasons = new Map<string, number>();
 
-  constructor(
-    readonly key: string,
-    readonly prefix: string,
-  ) {}
+  constructor(readonly prefix: string) {}
 
   add(e: AuditEvent): void {
     const d = e.detail ?? {};
@@ -73,18 +69,40 @@ class Totals {
     s.bytes_in += Math.round(num(d.bytes_in));
     s.bytes_out += Math.round(num(d.bytes_out));
     s.us += Math.round(num(d.duration_ms) * 1000);
-    const status = num(d.status);
-    if (e.outcome === "ok" && status >= 100 && status < 600)
-      bump(this.statuses, `${Math.floor(status / 100)}xx`);
-    if (e.outcome !== "ok" && typeof d.reason === "string" && NAME.test(d.reason))
-      bump(this.reasons, d.reason);
+    if (e.outcome === "ok") {
+      const c = Math.floor(num(d.status) / 100) - 1;
+      if (c >= 0 && c < 5) this.statuses[c] = (this.statuses[c] ?? 0) + 1;
+    } else if (typeof d.reason === "string") {
+      this.reasons.set(d.reason, (this.reasons.get(d.reason) ?? 0) + 1);
+    }
   }
 
-  /** The increments, by field name. */
-  *fields(): Generator<[string, number]> {
-    for (const [name, by] of Object.entries(this.sums)) if (by !== 0) yield [`${this.prefix}${name}`, by];
-    for (const [name, by] of this.statuses) yield [`${this.prefix}s:${name}`, by];
-    for (const [name, by] of this.reasons) yield [`${this.prefix}r:${name}`, by];
+  /** Appends `field, increment` pairs to a script's arguments; returns how many. */
+  pushPairs(args: (string | number)[]): number {
+    const before = args.length;
+    const field = (name: string, by: number) => args.push(`${this.prefix}${name}`, by);
+    for (const [name, by] of Object.entries(this.sums)) if (by !== 0) field(name, by);
+    this.statuses.forEach((by, i) => {
+      if (by !== 0) field(`s:${STATUS_CLASSES[i]}`, by);
+    });
+    for (const [name, by] of this.reasons) if (NAME.test(name)) field(`r:${name}`, by);
+    return (args.length - before) / 2;
+  }
+}
+
+/** One hash's totals: a lease's (one prefix) or an agent-day's (a prefix per upstream). */
+class Hash {
+  readonly byPrefix = new Map<string, Totals>();
+
+  constructor(readonly key: string) {}
+
+  totals(prefix: string): Totals {
+    let t = this.byPrefix.get(prefix);
+    if (!t) {
+      t = new Totals(prefix);
+      this.byPrefix.set(prefix, t);
+    }
+    return t;
   }
 }
 
@@ -131,52 +149,67 @@ function add(into: GatewayTraffic, more: GatewayTraffic): void {
  * a counter hash expires `retentionMs` after its last request.
  */
 export class RedisGatewayTraffic {
+  private readonly script: ScriptRunner;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.script = loadScript(redis, "gatewayTraffic");
+  }
 
-  /** Adds the `gateway.request` events among `events` to the counters. */
+  /** Adds the `gateway.request` events among `events` to the counters, in one script call. */
   async record(events: readonly AuditEvent[], retentionMs: number): Promise<void> {
     const now = this.clock.now();
     const day = Math.floor(now / DAY_MS);
-    const groups = new Map<string, Totals>();
-    const agentKeys = new Map<string, string>();
-    const totals = (key: string, prefix: string) => {
-      const id = `${key}\n${prefix}`;
-      const seen = groups.get(id);
-      if (seen) return seen;
-      const fresh = new Totals(key, prefix);
-      groups.set(id, fresh);
-      return fresh;
+    const leases = new Map<string, Totals>();
+    // Agent -> its hash for the day (its key hashes the agent's name: once per batch) and its totals by upstream.
+    const agents = new Map<string, { hash: Hash; upstreams: Map<string, Totals> }>();
+    const hashes: Hash[] = [];
+    const hashOf = (key: string) => {
+      const h = new Hash(key);
+      hashes.push(h);
+      return h;
     };
     for (const e of events) {
       const upstream = e.detail?.upstream;
       if (e.type !== "gateway.request" || !e.leaseId || !e.agent || typeof upstream !== "string") continue;
-      if (!NAME.test(upstream)) continue;
-      totals(this.keys.gatewayTrafficLease(e.leaseId), "").add(e);
-      // The agent's key hashes its name: once per batch.
-      let agentKey = agentKeys.get(e.agent);
-      if (agentKey === undefined) {
-        agentKey = this.keys.gatewayTrafficAgent(e.agent, day);
-        agentKeys.set(e.agent, agentKey);
+      let agent = agents.get(e.agent);
+      if (!agent) {
+        agent = { hash: hashOf(this.keys.gatewayTrafficAgent(e.agent, day)), upstreams: new Map() };
+        agents.set(e.agent, agent);
       }
-      totals(agentKey, `${upstream}|`).add(e);
+      let perUpstream = agent.upstreams.get(upstream);
+      if (!perUpstream) {
+        if (!NAME.test(upstream)) continue;
+        perUpstream = agent.hash.totals(`${upstream}|`);
+        agent.upstreams.set(upstream, perUpstream);
+      }
+      perUpstream.add(e);
+      let lease = leases.get(e.leaseId);
+      if (!lease) {
+        lease = hashOf(this.keys.gatewayTrafficLease(e.leaseId)).totals("");
+        leases.set(e.leaseId, lease);
+      }
+      lease.add(e);
     }
-    if (groups.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    const keys = new Set<string>();
-    for (const t of groups.values()) {
-      for (const [field, by] of t.fields()) pipeline.hincrby(t.key, field, by);
-      pipeline.hsetnx(t.key, `${t.prefix}first`, now);
-      pipeline.hset(t.key, `${t.prefix}last`, now);
-      keys.add(t.key);
+    const used = hashes.filter((h) => h.byPrefix.size > 0);
+    if (used.length === 0) return;
+    const args: (string | number)[] = [now, retentionMs];
+    for (const h of used) {
+      const at = args.push(0) - 1;
+      let pairs = 0;
+      for (const t of h.byPrefix.values()) pairs += t.pushPairs(args);
+      args[at] = pairs;
+      args.push(h.byPrefix.size, ...h.byPrefix.keys());
     }
-    for (const key of keys) pipeline.pexpire(key, retentionMs);
-    await guard("count gateway traffic", async () => {
-      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
-    });
+    await guard("count gateway traffic", () =>
+      this.script(
+        used.map((h) => h.key),
+        args,
+      ),
+    );
   }
 
   /** A lease's traffic, or null when none was counted (or it was dropped with retention). */

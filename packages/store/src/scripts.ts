@@ -32,6 +32,7 @@ const FILES = {
   policySetPut: "policy_set_put",
   gatewayRecord: "gateway_record",
   gatewayPing: "gateway_ping",
+  gatewayTraffic: "gateway_traffic",
   oauthRevoked: "oauth_revoked",
 } as const;
 
