@@ -5,6 +5,7 @@ import { benchPolicyDecisions } from "@leash/policy";
 import { seedActiveLeases } from "../support/seed.js";
 import { createAgents, PROVIDERS } from "./agents.js";
 import { CONFIG, wants } from "./config.js";
+import { type GatewayFigure, gatewayBench, gatewayReport } from "./gateway.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
 import { stopLoadGenerator } from "./load.js";
 import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
@@ -29,6 +30,7 @@ const results: Parameters<typeof report>[0] = {
 };
 let quotas: QuotaCostFigure | undefined;
 let reevaluation: ReevaluateFigure | undefined;
+let gateway: GatewayFigure[] | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
@@ -105,6 +107,10 @@ try {
     log("re-evaluation of the live leases after a policy change");
     reevaluation = await reevaluate(redis.url, log);
   }
+  if (wants("gateway")) {
+    log("gateway: the same GET direct and through the gateway, and completion -> refusal under that load");
+    gateway = await gatewayBench(redis.url);
+  }
   if (wants("quotas")) {
     log("issuance with and without quotas");
     quotas = await quotaCost(redis.url);
@@ -131,6 +137,7 @@ try {
 const text =
   report(results) +
   (quotas ? quotaReport(quotas) : "") +
-  (reevaluation ? reevaluateReport(reevaluation) : "");
+  (reevaluation ? reevaluateReport(reevaluation) : "") +
+  (gateway ? gatewayReport(gateway) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);
