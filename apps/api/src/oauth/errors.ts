@@ -19,7 +19,7 @@ function toOAuthError(error: unknown): OAuthError {
 }
 
 /** An RFC 6749 §5.2 error body, `no-store`, with the request id as every other answer has it. */
-export function oauthErrorResponse(c: Context<ApiEnv>, error: OAuthError): Response {
+function oauthErrorResponse(c: Context<ApiEnv>, error: OAuthError): Response {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-request-id": c.get("requestId") ?? "",

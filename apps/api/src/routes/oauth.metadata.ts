@@ -10,7 +10,7 @@ import { DPOP_ALGORITHMS } from "@leash/providers";
 import type { OAuthRegistrar } from "./oauth.js";
 
 /** RFC 8414 §2 metadata, with what the official MCP SDK clients require (an authorization endpoint, response types). */
-export function authorizationServerMetadata(publicUrl: string) {
+function authorizationServerMetadata(publicUrl: string) {
   const e = oauthEndpoints(publicUrl);
   const algorithms = [...ALLOWED_ALGORITHMS];
   return {
