@@ -10,6 +10,7 @@ const ALL_SECTIONS = [
   "soak",
   "quotas",
   "reevaluate",
+  "kit",
   "gateway",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];

@@ -11,6 +11,7 @@ import { stopLoadGenerator } from "./load.js";
 import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
 import { type ReevaluateFigure, reevaluate, reevaluateReport } from "./reevaluate.js";
 import { report } from "./report.js";
+import { type KitFigure, kitReport, kitVerificationCost } from "./resource-kit.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
 import { soak, soakEnv } from "./soak.js";
@@ -30,10 +31,13 @@ const results: Parameters<typeof report>[0] = {
 };
 let quotas: QuotaCostFigure | undefined;
 let reevaluation: ReevaluateFigure | undefined;
+let kit: KitFigure | undefined;
 let gateway: GatewayFigure[] | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
+  // The resource kit alone, in this process too: what a resource server spends verifying each request.
+  if (wants("kit")) kit = await kitVerificationCost(20_000, CONFIG.runs);
   const onMainStack = (["overhead", "providers", "revocation", "scale", "mass"] as const).some(wants);
   const stack = onMainStack ? await startBenchStack({ redisUrl: redis.url, floor: true }) : undefined;
   if (stack)
@@ -138,6 +142,7 @@ const text =
   report(results) +
   (quotas ? quotaReport(quotas) : "") +
   (reevaluation ? reevaluateReport(reevaluation) : "") +
+  (kit ? kitReport(kit) : "") +
   (gateway ? gatewayReport(gateway) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);

@@ -1,4 +1,11 @@
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from "jose";
+import {
+  calculateJwkThumbprint,
+  errors,
+  importJWK,
+  type JWK,
+  type JWTHeaderParameters,
+  jwtVerify,
+} from "jose";
 import type { ReplayCache } from "./replay-cache.js";
 import type { Clock } from "./types.js";
 
@@ -24,6 +31,30 @@ export interface DpopRequest {
   accessToken: string;
   /** The token's `cnf.jkt`. */
   jkt: string;
+}
+
+/** Imported proof keys by their JWK text: an agent signs every proof with the same key. */
+const KEY_CACHE_MAX = 1_000;
+const proofKeys = new Map<string, Awaited<ReturnType<typeof importJWK>>>();
+
+/**
+ * jose's EmbeddedJWK (the key is the proof's `jwk` header, which must be a public key), with the import kept:
+ * importing a key costs as much as verifying the signature it checks.
+ */
+async function embeddedKey(header: JWTHeaderParameters) {
+  const jwk = header.jwk as JWK | undefined;
+  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk))
+    throw new errors.JWSInvalid('"jwk" (JSON Web Key) Header Parameter must be a JSON object');
+  const id = `${header.alg}\u0000${JSON.stringify(jwk)}`;
+  let key = proofKeys.get(id);
+  if (!key) {
+    key = await importJWK({ ...jwk, ext: true }, header.alg);
+    if (key instanceof Uint8Array || key.type !== "public")
+      throw new errors.JWSInvalid('"jwk" (JSON Web Key) Header Parameter must be a public key');
+    if (proofKeys.size >= KEY_CACHE_MAX) proofKeys.delete(proofKeys.keys().next().value as string);
+    proofKeys.set(id, key);
+  }
+  return key;
 }
 
 export class InvalidDpopProof extends Error {
@@ -58,7 +89,7 @@ export async function verifyDpopProof(request: DpopRequest, opts: DpopOptions): 
   let payload: Record<string, unknown>;
   let jwk: Record<string, unknown> | undefined;
   try {
-    const verified = await jwtVerify(request.proof, EmbeddedJWK, {
+    const verified = await jwtVerify(request.proof, embeddedKey, {
       typ: "dpop+jwt",
       algorithms: [...opts.algorithms],
       currentDate: new Date(now),

@@ -84,6 +84,20 @@ describe("createResourceServer", () => {
     expect(unknown.headers["retry-after"]).toBe("1");
   });
 
+  it("checks exp and revocation on every request, also for a token verified earlier", async () => {
+    const clock = frozenClock();
+    let status: RevocationStatus = "live";
+    const rs = server("live", { clock, revocation: { status: () => status } });
+    const auth = { authorization: `Bearer ${await accessToken(leash, { exp: NOW_S + 60 })}` };
+    expect((await rs.authenticate(request(auth))).ok).toBe(true);
+    status = "revoked";
+    expect(refused(await rs.authenticate(request(auth))).status).toBe(401);
+    status = "live";
+    expect((await rs.authenticate(request(auth))).ok).toBe(true);
+    clock.advance(60_000);
+    expect(refused(await rs.authenticate(request(auth))).status).toBe(401);
+  });
+
   it("refuses malformed Authorization headers", async () => {
     for (const authorization of ["Basic abc", "Bearer", "Bearer a b", "Bearer a\u00e9"]) {
       const refusal = refused(await server().authenticate(request({ authorization })));

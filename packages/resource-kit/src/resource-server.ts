@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from "jose";
 import { InvalidAccessToken, verifyAccessToken } from "./access-token.js";
 import { DPOP_ALGORITHMS, InvalidDpopProof, verifyDpopProof } from "./dpop.js";
+import { grantCache } from "./grant-cache.js";
 import { allows, scopeOf } from "./intent.js";
 import {
   identifierUrl,
@@ -45,6 +46,12 @@ export interface ResourceServerOptions {
    * the Host header). Behind a proxy that strips a path prefix, give the public URL.
    */
   requestUrl?: (request: RequestLike) => string;
+  /**
+   * How long a verified token is trusted before its signature is checked again (default 30 s; 0: every time).
+   * Expiry, revocation and DPoP are checked on every request whatever this is; a signing key withdrawn from the
+   * issuer's key set stops admitting its tokens this late.
+   */
+  tokenCacheMs?: number;
   /** Leeway on `exp`, in seconds (default 0). */
   clockToleranceSeconds?: number;
   clock?: Clock;
@@ -101,6 +108,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     clock,
   };
   const challenge = { metadataUrl, dpopAlgorithms };
+  const verified = grantCache(options.tokenCacheMs ?? 30_000, 10_000, clock);
   let keys = options.keys;
   let revocation = options.revocation;
   let feed: RevocationFeed | undefined;
@@ -162,21 +170,23 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (!scheme || !token) return invalid("Authorization is not 'Bearer <token>' or 'DPoP <token>'", false);
     const usedDpop = scheme.toLowerCase() === "dpop";
     if (!keys || !revocation) return unavailable("the resource server has not started");
-    let grant: LeashGrant;
-    try {
-      grant = await verifyAccessToken(token, {
-        issuer,
-        resource,
-        keys,
-        algorithms: options.algorithms ?? ["ES256"],
-        clock,
-        clockToleranceSeconds: options.clockToleranceSeconds ?? 0,
-      });
-    } catch (error) {
-      if (error instanceof InvalidAccessToken) return invalid(error.message, usedDpop);
-      options.onError?.(error instanceof Error ? error : new Error(String(error)));
-      return unavailable("the issuer's keys cannot be read");
-    }
+    let grant = verified.get(token);
+    if (!grant)
+      try {
+        grant = await verifyAccessToken(token, {
+          issuer,
+          resource,
+          keys,
+          algorithms: options.algorithms ?? ["ES256"],
+          clock,
+          clockToleranceSeconds: options.clockToleranceSeconds ?? 0,
+        });
+        verified.set(token, grant);
+      } catch (error) {
+        if (error instanceof InvalidAccessToken) return invalid(error.message, usedDpop);
+        options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        return unavailable("the issuer's keys cannot be read");
+      }
     const status = await revocation.status({ leaseId: grant.leaseId, expiresAt: grant.expiresAt });
     if (status === "revoked") return invalid("the access token has been revoked", usedDpop);
     if (status === "unknown") return unavailable("whether the token was revoked cannot be known now");
