@@ -63,6 +63,21 @@ async function newTask(): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
+/** Token exchange (RFC 8693) of the agent's workload JWT, through the library, for `resource` unless told otherwise. */
+async function exchange(taskId: string, options: { dpop?: oauth.DPoPHandle; resource?: string | null } = {}) {
+  const parameters: Record<string, string> = {
+    subject_token: await stack.token(AGENT),
+    subject_token_type: JWT_TYPE,
+    scope: `task:${taskId} read:docs/a.md`,
+  };
+  if (options.resource !== null) parameters.resource = options.resource ?? resource;
+  const response = await oauth.genericTokenEndpointRequest(as, client, oauth.None(), EXCHANGE, parameters, {
+    ...insecure,
+    ...(options.dpop ? { DPoP: options.dpop } : {}),
+  });
+  return oauth.processGenericTokenEndpointResponse(as, client, response);
+}
+
 /** Presents the token to the resource server and returns what its validation made of it. */
 async function atResource(token: oauth.TokenEndpointResponse, dpop?: oauth.DPoPHandle) {
   const res = await oauth.protectedResourceRequest(
@@ -99,20 +114,7 @@ describe("a standards OAuth client against Leash", () => {
 
   it("exchanges the workload JWT for an access token the resource server validates (RFC 8693, RFC 9068)", async () => {
     const taskId = await newTask();
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      oauth.None(),
-      EXCHANGE,
-      {
-        subject_token: await stack.token(AGENT),
-        subject_token_type: JWT_TYPE,
-        resource,
-        scope: `task:${taskId} read:docs/a.md`,
-      },
-      insecure,
-    );
-    const token = await oauth.processGenericTokenEndpointResponse(as, client, response);
+    const token = await exchange(taskId);
     expect(token).toMatchObject({ token_type: "bearer", scope: `task:${taskId} read:docs/a.md` });
     expect(token.issued_token_type).toBe("urn:ietf:params:oauth:token-type:access_token");
     expect(await atResource(token)).toMatchObject({
@@ -143,20 +145,7 @@ describe("a standards OAuth client against Leash", () => {
     const taskId = await newTask();
     const keys = await oauth.generateKeyPair("ES256");
     const dpop = oauth.DPoP(client, keys);
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      oauth.None(),
-      EXCHANGE,
-      {
-        subject_token: await stack.token(AGENT),
-        subject_token_type: JWT_TYPE,
-        resource,
-        scope: `task:${taskId} read:docs/a.md`,
-      },
-      { ...insecure, DPoP: dpop },
-    );
-    const token = await oauth.processGenericTokenEndpointResponse(as, client, response);
+    const token = await exchange(taskId, { dpop });
     expect(token.token_type).toBe("dpop");
     const claims = await atResource(token, dpop);
     expect(claims.cnf).toEqual({ jkt: await calculateJwkThumbprint(await exportJWK(keys.publicKey)) });
@@ -166,20 +155,7 @@ describe("a standards OAuth client against Leash", () => {
 
   it("introspects and revokes with the workload JWT as client assertion (RFC 7662, RFC 7009)", async () => {
     const taskId = await newTask();
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      oauth.None(),
-      EXCHANGE,
-      {
-        subject_token: await stack.token(AGENT),
-        subject_token_type: JWT_TYPE,
-        resource,
-        scope: `task:${taskId} read:docs/a.md`,
-      },
-      insecure,
-    );
-    const token = await oauth.processGenericTokenEndpointResponse(as, client, response);
+    const token = await exchange(taskId);
     const auth = workloadAssertion(await stack.issuer.mint({ sub: AGENT, aud: as.issuer, ttlSeconds: 300 }));
     const introspect = async () =>
       oauth.processIntrospectionResponse(
@@ -201,21 +177,7 @@ describe("a standards OAuth client against Leash", () => {
 
   it("surfaces Leash's refusals as RFC 6749 errors the library understands", async () => {
     const taskId = await newTask();
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      client,
-      oauth.None(),
-      EXCHANGE,
-      {
-        subject_token: await stack.token(AGENT),
-        subject_token_type: JWT_TYPE,
-        scope: `task:${taskId} read:docs/a.md`,
-      },
-      insecure,
-    );
-    const error = await oauth
-      .processGenericTokenEndpointResponse(as, client, response)
-      .catch((e: unknown) => e);
+    const error = await exchange(taskId, { resource: null }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(oauth.ResponseBodyError);
     expect((error as oauth.ResponseBodyError).error).toBe("invalid_target");
   });
