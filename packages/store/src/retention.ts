@@ -103,6 +103,9 @@ export class RedisRetention {
     const parentAgents = await results<string | null>(
       parents.reduce((p, parent) => p.hget(k.task(parent ?? ""), "agent"), this.redis.pipeline()).exec(),
     );
+    const agents = await results<string | null>(
+      ids.reduce((p, id) => p.hget(k.task(id), "agent"), this.redis.pipeline()).exec(),
+    );
     const keys = [k.tasksEnded];
     for (const [i, id] of ids.entries()) {
       const parent = parents[i];
@@ -113,6 +116,7 @@ export class RedisRetention {
         k.taskChildren(id),
         parent ? k.taskChildren(parent) : k.none,
         parent && parentAgent ? k.agentDelegations(parentAgent) : k.none,
+        agents[i] ? k.agentTasks(agents[i] ?? "") : k.none,
       );
     }
     const reply = await this.scripts.sweepTasks(keys, [cutoff, ...ids]);
