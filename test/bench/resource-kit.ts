@@ -13,7 +13,7 @@ const ISSUER = "https://leash.bench";
 const RESOURCE = "https://tools.bench/mcp";
 const WARMUP = 2_000;
 
-export interface KitSide {
+interface KitSide {
   p50: number;
   p99: number;
   mean: number;

@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 /** An RFC 9396 authorization detail; Leash reads the one of type `leash_intent`. */
-export type AuthorizationDetail = { type: string } & Record<string, unknown>;
+type AuthorizationDetail = { type: string } & Record<string, unknown>;
 
 export interface AgentOptions {
   /** The MCP server's URL: the client discovers the rest (RFC 9728, then RFC 8414). */

@@ -8,7 +8,7 @@ export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
 type Id = string | number | null;
 
-export function errorBody(id: Id, code: number, message: string, data?: unknown) {
+function errorBody(id: Id, code: number, message: string, data?: unknown) {
   return { jsonrpc: "2.0" as const, id, error: { code, message, ...(data === undefined ? {} : { data }) } };
 }
 

@@ -10,7 +10,7 @@ import {
 
 export const ISSUER = "https://leash.example";
 export const RESOURCE = "https://tools.example/mcp";
-export const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
+const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 export const NOW_S = Math.floor(NOW / 1000);
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
@@ -29,7 +29,7 @@ export async function signer(kid = "leash-test"): Promise<Signer> {
 export const keysOf = (...signers: Signer[]) => createLocalJWKSet({ keys: signers.map((s) => s.jwk) });
 
 /** Claims of a valid access token for RESOURCE at NOW; `overrides` replace (undefined removes) claims. */
-export function accessClaims(overrides: Record<string, unknown> = {}): JWTPayload {
+function accessClaims(overrides: Record<string, unknown> = {}): JWTPayload {
   const claims: Record<string, unknown> = {
     iss: ISSUER,
     sub: "spiffe://example.org/agent/a",
@@ -68,7 +68,7 @@ export async function dpopKey(): Promise<DpopKey> {
   return { privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk, "sha256") };
 }
 
-export async function ath(token: string): Promise<string> {
+async function ath(token: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   return Buffer.from(digest).toString("base64url");
 }
