@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type Approval, decideApproval, issueLease, LeashError } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
+import { issuedView } from "../issued-view.js";
 import { requireRole } from "../middleware/identity.js";
 import { bearer, errorResponses, IdParam, Intent, LeaseCreated, PendingApproval } from "../schemas.js";
 
@@ -117,29 +118,8 @@ export const registerApprovals: RouteRegistrar = (app, ctx) => {
       ttlSeconds: approval.ttlSeconds,
     });
     c.header("cache-control", "no-store");
-    if (outcome.kind === "approval") {
-      return c.json(
-        {
-          approval_id: outcome.approval.id,
-          state: "pending_approval" as const,
-          expires_at: new Date(outcome.approval.expiresAt).toISOString(),
-        },
-        202,
-      );
-    }
-    const { lease, credential } = outcome;
-    return c.json(
-      {
-        lease_id: lease.id,
-        task_id: lease.taskId,
-        provider: lease.provider,
-        state: "active" as const,
-        issued_at: new Date(lease.issuedAt).toISOString(),
-        expires_at: new Date(lease.expiresAt).toISOString(),
-        scope: lease.scope,
-        credential: { ...credential },
-      },
-      201,
-    );
+    const view = issuedView(outcome);
+    // Redeeming sends no Idempotency-Key, so the outcome is never a replay: 201.
+    return view.status === 202 ? c.json(view.body, 202) : c.json(view.body, 201);
   });
 };
