@@ -209,3 +209,48 @@ describe("/mcp", () => {
     expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
   });
 });
+
+describe("/mcp rate limit", () => {
+  it("counts every tool call against the agent's bucket and refuses past it with a 429 problem", async () => {
+    const limited = await createTestApp(inject("redisUrl"), {
+      LEASH_PUBLIC_URL: PUBLIC,
+      LEASH_RATE_LIMIT_PER_SECOND: "1",
+      LEASH_RATE_LIMIT_BURST: "2",
+    });
+    try {
+      const orchestrator = await limited.issuer.mint({ sub: "spiffe://t/orchestrator" });
+      const id = `mcp-rl-${randomUUID()}`;
+      const created = await limited.request("POST", "/v1/tasks", orchestrator, {
+        id,
+        agent: AGENT,
+        ceiling: [{ action: "read", resource: "docs/*" }],
+        ttl_seconds: 600,
+      });
+      expect(created.status).toBe(201);
+      const outcome = await issueLease(limited.ctx.broker, agentIdentity, {
+        taskId: id,
+        provider: "oauth",
+        target: MCP,
+        intent: SESSION_INTENT,
+        ttlSeconds: 300,
+      });
+      if (outcome.kind !== "issued") throw new Error("expected a token");
+      const transport = new StreamableHTTPClientTransport(new URL(MCP), {
+        requestInit: { headers: { authorization: `Bearer ${String(outcome.credential.token)}` } },
+        fetch: async (url, init) => limited.app.request(String(url), init),
+      });
+      const c = new Client({ name: "agent", version: "1.0.0" });
+      await c.connect(transport);
+      const calls = [];
+      for (let i = 0; i < 3; i += 1) calls.push(await c.callTool({ name: "list_leases", arguments: {} }));
+      expect(calls.map((r) => Boolean(r.isError))).toEqual([false, false, true]);
+      expect(calls[2]?.structuredContent).toMatchObject({
+        type: "urn:leash:problem:rate_limited",
+        status: 429,
+      });
+      await c.close();
+    } finally {
+      await limited.close();
+    }
+  });
+});

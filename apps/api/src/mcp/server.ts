@@ -1,3 +1,4 @@
+import { leashGrantOf } from "@leash/resource-kit";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ApiContext } from "../context.js";
 import { runTool } from "./result.js";
@@ -15,9 +16,22 @@ const INSTRUCTIONS =
   "what the next step needs; a refusal comes back as a problem (type, detail, reasons) to act on. Return " +
   "credentials you no longer need with return_credential.";
 
+/** Per request: its id (in problems) and the per-identity rate limit (`LEASH_RATE_LIMIT_*`, as on /v1). */
+export interface McpRequest {
+  requestId: string | undefined;
+  admit(agent: string): void;
+}
+
 /** Leash's own MCP server, built for one request (the endpoint is stateless). */
-export function leashMcpServer(ctx: ApiContext, requestId: string | undefined): McpServer {
+export function leashMcpServer(ctx: ApiContext, request: McpRequest): McpServer {
   const server = new McpServer({ name: "leash", version: "1.0.0" }, { instructions: INSTRUCTIONS });
+  const { requestId } = request;
+  /** Every tool call counts against the agent's bucket; a refusal is a 429 problem like any other. */
+  const run = (extra: Parameters<typeof leashGrantOf>[0], tool: () => Promise<Record<string, unknown>>) =>
+    runTool(ctx, requestId, () => {
+      request.admit(leashGrantOf(extra).agent);
+      return tool();
+    });
   server.registerTool(
     "request_credential",
     {
@@ -27,7 +41,7 @@ export function leashMcpServer(ctx: ApiContext, requestId: string | undefined): 
         "through Leash's gateway), or a pending approval.",
       inputSchema: requestCredentialInput,
     },
-    (args, extra) => runTool(ctx, requestId, () => requestCredential(ctx, args, extra)),
+    (args, extra) => run(extra, () => requestCredential(ctx, args, extra)),
   );
   server.registerTool(
     "list_leases",
@@ -37,7 +51,7 @@ export function leashMcpServer(ctx: ApiContext, requestId: string | undefined): 
       inputSchema: listLeasesInput,
       annotations: { readOnlyHint: true },
     },
-    (args, extra) => runTool(ctx, requestId, () => listLeases(ctx, args, extra)),
+    (args, extra) => run(extra, () => listLeases(ctx, args, extra)),
   );
   server.registerTool(
     "return_credential",
@@ -47,7 +61,7 @@ export function leashMcpServer(ctx: ApiContext, requestId: string | undefined): 
       inputSchema: returnCredentialInput,
       annotations: { destructiveHint: true, idempotentHint: true },
     },
-    (args, extra) => runTool(ctx, requestId, () => returnCredential(ctx, args, extra)),
+    (args, extra) => run(extra, () => returnCredential(ctx, args, extra)),
   );
   return server;
 }

@@ -3,6 +3,7 @@ import { InvalidIdentifier, mcpHandler, type ResourceServer } from "@leash/resou
 import type { RouteRegistrar } from "../context.js";
 import { leashMcpResource } from "../mcp/resource.js";
 import { leashMcpServer } from "../mcp/server.js";
+import { rateLimiter } from "../middleware/rate-limit.js";
 
 const ProtectedResourceMetadata = z
   .object({
@@ -48,11 +49,13 @@ export const registerMcp: RouteRegistrar = (app, ctx) => {
     c.header("cache-control", "public, max-age=300");
     return c.json({ resource, authorization_servers, bearer_methods_supported }, 200);
   });
+  // Buckets of their own: an agent's /mcp tool calls and its /v1 requests are limited each at the configured rate.
+  const admit = rateLimiter(ctx.rateLimit);
   app.all("/mcp", (c) => {
     const requestId = c.get("requestId");
     const handler = mcpHandler({
       resourceServer: rs,
-      server: () => leashMcpServer(ctx, requestId),
+      server: () => leashMcpServer(ctx, { requestId, admit }),
       allowedOrigins: ctx.mcpAllowedOrigins,
       maxBodyBytes: ctx.bodyLimitBytes,
       onError: (error) => ctx.logger.error({ err: error, request_id: requestId }, "/mcp failed"),
