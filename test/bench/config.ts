@@ -12,6 +12,7 @@ const ALL_SECTIONS = [
   "reevaluate",
   "kit",
   "gateway",
+  "token",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

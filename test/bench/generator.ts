@@ -1,7 +1,7 @@
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
 import { summarize } from "./stats.js";
-import { type FixedRequest, isFixed, leaseRequest, type Workload } from "./workload.js";
+import { expectedStatus, type FixedRequest, isFixed, leaseRequest, type Workload } from "./workload.js";
 
 /**
  * The bench's load generator, in its own process so that neither the bench's bookkeeping nor its Redis and stack
@@ -54,13 +54,13 @@ function failure(tally: Tally, message: string): void {
  */
 function closedOn(url: string, connections: number, job: LoadJob, tally: Tally, counters: Counters) {
   const { workload, tag } = job;
-  const expected = isFixed(workload) ? workload.status : 201;
+  const expected = expectedStatus(workload);
   const lease = (w: Workload, client: number): autocannon.Request => ({
     method: "POST",
     path: w.path,
     setupRequest: (req) => ({ ...req, ...leaseRequest(w, tag, client, counters.request++) }),
     onResponse: (status, body) => {
-      if (status !== 201) failure(tally, `unexpected ${status}: ${body.slice(0, 300)}`);
+      if (status !== expected) failure(tally, `unexpected ${status}: ${body.slice(0, 300)}`);
     },
   });
   // A fixed request is the same for every client, and its body is never read (only its status counts).
@@ -115,7 +115,7 @@ async function open(job: LoadJob, tally: Tally): Promise<number> {
       ...shot,
     });
     const text = await res.body.text();
-    if (res.statusCode === 201) tally.latencies.push(performance.now() - sent);
+    if (res.statusCode === expectedStatus(workload)) tally.latencies.push(performance.now() - sent);
     else failure(tally, `unexpected ${res.statusCode}: ${text.slice(0, 300)}`);
   };
   for (let n = 0; n < total; n++) {

@@ -8,6 +8,7 @@ import { CONFIG, wants } from "./config.js";
 import { type GatewayFigure, gatewayBench, gatewayReport } from "./gateway.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
 import { stopLoadGenerator } from "./load.js";
+import { type TokenEndpointFigure, tokenEndpointBench, tokenEndpointReport } from "./oauth-token.js";
 import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
 import { type ReevaluateFigure, reevaluate, reevaluateReport } from "./reevaluate.js";
 import { report } from "./report.js";
@@ -33,6 +34,7 @@ let quotas: QuotaCostFigure | undefined;
 let reevaluation: ReevaluateFigure | undefined;
 let kit: KitFigure | undefined;
 let gateway: GatewayFigure[] | undefined;
+let token: TokenEndpointFigure | undefined;
 try {
   // First, on a quiet machine: Cedar alone, in this process.
   if (wants("policy")) results.policy = await benchPolicyDecisions({ policies: 100, decisions: 20_000 });
@@ -115,6 +117,10 @@ try {
     log("gateway: the same GET direct and through the gateway, and completion -> refusal under that load");
     gateway = await gatewayBench(redis.url);
   }
+  if (wants("token")) {
+    log("the OAuth token endpoint against POST /v1/leases");
+    token = await tokenEndpointBench(redis.url);
+  }
   if (wants("quotas")) {
     log("issuance with and without quotas");
     quotas = await quotaCost(redis.url);
@@ -143,6 +149,7 @@ const text =
   (quotas ? quotaReport(quotas) : "") +
   (reevaluation ? reevaluateReport(reevaluation) : "") +
   (kit ? kitReport(kit) : "") +
-  (gateway ? gatewayReport(gateway) : "");
+  (gateway ? gatewayReport(gateway) : "") +
+  (token ? tokenEndpointReport(token) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);

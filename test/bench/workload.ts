@@ -10,7 +10,16 @@ export interface Workload {
   ttlSeconds: number;
   /** Workload tokens and tasks: a closed loop's client `c` is agent `c % agents.length`, as each agent were a client. */
   agents: readonly { token: string; taskId: string }[];
+  /**
+   * Ask `POST /oauth/token` (token exchange of the agent's workload JWT) for this resource instead of `POST /v1/leases`
+   * (`path` is then `/oauth/token`); the same intent, a fresh resource each time, answered 200.
+   */
+  oauthResource?: string;
 }
+
+/** The status a workload's requests get when they succeed. */
+export const expectedStatus = (workload: Workload | FixedRequest): number =>
+  isFixed(workload) ? workload.status : workload.oauthResource ? 200 : 201;
 
 /** One request sent over and over, the same from every client (the gateway section: an upstream's GET). */
 export interface FixedRequest {
@@ -33,6 +42,16 @@ export function leaseRequest(workload: Workload, tag: string, client: number, n:
   const agent = workload.agents[client % workload.agents.length];
   if (!agent) throw new Error("the workload has no agents");
   const { provider } = workload;
+  if (workload.oauthResource) {
+    const form = new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token: agent.token,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      resource: workload.oauthResource,
+      scope: `task:${agent.taskId} read:docs/${tag}-${n}`,
+    });
+    return { headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() };
+  }
   const target =
     provider === "vault"
       ? { target: "kv-reader", intent: { action: "read", resource: `secret/${tag}-${n}` } }
