@@ -163,6 +163,32 @@ describe("spoofed routing headers", () => {
     const names = (g.api.emulator.received[0]?.headers ?? []).map(([n]) => n.toLowerCase());
     expect(names.filter((n) => /override|original|rewrite/.test(n))).toEqual([]);
   });
+
+  it("drops Vault's request controls: a wrapped answer would carry the injected token out, a namespace move the path", async () => {
+    // With X-Vault-Wrap-TTL, Vault answers `auth/token/lookup-self` with a wrapping token instead of the data: the
+    // agent unwraps it at Vault itself and holds the injected token, which no scan of the answer could see.
+    // X-Vault-Namespace prefixes every path with a namespace the intent never named. Any upstream may be a Vault
+    // (a vault-token upstream, or a header upstream injecting X-Vault-Token): the headers never leave the gateway.
+    const controls: [string, string][] = [
+      ["X-Vault-Wrap-TTL", "300s"],
+      ["X-Vault-Wrap-Format", "jwt"],
+      ["X-Vault-Namespace", "other-team/"],
+      ["X-Vault-Policy-Override", "true"],
+    ];
+    const answer = await rawExchange(
+      g.port,
+      head(`GET /u/demo-api/${REPO}issues HTTP/1.1`, [
+        host(),
+        bearer(),
+        ...controls,
+        ["Connection", "close"],
+      ]),
+    );
+    expect(answer.status, answer.text).toBe(200);
+    const names = (g.api.emulator.received[0]?.headers ?? []).map(([n]) => n.toLowerCase());
+    expect(g.api.emulator.received).toHaveLength(1);
+    expect(names.filter((n) => n.startsWith("x-vault-"))).toEqual([]);
+  });
 });
 
 describe("path tricks", () => {
@@ -182,6 +208,8 @@ describe("path tricks", () => {
     ["a NUL", `${REPO}issues%00.json`],
     ["CR/LF in the path", `${REPO}issues%0D%0AHost:%20evil.example`],
     ["a dot segment before ;", `${REPO}..;/admin`],
+    ["dots and '+', which some servers decode to spaces (then trimmed: '..')", `${REPO}..+/..+/admin`],
+    ["'+' and dots before ;", `${REPO}+.+;/issues`],
     ["a neighbour", `repos/leash-dev/demo-secret/issues`],
     ["the parent", `repos/leash-dev/`],
   ];

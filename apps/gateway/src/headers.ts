@@ -20,6 +20,10 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
  * itself (`host`, `accept-encoding`), what claims to describe the client or the route (`forwarded`,
  * `x-forwarded-*`, `x-real-ip`, `via`), and what some servers obey to change the method or path after the gateway
  * checked them (`x-http-method-override`, `x-original-url`, ...). `expect` is answered by the gateway itself.
+ * Vault's request controls go too, whatever the upstream (a header upstream may inject X-Vault-Token): with
+ * `x-vault-wrap-ttl` Vault answers with a wrapping token the agent unwraps at Vault itself, which would hand it the
+ * injected token (`auth/token/lookup-self`) past every scan of the answer; `x-vault-namespace` moves the checked
+ * path into a namespace the intent never named (a namespace goes in the path, where it is checked).
  */
 const STRIPPED: ReadonlySet<string> = new Set([
   "authorization",
@@ -37,6 +41,10 @@ const STRIPPED: ReadonlySet<string> = new Set([
   "x-original-url",
   "x-rewrite-url",
   "x-original-uri",
+  "x-vault-wrap-ttl",
+  "x-vault-wrap-format",
+  "x-vault-namespace",
+  "x-vault-policy-override",
 ]);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
