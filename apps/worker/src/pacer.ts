@@ -7,12 +7,18 @@ import { type Clock, sleepOn } from "@leash/core";
  */
 export function createPacer(clock: Clock, share: number) {
   let since = clock.now();
+  let rested = 0;
   return {
+    /** Ms spent resting so far. */
+    get rested() {
+      return rested;
+    },
     /** Call between steps. */
     async pause(signal?: AbortSignal): Promise<void> {
       const busy = Math.max(0, clock.now() - since);
       const rest = Math.round((busy * (1 - share)) / share);
       if (rest > 0) await sleepOn(clock, rest, signal).catch(() => undefined);
+      rested += rest;
       since = clock.now();
     },
   };

@@ -56,6 +56,7 @@ export function reevaluationProcessor(ctx: WorkerContext) {
         return "failed";
       }
       const pacer = createPacer(ctx.clock, WORK_SHARE);
+      const started = ctx.clock.now();
       const out = await runReevaluation(
         deps,
         run,
@@ -73,6 +74,21 @@ export function reevaluationProcessor(ctx: WorkerContext) {
         },
         signal,
       );
+      if (out.kind === "finished")
+        ctx.logger.info(
+          {
+            reevaluation: run.id,
+            trigger: run.trigger,
+            dry_run: run.dryRun,
+            checked: out.run.checked,
+            denied: out.run.denied,
+            revoked: out.run.revoked,
+            decisions: out.decisions,
+            ms: ctx.clock.now() - started,
+            rested_ms: pacer.rested,
+          },
+          "re-evaluation finished",
+        );
       if (out.kind === "paused" && token) {
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();

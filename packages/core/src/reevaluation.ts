@@ -111,6 +111,12 @@ export type RecordedLease = Pick<
   | "policySet"
 >;
 
+/** What a re-evaluation reads of a task: what the policies see of it now, and its place in its tree. */
+export type RecordedTask = Pick<
+  Task,
+  "id" | "agent" | "state" | "deadline" | "depth" | "labels" | "parentId"
+>;
+
 export interface Denial {
   lease: RecordedLease;
   policies: readonly string[];
@@ -135,7 +141,7 @@ export interface ReevaluationStore {
   /** The leases of these ids that exist. */
   leases(ids: readonly string[]): Promise<RecordedLease[]>;
   /** The tasks of these ids that exist. */
-  tasks(ids: readonly string[]): Promise<Task[]>;
+  tasks(ids: readonly string[]): Promise<RecordedTask[]>;
   /** Of these ids, those an earlier chunk of the run decided (see `advance`). */
   seen(id: string, leaseIds: readonly string[]): Promise<Set<string>>;
   /** Of these ids, those the run has denied already (a chunk done again after a crash counts them once). */

@@ -68,7 +68,12 @@ export function decideWith(active: ActivePolicySet, request: PolicyRequest): Pol
 
 /** The Cedar request for `request`, pruned. @throws Error for a value Cedar cannot take (see toCedarRequest). */
 export function prepareRequest(active: ActivePolicySet, request: PolicyRequest): PreparedRequest {
-  const { principal, action, resource, context, entities } = toCedarRequest(request, active.compiled.actions);
+  return pruneRequest(active, toCedarRequest(request, active.compiled.actions));
+}
+
+/** A Cedar request pruned to what its action's policies can read. */
+export function pruneRequest(active: ActivePolicySet, cedar: CedarRequest): PreparedRequest {
+  const { principal, action, resource, context, entities } = cedar;
   const usage = active.usage.get(action.id);
   // No usage means no cached set for this action: Cedar's "not found" below is the fail-closed answer.
   if (usage === undefined) return { principal, action, resource, context, entities, known: false };

@@ -1,5 +1,5 @@
 import type { LiveDecision, LivePolicyDecider, PolicyDecision, PolicyRequest } from "@leash/core";
-import type { EntityUidJson } from "./cedar.js";
+import type { CedarValueJson, EntityUidJson } from "./cedar.js";
 import type { CompiledPolicySet } from "./compile.js";
 import {
   type ActivePolicySet,
@@ -7,9 +7,11 @@ import {
   decidePrepared,
   decideWith,
   type PreparedRequest,
-  prepareRequest,
+  pruneRequest,
 } from "./decide.js";
+import { type CedarRequest, toCedarRequest } from "./request.js";
 import { snapshotOf } from "./snapshot.js";
+import { type AttributeUsage, isRecord } from "./usage.js";
 
 /** Decisions for many requests, and how many Cedar actually made (one per distinct request). */
 export interface ManyDecisions {
@@ -32,19 +34,19 @@ export function decideMany(
 ): ManyDecisions {
   const decisions: PolicyDecision[] = new Array(requests.length);
   const groups = new Map<string, { prepared: PreparedRequest; indexes: number[] }>();
-  const named = namedTypesByAction(active);
+  const named = namedTypes(active);
   let distinct = 0;
   for (const [index, request] of requests.entries()) {
-    let prepared: PreparedRequest;
+    let cedar: CedarRequest;
     try {
-      prepared = prepareRequest(active, request);
+      cedar = toCedarRequest(request, active.compiled.actions);
     } catch {
       // A request Cedar cannot take is denied on its own, with its own error.
       decisions[index] = decideWith(active, request);
       distinct += 1;
       continue;
     }
-    const key = keyOf(prepared, named.get(prepared.action.id));
+    const key = keyOf(cedar, active.usage.get(cedar.action.id), named);
     const known = memo.get(key);
     if (known) {
       decisions[index] = known;
@@ -52,7 +54,7 @@ export function decideMany(
     }
     const group = groups.get(key);
     if (group) group.indexes.push(index);
-    else groups.set(key, { prepared, indexes: [index] });
+    else groups.set(key, { prepared: pruneRequest(active, cedar), indexes: [index] });
   }
   for (const [key, { prepared, indexes }] of groups) {
     const decision = decidePrepared(active, prepared);
@@ -62,35 +64,50 @@ export function decideMany(
   return { decisions, distinct: distinct + groups.size };
 }
 
-const namedCache = new WeakMap<ActivePolicySet, Map<string, ReadonlySet<string>>>();
+const namedCache = new WeakMap<ActivePolicySet, ReadonlySet<string>>();
 
-/** Per action: the entity types whose uids some policy that can apply to it names. */
-function namedTypesByAction(active: ActivePolicySet): Map<string, ReadonlySet<string>> {
+/**
+ * The entity types whose uids some policy names. Conservative: a type named by any policy of the set keeps its
+ * uids in every action's key.
+ */
+function namedTypes(active: ActivePolicySet): ReadonlySet<string> {
   const cached = namedCache.get(active);
   if (cached) return cached;
-  const everyPolicy = new Set<string>();
+  const named = new Set<string>();
   for (const policy of active.compiled.policies.values())
-    for (const type of policy.namedTypes) everyPolicy.add(type);
-  // Conservative: a type named by any policy of the set keeps its uids in every action's key.
-  const out = new Map([...active.usage.keys()].map((action) => [action, everyPolicy as ReadonlySet<string>]));
-  namedCache.set(active, out);
-  return out;
+    for (const type of policy.namedTypes) named.add(type);
+  namedCache.set(active, named);
+  return named;
 }
 
-/** Everything of a prepared request Cedar's answer can depend on, as one string. */
-function keyOf(prepared: PreparedRequest, named: ReadonlySet<string> | undefined): string {
+/**
+ * Everything of a request Cedar's answer can depend on, as one string: what pruning would keep, written out
+ * without building the pruned request (that is built once per distinct key, to be decided).
+ */
+function keyOf(cedar: CedarRequest, usage: AttributeUsage | undefined, named: ReadonlySet<string>): string {
   const uid = (ref: EntityUidJson) => {
     const e = "__entity" in ref ? ref.__entity : ref;
-    return [e.type, named === undefined || named.has(e.type) ? e.id : ""];
+    return `${JSON.stringify(e.type)}:${JSON.stringify(named.has(e.type) || usage === undefined ? e.id : "")}`;
   };
-  const entities = prepared.entities.map((e) => [uid(e.uid), e.attrs, e.tags ?? null]);
-  return JSON.stringify([
-    prepared.action.id,
-    uid(prepared.principal),
-    uid(prepared.resource),
-    prepared.context,
-    entities,
-  ]);
+  const value = (v: CedarValueJson, name?: string): string =>
+    usage !== undefined && name !== undefined && isRecord(v) && !usage.whole.has(name)
+      ? record(v)
+      : JSON.stringify(v);
+  const record = (r: Readonly<Record<string, CedarValueJson>>): string => {
+    if (usage === undefined || usage.all) return JSON.stringify(r);
+    let out = "{";
+    for (const name in r) {
+      const v = r[name];
+      if (v !== undefined && usage.names.has(name)) out += `${JSON.stringify(name)}:${value(v, name)},`;
+    }
+    return `${out}}`;
+  };
+  let out = `${JSON.stringify(cedar.action.id)}|${uid(cedar.principal)}|${uid(cedar.resource)}|${record(cedar.context)}`;
+  for (const e of cedar.entities) {
+    out += `|${uid(e.uid)}${record(e.attrs)}`;
+    if (e.tags !== undefined && (usage === undefined || usage.tags)) out += JSON.stringify(e.tags);
+  }
+  return out;
 }
 
 /**

@@ -84,7 +84,7 @@ export function pruneRecord(
 }
 
 /** A Cedar record value: a plain object that is not an entity reference or an extension value. */
-function isRecord(value: CedarValueJson): value is Record<string, CedarValueJson> {
+export function isRecord(value: CedarValueJson): value is Record<string, CedarValueJson> {
   return (
     typeof value === "object" &&
     value !== null &&

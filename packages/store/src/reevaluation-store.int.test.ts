@@ -216,7 +216,17 @@ describe("RedisReevaluationStore", () => {
     await store.tasks.create(task);
     await live(task.id);
     await live(task.id, {}, false);
-    expect(await store.reevaluations.tasks([task.id, "tk_missing"])).toEqual([task]);
+    expect(await store.reevaluations.tasks([task.id, "tk_missing"])).toEqual([
+      {
+        id: task.id,
+        agent: task.agent,
+        state: "active",
+        deadline: task.deadline,
+        depth: 0,
+        labels: { team: "a" },
+        parentId: null,
+      },
+    ]);
     expect(await store.reevaluations.liveCounts()).toEqual(new Map([[task.agent, 2]]));
   });
 });
@@ -291,6 +301,11 @@ describe("re-evaluation scripts touch only the keys they declare (Redis Cluster 
       const id = `re_${dryRun}`;
       await r.create({ id, trigger: "reload", dryRun, requestedBy: "leash", policySet: "p", createdAt: now });
       const start = await r.begin(id, now);
+      expect((await r.leases([token.id, other.id, pending.id])).map((l) => l.id)).toEqual([
+        token.id,
+        other.id,
+        pending.id,
+      ]);
       await r.deny(id, [deny(token, true), deny(other), deny(pending)], { actor: "leash", at: now, dryRun });
       expect(await r.advance(id, start, { phase: "tail", cursor: "" }, 3, [token.id])).toBe(true);
       expect(await r.complete(id, now, { state: "done" }, DAY)).toBe(true);

@@ -8,15 +8,15 @@ import {
   type PolicySetStore,
   ProviderName,
   type RecordedLease,
+  type RecordedTask,
   type Reevaluation,
   type ReevaluationPhase,
   type ReevaluationProgress,
   type ReevaluationState,
   type ReevaluationStore,
   type ReevaluationTrigger,
-  type Task,
+  TaskState,
 } from "@leash/core";
-import { taskFromHash } from "./codec.js";
 import type { RedisClient } from "./connection.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
@@ -146,13 +146,13 @@ export class RedisReevaluationStore implements ReevaluationStore {
 
   leases(ids: readonly string[]): Promise<RecordedLease[]> {
     return guard("read leases", async () => {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hmget(this.keys.lease(id), ...RECORDED);
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.flatMap(([error, fields], i) => {
-        if (error) throw error;
-        return recordedLease(ids[i] ?? "", fields as (string | null)[]) ?? [];
-      });
+      if (ids.length === 0) return [];
+      const reply = await this.scripts.reevalRead(
+        ids.map((id) => this.keys.lease(id)),
+        RECORDED,
+      );
+      const rows = JSON.parse(String(reply)) as (string | false)[][];
+      return rows.flatMap((fields, i) => recordedLease(ids[i] ?? "", fields) ?? []);
     });
   }
 
@@ -262,16 +262,15 @@ export class RedisReevaluationStore implements ReevaluationStore {
     });
   }
 
-  /** Tasks by id, those that exist (one pipelined read). */
-  tasks(ids: readonly string[]): Promise<Task[]> {
+  tasks(ids: readonly string[]): Promise<RecordedTask[]> {
     return guard("read tasks", async () => {
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.keys.task(id));
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.flatMap(([error, h]) => {
-        if (error) throw error;
-        return taskFromHash(h as Record<string, string>) ?? [];
-      });
+      if (ids.length === 0) return [];
+      const reply = await this.scripts.reevalRead(
+        ids.map((id) => this.keys.task(id)),
+        TASK_FIELDS,
+      );
+      const rows = JSON.parse(String(reply)) as (string | false)[][];
+      return rows.flatMap((fields) => recordedTask(fields) ?? []);
     });
   }
 }
@@ -293,7 +292,7 @@ function asPhase(value: string | undefined): ReevaluationPhase {
 }
 
 /** The fields of a lease a re-evaluation reads (`recordedLease` reads them in this order). */
-const RECORDED = [
+const RECORDED: string[] = [
   "state",
   "task",
   "agent",
@@ -305,12 +304,31 @@ const RECORDED = [
   "bg",
   "rttl",
   "pset",
-] as const;
+];
 const STATES: ReadonlySet<string> = new Set(LeaseState.options);
 const PROVIDERS: ReadonlySet<string> = new Set(ProviderName.options);
 
+/** The fields of a task a re-evaluation reads (`recordedTask` reads them in this order). */
+const TASK_FIELDS: string[] = ["id", "agent", "state", "deadline", "depth", "labels", "parent"];
+const TASK_STATES: ReadonlySet<string> = new Set(TaskState.options);
+
+function recordedTask(read: (string | false)[]): RecordedTask | null {
+  const [id, agent, state, deadline, depth, labels, parent] = read.map((v) => (v === false ? null : v));
+  if (!id || !state || !TASK_STATES.has(state)) return null;
+  return {
+    id,
+    agent: agent ?? "",
+    state: state as TaskState,
+    deadline: Number(deadline),
+    depth: Number(depth ?? 0),
+    labels: JSON.parse(labels ?? "{}") as Record<string, string>,
+    parentId: parent ?? null,
+  };
+}
+
 /** A lease's recorded request and standing, read without the rest of its record (handle, scope, ...). */
-function recordedLease(id: string, f: (string | null)[]): RecordedLease | null {
+function recordedLease(id: string, read: (string | false)[]): RecordedLease | null {
+  const f = read.map((v) => (v === false ? null : v));
   const [state, task, agent, provider, target, intent, issued, expires, bg, rttl, pset] = f;
   if (!state || !STATES.has(state) || !provider || !PROVIDERS.has(provider)) return null;
   return {

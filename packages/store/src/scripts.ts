@@ -26,6 +26,7 @@ const FILES = {
   breakGlassClose: "break_glass_close",
   auditAppend: "audit_append",
   reevalBegin: "reeval_begin",
+  reevalRead: "reeval_read",
   reevalDeny: "reeval_deny",
   reevalAdvance: "reeval_advance",
   reevalComplete: "reeval_complete",

@@ -16,7 +16,7 @@ export interface AskedFor {
 
 /** Everything else a policy sees, as it is at the moment of the decision. */
 export interface DecisionContext {
-  task: Task;
+  task: Pick<Task, "id" | "labels" | "deadline" | "depth">;
   /** Agents of the ancestor tasks, nearest first. */
   chain: readonly string[];
   /** The intent needs the task's break-glass grant. */

@@ -12,13 +12,13 @@ import type {
   LivePolicyDecider,
   PolicySetStore,
   RecordedLease,
+  RecordedTask,
   Reevaluation,
   ReevaluationPhase,
   ReevaluationProgress,
   ReevaluationStore,
   ReevaluationTrigger,
 } from "../reevaluation.js";
-import type { Task } from "../task.js";
 import { policyRequestFor } from "./policy-request.js";
 
 export interface ReevaluationQueue extends RevocationQueue {
@@ -89,7 +89,7 @@ export interface ReevaluationHooks {
 export type ReevaluationRun =
   | { kind: "missing" }
   | { kind: "paused" }
-  | { kind: "finished"; run: Reevaluation };
+  | { kind: "finished"; run: Reevaluation; decisions?: number };
 
 /** Lease ids per store round trip: small enough that each Redis call stays short while issuance goes on. */
 export const REEVALUATION_CHUNK = 500;
@@ -146,7 +146,8 @@ export async function runReevaluation(
     checked += chunk.checked;
     await hooks.chunkDone?.({ checked, leases: page.ids.length });
   }
-  return finish(deps, run, { state: "done" });
+  const out = await finish(deps, run, { state: "done" });
+  return out.kind === "finished" ? { ...out, decisions: pass.decisions } : out;
 }
 
 /** How often a run looks whether a newer policy set was loaded. */
@@ -216,7 +217,7 @@ async function supersededBy(sets: PolicySetStore, run: Reevaluation): Promise<st
 
 /** One run's pass over its chunks: what it knows of tasks and counts, and its decisions so far. */
 class Pass {
-  private readonly tasks = new Map<string, Task | null>();
+  private readonly tasks = new Map<string, RecordedTask | null>();
   /** One instant for the whole pass, so equal requests in different chunks are decided once. */
   private readonly now: number;
   /** Leases issued from here on may be reached again by a later phase. */
@@ -231,6 +232,11 @@ class Pass {
   ) {
     this.now = deps.clock.now();
     this.recent = frozenAt - TAIL_MARGIN_MS;
+  }
+
+  /** Decisions Cedar made in this pass: one per distinct request. */
+  get decisions(): number {
+    return this.session.decided;
   }
 
   /** Decides one chunk, orders what is denied; returns how many leases count as checked, and those to remember. */
@@ -290,7 +296,7 @@ class Pass {
     hooks.settled?.(denials.filter((d) => d.settle && !queued.has(d.lease.id)).map((d) => d.lease));
   }
 
-  private requestOf(lease: RecordedLease, task: Task) {
+  private requestOf(lease: RecordedLease, task: RecordedTask) {
     const { config } = this.deps;
     const granted = Math.round((lease.expiresAt - lease.issuedAt) / 1000);
     return policyRequestFor(
@@ -314,7 +320,7 @@ class Pass {
   }
 
   /** Agents of the ancestor tasks, nearest first, from the tasks read so far. */
-  private chainOf(task: Task): string[] {
+  private chainOf(task: RecordedTask): string[] {
     const chain: string[] = [];
     let parentId = task.parentId;
     while (parentId !== null && chain.length <= this.deps.config.maxDelegationDepth) {

@@ -6,11 +6,11 @@ import type {
   PolicySetSnapshot,
   PolicySetStore,
   RecordedLease,
+  RecordedTask,
   Reevaluation,
   ReevaluationProgress,
   ReevaluationStore,
 } from "../reevaluation.js";
-import type { Task } from "../task.js";
 import type { InMemoryLeaseStore } from "./lease-store.js";
 import type { InMemoryTaskStore } from "./task-store.js";
 
@@ -108,7 +108,7 @@ export class InMemoryReevaluationStore implements ReevaluationStore {
     return ids.flatMap((id) => this.store.leases.get(id) ?? []);
   }
 
-  async tasks(ids: readonly string[]): Promise<Task[]> {
+  async tasks(ids: readonly string[]): Promise<RecordedTask[]> {
     return ids.flatMap((id) => this.taskStore.tasks.get(id) ?? []);
   }
 
