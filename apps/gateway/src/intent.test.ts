@@ -25,6 +25,7 @@ describe("path against the intent's resource", () => {
     expect(checkIntent(get("docs/a/b.md"), read("docs/")).resource).toBe("docs/a/b.md");
     expect(checkIntent(get("docs/"), read("docs/")).resource).toBe("docs/");
     expect(checkIntent(get("docs/caf%C3%A9%20x.md"), read("docs/")).resource).toBe("docs/café x.md");
+    expect(checkIntent(get("docs/c++/a+b.md"), read("docs/")).resource).toBe("docs/c++/a+b.md");
   });
 
   it("refuses a neighbour, a parent and a longer name that only starts like the resource", () => {
@@ -57,6 +58,9 @@ describe("path against the intent's resource", () => {
       ["docs/%EF%BC%8E%EF%BC%8E/x", /lookalike/],
       ["docs/a%E2%88%95b", /lookalike/],
       ["docs/..%3Bx/b", /dot_segment/],
+      ["docs/..+/secrets", /dot_segment/],
+      ["docs/+.%20+/a", /dot_segment/],
+      ["docs/.+;x/a", /dot_segment/],
       ["docs/e%CC%81", /not_nfc/],
     ];
     for (const [path, rule] of cases) {

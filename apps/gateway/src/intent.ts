@@ -20,6 +20,12 @@ export interface CheckedIntent {
 const outside = (detail: string) => new GatewayRefusal("outside_intent", detail);
 
 /**
+ * The grammar refuses a segment of dots and spaces, which servers trim to `.` or `..`; some servers also decode
+ * `+` in a path as a space (form decoding), so `..+` is such a segment there. Forwarded as sent, it is refused.
+ */
+const PLUS_DOTS = /^[. +]*\.[. +]*(?:[?#;]|$)/;
+
+/**
  * The path P under `base_url`: decoded exactly once, canonical by core's resource grammar (never normalised into
  * it), then equal to the intent's resource or under it when that ends in `/`. An escaped `/` or `\` is refused
  * outright: the upstream would see a segment boundary other than the one checked.
@@ -28,7 +34,11 @@ export function resourceOfPath(rawPath: string): string {
   if (escapesSeparator(rawPath)) throw outside("path: encoded_separator: no escaped '/' or '\\' in the path");
   const decoded = decodeOnce(rawPath);
   if (!decoded.ok) throw outside(`path: ${decoded.problem}: the path must percent-decode to UTF-8`);
-  return canonical(decoded.value, "path");
+  const resource = canonical(decoded.value, "path");
+  if (resource.split("/").some((segment) => PLUS_DOTS.test(segment))) {
+    throw outside("path: dot_segment: no segment of dots, spaces and '+' (a server may read '+' as a space)");
+  }
+  return resource;
 }
 
 function canonical(resource: string, where: string): string {
