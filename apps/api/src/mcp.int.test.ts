@@ -254,3 +254,27 @@ describe("/mcp rate limit", () => {
     }
   });
 });
+
+describe("/mcp under a public URL with a path", () => {
+  it("publishes its metadata at the well-known prefix then the path, naming the public resource", async () => {
+    const behindProxy = await createTestApp(inject("redisUrl"), {
+      LEASH_PUBLIC_URL: "https://leash.example/p",
+    });
+    try {
+      const res = await behindProxy.app.request("/.well-known/oauth-protected-resource/p/mcp");
+      expect(await res.json()).toEqual({
+        resource: "https://leash.example/p/mcp",
+        authorization_servers: ["https://leash.example/p"],
+        bearer_methods_supported: ["header"],
+      });
+      const challenge = (await behindProxy.app.request("/mcp", { method: "POST" })).headers.get(
+        "www-authenticate",
+      );
+      expect(challenge).toBe(
+        'Bearer resource_metadata="https://leash.example/.well-known/oauth-protected-resource/p/mcp"',
+      );
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});

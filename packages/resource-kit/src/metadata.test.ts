@@ -7,9 +7,9 @@ import {
 } from "./metadata.js";
 
 describe("identifierUrl", () => {
-  it("keeps https URLs and loopback http, without a trailing slash after the origin", () => {
+  it("keeps https URLs and loopback http as they are (compared verbatim with aud)", () => {
     expect(identifierUrl("resource", "https://tools.example/mcp")).toBe("https://tools.example/mcp");
-    expect(identifierUrl("resource", "https://tools.example/")).toBe("https://tools.example");
+    expect(identifierUrl("resource", "https://tools.example/")).toBe("https://tools.example/");
     expect(identifierUrl("resource", "http://127.0.0.1:3000/mcp")).toBe("http://127.0.0.1:3000/mcp");
   });
 

@@ -9,8 +9,8 @@ export class InvalidIdentifier extends Error {
 
 /**
  * Checks a resource or issuer identifier: an absolute `https` URL (`http` on loopback, for development) without
- * query or fragment (RFC 9728 §1.2, RFC 8414 §2), returned without a trailing `/` after the origin so that the
- * string compared with `aud` and `iss` is the one agents send. Throws naming the option.
+ * query or fragment (RFC 9728 §1.2, RFC 8414 §2). Returned as given, never normalised: `aud` and `iss` are
+ * compared as strings with what the authorization server put there, verbatim. Throws naming the option.
  */
 export function identifierUrl(name: string, value: string): string {
   let url: URL;
@@ -24,7 +24,7 @@ export function identifierUrl(name: string, value: string): string {
   if (url.search || url.hash || value.includes("#") || value.includes("?"))
     throw new InvalidIdentifier(`${name} must have no query or fragment`);
   if (url.username || url.password) throw new InvalidIdentifier(`${name} must have no user information`);
-  return url.pathname === "/" ? url.origin : `${url.origin}${url.pathname}`;
+  return value;
 }
 
 /**
