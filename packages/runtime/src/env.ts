@@ -3,6 +3,15 @@ import { FailpointsSpec } from "./failpoints.js";
 import { checkRedisDeployment, RedisEnvShape } from "./redis-env.js";
 import { checkPendingGrace } from "./timing-env.js";
 
+/** `https://h[:port]` exactly: what browsers send as `Origin` (no path, no trailing slash). */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 const RuntimeEnvFields = z.object({
@@ -43,8 +52,15 @@ const RuntimeEnvFields = z.object({
   LEASH_MCP_ALLOWED_ORIGINS: z
     .string()
     .default("")
-    .transform((value) => value.split(",").map((o) => o.trim()).filter((o) => o !== ""))
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o, "must be an origin"))),
+    .transform((value) =>
+      value
+        .split(",")
+        .map((o) => o.trim())
+        .filter((o) => o !== ""),
+    )
+    .pipe(
+      z.array(z.url({ protocol: /^https?$/ }).refine(isOrigin, "must be an origin (scheme://host[:port])")),
+    ),
   LEASH_APPROVAL_TTL_SECONDS: int(900),
   LEASH_RATE_LIMIT_PER_SECOND: int(100),
   LEASH_RATE_LIMIT_BURST: int(200),
