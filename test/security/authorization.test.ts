@@ -116,6 +116,16 @@ describe("an agent using another agent's task or lease", () => {
   });
 });
 
+describe("a sensitivity cap", () => {
+  it("is not escaped by leaving the sensitivity out (undeclared reads as restricted, as in policies)", async () => {
+    const id = await task("undeclared", [READ]);
+    const ask = (intent: Record<string, unknown>) =>
+      call("undeclared", "POST", "/v1/leases", { task_id: id, provider: "leash-jwt", intent });
+    expectProblem(await ask({ action: "read", resource: "docs/a.md" }), 403, "ceiling_exceeded");
+    expect((await ask(readIntent())).status).toBe(201);
+  });
+});
+
 describe("role boundaries", () => {
   const securityCalls: [string, string, unknown?][] = [
     ["GET", "/v1/leases"],

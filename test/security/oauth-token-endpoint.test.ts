@@ -47,7 +47,8 @@ async function bearer(name: string): Promise<string> {
   return tokens[name];
 }
 
-const READ = { action: "read", resource: "docs/*", sensitivity: "internal" };
+// No sensitivity cap: the scope form declares none, which a capped ceiling reads as restricted (as policies do).
+const READ = { action: "read", resource: "docs/*" };
 
 async function task(
   agent: string,
@@ -368,7 +369,7 @@ describe("a sub-agent's exchange never widens its parent", () => {
     parentTask = await task(agentId(PARENT), [READ]);
     childTask = await task(
       agentId(CHILD),
-      [{ action: "read", resource: "docs/team/*", sensitivity: "internal" }],
+      [{ action: "read", resource: "docs/team/*" }],
       parentTask,
       await bearer(PARENT),
     );

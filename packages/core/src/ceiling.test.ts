@@ -34,6 +34,11 @@ describe("least privilege: a request must fall inside the task's ceiling", () =>
     ).toBe(false);
   });
 
+  it("reads an undeclared sensitivity as restricted, as policies do: a capped entry does not cover it", () => {
+    expect(intentWithinCeiling({ action: "read", resource: "hr/x" }, ceiling)).toBe(false);
+    expect(intentWithinCeiling({ action: "read", resource: "docs/a.md" }, ceiling)).toBe(true);
+  });
+
   it("a delegated ceiling may narrow its parent but never widen it", () => {
     expect(ceilingWithin([{ action: "read", resource: "docs/public/*" }], ceiling)).toBe(true);
     expect(ceilingWithin([{ action: "read", resource: "docs/x.md" }], ceiling)).toBe(true);

@@ -11,8 +11,9 @@ const SENSITIVITY_RANK: Record<Sensitivity, number> = {
 /**
  * One ceiling entry covers an intent when the action is the same, the resource matches exactly or by `*` prefix
  * (both canonical: see resource.ts), and each optional qualifier the entry pins (tool, destination) is the same; an
- * entry's sensitivity is the highest the intent may claim. Given another ceiling entry, it says whether the entry
- * covers everything that one does.
+ * entry's sensitivity is the highest the intent may claim, and an intent that claims none is read as `restricted`,
+ * as policies read it (an unknown sensitivity is the highest). Given another ceiling entry, it says whether the
+ * entry covers everything that one does.
  */
 export function entryCovers(entry: CeilingIntent, intent: Intent | CeilingIntent): boolean {
   if (entry.action !== intent.action) return false;
@@ -22,7 +23,7 @@ export function entryCovers(entry: CeilingIntent, intent: Intent | CeilingIntent
   if (entry.tool !== undefined && entry.tool !== intent.tool) return false;
   if (entry.destination !== undefined && entry.destination !== intent.destination) return false;
   if (entry.sensitivity !== undefined) {
-    const asked = intent.sensitivity ?? "public";
+    const asked = intent.sensitivity ?? "restricted";
     if (SENSITIVITY_RANK[asked] > SENSITIVITY_RANK[entry.sensitivity]) return false;
   }
   return true;
