@@ -83,13 +83,10 @@ export const TaskView = z
     ended_at: Time.nullable(),
     leases: z.record(z.string(), z.number().int()),
     quota: TaskQuota.nullable(),
-    quota_usage: z
-      .object({ live: z.number().int(), issued: z.number().int() })
-      .nullable()
-      .openapi({
-        description:
-          "With a quota: the live and issued leases it counts (this task's and its descendants'); null without one",
-      }),
+    quota_usage: z.object({ live: z.number().int(), issued: z.number().int() }).nullable().openapi({
+      description:
+        "With a quota: the live and issued leases it counts (this task's and its descendants'); null without one",
+    }),
   })
   .openapi("Task");
 

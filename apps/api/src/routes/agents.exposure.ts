@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { agentQuotas } from "@leash/core";
 import type { RouteRegistrar } from "../context.js";
-import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { requireRole } from "../middleware/identity.js";
+import { QuotaBinding, quotaBindingView } from "../quota-view.js";
 import { bearer, errorResponses, LeaseView, leaseView } from "../schemas.js";
 import { SuspensionView, suspensionView } from "../suspension-view.js";
 

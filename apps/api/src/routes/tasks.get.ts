@@ -19,7 +19,11 @@ const route = createRoute({
 
 export const registerTasksGet: RouteRegistrar = (app, ctx) => {
   app.openapi(route, async (c) => {
-    const { task, counts, quotaUsage } = await getTask(ctx.broker, c.get("identity"), c.req.valid("param").id);
+    const { task, counts, quotaUsage } = await getTask(
+      ctx.broker,
+      c.get("identity"),
+      c.req.valid("param").id,
+    );
     const effective = await effectiveCeilingOf(ctx.broker, task);
     return c.json(taskView(task, counts, quotaUsage, effective), 200);
   });
