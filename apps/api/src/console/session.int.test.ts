@@ -176,7 +176,12 @@ describe("queue dashboard at /admin/queues: security only, read-only", () => {
     const api = await t.request("GET", "/admin/queues/api/queues", security);
     expect(api.status).toBe(200);
     const body = (await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(["campaign", "maintenance", "reevaluation", "revoke"]);
+    expect(body.queues.map((q) => q.name).sort()).toEqual([
+      "campaign",
+      "maintenance",
+      "reevaluation",
+      "revoke",
+    ]);
     expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
     expect((await t.request("GET", "/admin/queues/api/queues", agent)).status).toBe(403);
     expect((await t.request("GET", "/admin/queues/api/queues", "garbage")).status).toBe(401);
