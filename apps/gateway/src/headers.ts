@@ -85,8 +85,15 @@ export function forwardHeaders(rawHeaders: readonly string[], reserved: Readonly
 }
 
 /**
- * The upstream's response headers as the agent gets them: hop-by-hop ones dropped, `x-leash-gateway` too (only
- * the gateway's own answers carry it, so an upstream cannot pass its answer off as a refusal), and every value
+ * Response headers the agent never gets: `x-leash-gateway` (only the gateway's own answers carry it, so an upstream
+ * cannot pass its answer off as a refusal), and cookies. A session an upstream opens for the request (as servers
+ * with HTTP Basic or API keys often do) is a credential made from the injected secret: the agent would call the
+ * upstream with it directly, outside its intent and past the lease's end.
+ */
+const WITHHELD: ReadonlySet<string> = new Set(["x-leash-gateway", "set-cookie", "set-cookie2"]);
+
+/**
+ * The upstream's response headers as the agent gets them: hop-by-hop and withheld ones dropped, and every value
  * through `redact`.
  */
 export function relayHeaders(
@@ -95,9 +102,9 @@ export function relayHeaders(
 ): HeaderMap {
   const named = connectionTokens(headers.connection);
   const out: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || name === "x-leash-gateway")
-      continue;
+  for (const [key, value] of Object.entries(headers)) {
+    const name = key.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || WITHHELD.has(name)) continue;
     out[name] = Array.isArray(value) ? value.map(redact) : redact(value);
   }
   return out;
