@@ -13,9 +13,17 @@ import { encodeStrict } from "./decode.js";
 import type { OutgoingRequest } from "./outgoing.js";
 import { isSigV4Param, SIGV4_HEADERS, signSigV4 } from "./sigv4.js";
 
+/**
+ * A ranged answer shows a slice of what the upstream would send: an upstream that reflects the request (an echo,
+ * an error quoting it) would hand the injected secret over a piece per request, and no scan recognises a piece.
+ * Dropped (a server may ignore Range: the agent gets the whole answer) except on S3, which never reflects the
+ * session's token and whose clients read ranges.
+ */
+const RANGE_HEADERS = ["range", "if-range"] as const;
+
 /** How one upstream's credential reaches its requests. */
 export interface Injector {
-  /** Agent headers (lowercase) dropped because the credential goes there. */
+  /** Agent headers (lowercase) dropped: the credential goes there, or (Range) they could bring it back in pieces. */
   readonly reservedHeaders: ReadonlySet<string>;
   /** Whether an agent query parameter (decoded name) is dropped because the credential goes there. */
   reservedQuery(name: string): boolean;
@@ -56,7 +64,7 @@ type StaticAuth = Extract<UpstreamAuth, { type: "header" | "query" }>;
 export function staticInjector(auth: StaticAuth, kv: VaultKvReader): Injector {
   const lower = auth.name.toLowerCase();
   return {
-    reservedHeaders: new Set([lower]),
+    reservedHeaders: new Set([lower, ...RANGE_HEADERS]),
     // Some servers read query names case-insensitively: drop the agent's in any case.
     reservedQuery: (name) => name.toLowerCase() === lower,
     canonicalEncoding: false,
@@ -72,7 +80,7 @@ export function staticInjector(auth: StaticAuth, kv: VaultKvReader): Injector {
 /** A Vault token minted for the lease's intent on a vault target, as `X-Vault-Token`. */
 export function vaultTokenInjector(credentials: LeaseCredentials): Injector {
   return {
-    reservedHeaders: new Set(["x-vault-token"]),
+    reservedHeaders: new Set(["x-vault-token", ...RANGE_HEADERS]),
     reservedQuery: () => false,
     canonicalEncoding: false,
     perLease: credentials,
@@ -93,7 +101,7 @@ export function sigV4Injector(
   // Keyed by the minted credential, so a lease's requests share one session object (and its signer's key cache).
   const sessions = new WeakMap<object, AwsSession>();
   return {
-    reservedHeaders: SIGV4_HEADERS,
+    reservedHeaders: target.service === "s3" ? SIGV4_HEADERS : new Set([...SIGV4_HEADERS, ...RANGE_HEADERS]),
     reservedQuery: isSigV4Param,
     canonicalEncoding: true,
     perLease: credentials,
