@@ -63,3 +63,45 @@ describe("body scanning", () => {
     }
   });
 });
+
+describe("other encodings of the secret", () => {
+  const secret = "sk!live'(2026)*0123456789/abcdef+XYZ";
+  const r = createRedactor([secret]);
+  const strict = encodeURIComponent(secret).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+
+  it("redacts base64 of the secret, as sent in a header or a query, at any alignment and in either alphabet", () => {
+    for (const sent of [secret, strict]) {
+      for (const before of ["", "B", "Be", "Bearer "]) {
+        for (const alphabet of ["base64", "base64url"] as const) {
+          const value = Buffer.from(`${before}${sent}!`).toString(alphabet);
+          const redacted = r.header(value);
+          expect(redacted).toContain("[redacted]");
+          const left = Buffer.from(redacted.replaceAll("[redacted]", ""), alphabet).toString("latin1");
+          expect(left).not.toContain(sent.slice(4, -4));
+        }
+      }
+    }
+  });
+
+  it("redacts the secret JSON-escaped, and finds every such form in a body", () => {
+    expect(r.header(`"${secret.replaceAll("/", "\\/")}"`)).toBe('"[redacted]"');
+    for (const body of [
+      strict,
+      strict.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+      secret.replaceAll("/", "\\/"),
+      Buffer.from(`GET /x?api_key=${strict}`).toString("base64url"),
+      Buffer.from(`Bearer ${secret}`).toString("base64"),
+    ]) {
+      expect(scan(["{", body, "}"], [secret]).error, body).toBeInstanceOf(SecretInBody);
+    }
+  });
+
+  it("leaves base64 of other text, and short secrets' base64, alone", () => {
+    expect(r.header(Buffer.from("sk!live'(2025)*0123456789").toString("base64"))).not.toContain("[redacted]");
+    const short = createRedactor(["abcd1234"]);
+    expect(short.header(Buffer.from("x abcd1234 y").toString("base64"))).not.toContain("[redacted]");
+  });
+});

@@ -1,3 +1,5 @@
+import { encodeStrict } from "./decode.js";
+
 const REDACTED = "[redacted]";
 
 function escapeRegExp(text: string): string {
@@ -11,21 +13,65 @@ function escapedByte(byte: number): string {
   return `%(?:25)*${either}`;
 }
 
-/** A pattern matching the secret with each character written as itself or percent-encoded (mixed too). */
+/**
+ * A pattern matching the secret with each character written as itself or percent-encoded (mixed too), a space
+ * also as `+`, a `/` also JSON-escaped (`\/`).
+ */
 function secretPattern(secret: string): string {
   let out = "";
   for (const ch of secret) {
     const bytes = [...Buffer.from(ch, "utf8")].map(escapedByte).join("");
-    const plain = ch === " " ? "(?: |\\+)" : escapeRegExp(ch);
+    const plain = ch === " " ? "(?: |\\+)" : ch === "/" ? "(?:\\/|\\\\\\/)" : escapeRegExp(ch);
     out += `(?:${plain}|${bytes})`;
   }
   return out;
 }
 
+/** Shorter base64 runs are left alone: they would turn up in unrelated base64 data (images, hashes). */
+const MIN_BASE64 = 16;
+
+/**
+ * What base64 (standard and URL alphabets) of any text holding `value` always contains, wherever `value` starts:
+ * for each of the three alignments, the characters that depend on `value`'s bytes alone.
+ */
+function base64Cores(value: string): string[] {
+  const bytes = Buffer.from(value, "utf8");
+  const cores = new Set<string>();
+  for (const offset of [0, 1, 2]) {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    // A first group shared with preceding bytes loses 2 or 3 characters, a last one shared with what follows keeps 1 or 2.
+    const start = offset === 0 ? 0 : offset + 1;
+    const end = Math.floor(padded.length / 3) * 4 + (padded.length % 3);
+    const core = padded.toString("base64").slice(start, end);
+    if (core.length < MIN_BASE64) continue;
+    cores.add(core).add(core.replaceAll("+", "-").replaceAll("/", "_"));
+  }
+  return [...cores];
+}
+
+/** The secret as the gateway sends it: verbatim (headers), RFC 3986-strict encoded (query parameters). */
+function sentForms(secret: string): string[] {
+  return [...new Set([secret, encodeStrict(secret)])];
+}
+
+/** The byte forms a body is scanned for: as sent, percent-encoded either way in either hex case, JSON-escaped, base64. */
+function bodyForms(secret: string): string[] {
+  const forms = new Set<string>();
+  for (const encoded of [secret, encodeURIComponent(secret), encodeStrict(secret)]) {
+    forms.add(encoded).add(encoded.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
+  }
+  forms.add(secret.replaceAll("/", "\\/"));
+  for (const sent of sentForms(secret)) for (const core of base64Cores(sent)) forms.add(core);
+  return [...forms];
+}
+
 export interface Redactor {
-  /** The header value with every verbatim or percent-encoded occurrence of a secret replaced by `[redacted]`. */
+  /**
+   * The header value with every occurrence of a secret replaced by `[redacted]`: verbatim or percent-encoded
+   * (mixed, layered), JSON-escaped, or base64 (either alphabet) of it as sent.
+   */
   header(value: string): string;
-  /** The byte forms looked for in bodies: verbatim, and percent-encoded with upper- and lower-case hex. */
+  /** The byte forms looked for in bodies (see bodyForms). */
   readonly bodyPatterns: readonly Buffer[];
 }
 
@@ -39,15 +85,9 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     .filter((s) => s.length >= MIN_SECRET)
     .sort((a, b) => b.length - a.length);
   if (usable.length === 0) return NOTHING;
-  const pattern = new RegExp(usable.map(secretPattern).join("|"), "g");
-  const forms = new Set<string>();
-  for (const s of usable) {
-    const encoded = encodeURIComponent(s);
-    forms
-      .add(s)
-      .add(encoded)
-      .add(encoded.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
-  }
+  const cores = usable.flatMap((s) => sentForms(s).flatMap(base64Cores));
+  const pattern = new RegExp([...usable.map(secretPattern), ...cores.map(escapeRegExp)].join("|"), "g");
+  const forms = new Set(usable.flatMap(bodyForms));
   return {
     header: (value) => (value.length === 0 ? value : value.replace(pattern, REDACTED)),
     bodyPatterns: [...forms].map((f) => Buffer.from(f, "utf8")),
