@@ -125,12 +125,18 @@ export async function forward(
     const secrets = await upstream.injector.inject(out, grant, controller.signal);
     const redactor = redactorFor(secrets);
     deps.onDispatch?.(x);
+    const withBody = hasBody(req);
     const response = await deps.dispatcher.request({
       origin: upstream.origin,
       path: targetOf(out),
       method: out.method as Dispatcher.HttpMethod,
       headers: out.headers,
-      body: hasBody(req) ? Readable.from(bodyOf(req, x, deps.maxBodyBytes), { objectMode: false }) : null,
+      body: withBody ? Readable.from(bodyOf(req, x, deps.maxBodyBytes), { objectMode: false }) : null,
+      // Upstream connections are shared by every agent. One that reads no body where the agent sent one (CL.0:
+      // static handlers, endpoints that expect none) would read it as the start of the next request, which may
+      // be another agent's, credential included: a connection that carried a body is never used again. (Never
+      // `reset: false`: it would undo undici's own reset after HEAD, for servers that answer HEAD with a body.)
+      ...(withBody ? { reset: true } : {}),
       signal: controller.signal,
       headersTimeout: deps.upstreamTimeoutMs,
       bodyTimeout: deps.upstreamTimeoutMs,

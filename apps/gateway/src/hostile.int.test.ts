@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import type { VaultKvReader } from "@leash/providers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./testing/harness.js";
@@ -199,6 +199,116 @@ describe("a reflected secret in other encodings", () => {
           expectNoSecret(Buffer.from(value.replaceAll("[redacted]", ""), alphabet).toString("latin1"));
         }
       }
+    }
+  });
+});
+
+/**
+ * An upstream that reads no body on GET, nor on anything under `/static/` (the CL.0 habit of some servers and of
+ * static-file handlers, whatever the method): what the agent sent as a body stays in the connection as the start
+ * of the next request. It records every request line it parses and answers each with that line.
+ */
+async function startBodyBlindUpstream(): Promise<{ url: string; lines: string[]; close(): Promise<void> }> {
+  const lines: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let buffered = "";
+    socket.on("data", (data: Buffer) => {
+      buffered += data.toString("latin1");
+      for (;;) {
+        const end = buffered.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buffered.slice(0, end);
+        const line = head.split("\r\n")[0] ?? "";
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        const blindToBody = line.startsWith("GET ") || line.includes(" /static/");
+        // It answers once the body has arrived (as a server does that answers after reading what it expects),
+        // but leaves that body in the connection, where it is read as what comes next.
+        if (buffered.length < end + 4 + length) return;
+        buffered = buffered.slice(end + 4 + (blindToBody ? 0 : length));
+        lines.push(line);
+        const body = JSON.stringify({ line });
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    lines,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Sends raw bytes to the gateway on a fresh connection; resolves with what came back once it closes. */
+function rawToGateway(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let data = "";
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    socket.on("data", (d: Buffer) => {
+      data += d.toString("latin1");
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    socket.on("error", () => undefined);
+    socket.write(text);
+  });
+}
+
+describe("the upstream connection pool", () => {
+  it("never lets one agent's body prefix another agent's request on a shared upstream connection (CL.0)", async () => {
+    const blind = await startBodyBlindUpstream();
+    const own = await startHarness(
+      {
+        blind: {
+          url: blind.url,
+          auth: { type: "header", name: "x-api-key", secret: { vault_kv: "secret/b", key: "k" } },
+        },
+      },
+      { kv: kvOf(SECRET) },
+    );
+    try {
+      const attacker = await own.token({
+        upstream: "blind",
+        action: "write",
+        resource: "static/",
+        methods: ["GET", "POST"],
+        leaseId: "lease-attacker",
+      });
+      const victim = await own.token({ upstream: "blind", resource: "docs/", leaseId: "lease-victim" });
+      // The body is the start of a request whose last header swallows whatever comes next on the connection: the
+      // victim's request line and headers, the credential the gateway injects for it included.
+      const smuggled = "GET /docs/captured HTTP/1.1\r\nX-Swallow: ";
+      for (const [method, path] of [
+        ["GET", "static/a"],
+        ["POST", "static/upload"],
+      ]) {
+        await rawToGateway(
+          own.gateway.port,
+          `${method} /u/blind/${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${attacker}\r\n` +
+            `Content-Length: ${smuggled.length}\r\nConnection: close\r\n\r\n${smuggled}`,
+        );
+        const res = await fetch(`${own.url}/u/blind/docs/b`, {
+          headers: { authorization: `Bearer ${victim}` },
+        });
+        expect(await res.json(), method).toEqual({ line: "GET /docs/b HTTP/1.1" });
+      }
+      expect(blind.lines).not.toContain("GET /docs/captured HTTP/1.1");
+    } finally {
+      await own.close();
+      await blind.close();
     }
   });
 });
