@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { head, type RawAnswer, rawExchange } from "./support/gateway-raw.js";
 import { type GatewayLease, type GatewayStack, startGatewayStack } from "./support/gateway-stack.js";
@@ -138,6 +139,71 @@ describe("header injection and malformed lines", () => {
     ] as [string, string][]) {
       expectRefused(await rawExchange(g.port, head(`GET ${PATH} HTTP/1.1`, [host(), bearer(), extra])), 400);
     }
+  });
+});
+
+describe("expectations", () => {
+  it("refuses before inviting the body: no 100 Continue precedes a refusal", async () => {
+    const answer = await rawExchange(
+      g.port,
+      head(`POST /u/demo-api/repos/leash-dev/other/issues HTTP/1.1`, [
+        host(),
+        bearer(),
+        ["Expect", "100-continue"],
+        ["Content-Length", "5"],
+      ]),
+    );
+    expect(answer.text).not.toContain("100 Continue");
+    expect(answer.status, answer.text).toBe(403);
+    expect(answer.text).toMatch(/\r\nx-leash-gateway: 1\r\n/i);
+    expect(g.api.emulator.received).toEqual([]);
+  });
+
+  it("invites the body of a request it forwards, and forwards it", async () => {
+    const writer = await g.lease("gw-wire", "demo-api", {
+      action: "write",
+      resource: "repos/leash-dev/demo/",
+    });
+    const { status, continued } = await new Promise<{ status: number; continued: boolean }>(
+      (resolve, reject) => {
+        let continued = false;
+        const req = request(
+          `${g.gateway}/u/demo-api/repos/leash-dev/demo/issues`,
+          {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${writer.token}`,
+              expect: "100-continue",
+              "content-type": "application/json",
+              "content-length": "18",
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, continued }));
+          },
+        );
+        req.on("continue", () => {
+          continued = true;
+          req.end('{"title":"hello"}\n');
+        });
+        req.on("error", reject);
+      },
+    );
+    expect(continued).toBe(true);
+    expect(status).toBe(201);
+    const [received] = g.api.emulator.received;
+    expect(received?.headers.map(([n]) => n.toLowerCase())).not.toContain("expect");
+  });
+
+  it("answers a request with an expectation it does not know like any other, never with a bare 417", async () => {
+    const answer = await rawExchange(
+      g.port,
+      head(`GET ${PATH} HTTP/1.1`, [host(), bearer(), ["Expect", "something-else"], ["Connection", "close"]]),
+    );
+    expect(answer.status, answer.text).toBe(200);
+    const [received] = g.api.emulator.received;
+    expect(received?.headers.map(([n]) => n.toLowerCase())).not.toContain("expect");
   });
 });
 

@@ -60,6 +60,11 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
+/** An HTTP/1.1 client holding its body back until told to go on (never sent to HTTP/1.0 clients). */
+function expectsContinue(req: IncomingMessage): boolean {
+  return req.httpVersion === "1.1" && /^\s*100-continue\s*$/i.test(req.headers.expect ?? "");
+}
+
 /** The agent's body, streamed as it arrives, counted, and stopped at the limit. */
 async function* bodyOf(req: IncomingMessage, x: Exchange, limit: number): AsyncGenerator<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -126,6 +131,8 @@ export async function forward(
     const redactor = redactorFor(secrets);
     deps.onDispatch?.(x);
     const withBody = hasBody(req);
+    // Every check has passed and the credential is ready: now the agent may send the body it holds back.
+    if (withBody && expectsContinue(req)) res.writeContinue();
     const response = await deps.dispatcher.request({
       origin: upstream.origin,
       path: targetOf(out),

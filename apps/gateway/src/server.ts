@@ -79,6 +79,11 @@ export function createGatewayServer(
       if (!serveOperational(req, res, options.metrics)) handle(req, res);
     },
   );
+  // Node would answer `Expect: 100-continue` with 100 before the gateway checked anything, inviting the body of a
+  // request about to be refused, and any other expectation with a bare 417: both go through the pipeline instead,
+  // which invites the body only of what it forwards (forward.ts) and ignores expectations it does not know.
+  server.on("checkContinue", handle);
+  server.on("checkExpectation", handle);
   server.setTimeout(options.idleTimeoutMs, (socket) => socket.destroy());
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === "ECONNRESET" || !socket.writable) {
