@@ -172,6 +172,19 @@ describe("refusals", () => {
     expect(upstream.received).toHaveLength(0);
   });
 
+  it("403 for a method the token lists but the gateway's own configuration does not allow for the action", async () => {
+    // A token minted before the upstream's `methods` were narrowed (or by an API reading another trust file)
+    // carries the old list: the gateway holds every request to the configuration it runs with too.
+    const wider = await h.token({ upstream: "api", resource: "docs/", methods: ["GET", "HEAD", "DELETE"] });
+    const res = await call("/u/api/docs/a", wider, { method: "DELETE" });
+    expect(res.status).toBe(403);
+    expect((await problem(res)).type).toBe("urn:leash:problem:outside_intent");
+    const unknown = await h.token({ upstream: "api", action: "admin", resource: "docs/", methods: ["GET"] });
+    expect((await call("/u/api/docs/a", unknown)).status).toBe(403);
+    expect(upstream.received).toHaveLength(0);
+    expect((await call("/u/api/docs/a", wider)).status).toBe(200);
+  });
+
   it("403 lease_not_live once the lease ended or its token expired; 503 while the live view is stale", async () => {
     const ended = await h.token({ upstream: "api", leaseId: "lease-ended" });
     h.leases.end("lease-ended");

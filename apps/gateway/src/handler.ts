@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "@leash/core";
+import { type GatewayGrant, methodsFor } from "@leash/providers";
 import type { GatewayMetrics, Logger } from "@leash/runtime";
 import type { AuditBatcher } from "./audit.js";
 import { authenticate, checkLive } from "./authenticate.js";
@@ -37,6 +38,15 @@ export function finish(x: Exchange, deps: Pick<HandlerDeps, "metrics" | "audit">
   if (!deps.audit.offer(auditEventOf(x))) metrics.auditOverflow.inc();
 }
 
+/**
+ * The methods the token lists that the upstream's configuration, as this gateway runs it, still allows for the
+ * action: a token minted before `methods` were narrowed (or an action turned off) does not outlive the change.
+ */
+function allowedMethods(grant: GatewayGrant, upstream: Upstream): readonly string[] {
+  const configured = methodsFor(upstream.config, grant.action);
+  return grant.methods.filter((m) => configured.includes(m));
+}
+
 async function run(req: IncomingMessage, res: ServerResponse, x: Exchange, deps: HandlerDeps): Promise<void> {
   checkHead(req);
   const route = routeOf(req.url ?? "", (name) => deps.upstreams.has(name));
@@ -51,7 +61,7 @@ async function run(req: IncomingMessage, res: ServerResponse, x: Exchange, deps:
     throw new GatewayRefusal("gateway_unavailable", "the audit log is not keeping up");
   const checked = checkIntent(
     { method: req.method ?? "", rawPath: route.rawPath, rawQuery: route.rawQuery, s3: upstream.s3 },
-    grant,
+    { action: grant.action, resource: grant.resource, methods: allowedMethods(grant, upstream) },
   );
   const length = Number(req.headers["content-length"] ?? 0);
   if (length > deps.maxBodyBytes)
