@@ -13,6 +13,7 @@ const ALL_SECTIONS = [
   "kit",
   "gateway",
   "token",
+  "ops",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

@@ -9,6 +9,7 @@ import { type GatewayFigure, gatewayBench, gatewayReport } from "./gateway.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
 import { stopLoadGenerator } from "./load.js";
 import { type TokenEndpointFigure, tokenEndpointBench, tokenEndpointReport } from "./oauth-token.js";
+import { type OpsSection, opsReport, opsSection } from "./ops.js";
 import { type QuotaCostFigure, quotaCost, quotaReport } from "./quotas.js";
 import { type ReevaluateFigure, reevaluate, reevaluateReport } from "./reevaluate.js";
 import { report } from "./report.js";
@@ -33,6 +34,7 @@ const results: Parameters<typeof report>[0] = {
 let quotas: QuotaCostFigure | undefined;
 let reevaluation: ReevaluateFigure | undefined;
 let kit: KitFigure | undefined;
+let ops: OpsSection | undefined;
 let gateway: GatewayFigure[] | undefined;
 let token: TokenEndpointFigure | undefined;
 try {
@@ -117,6 +119,7 @@ try {
     log("gateway: the same GET direct and through the gateway, and completion -> refusal under that load");
     gateway = await gatewayBench(redis.url);
   }
+  if (wants("ops")) ops = await opsSection(redis.url, log);
   if (wants("token")) {
     log("the OAuth token endpoint against POST /v1/leases");
     token = await tokenEndpointBench(redis.url);
@@ -150,6 +153,7 @@ const text =
   (reevaluation ? reevaluateReport(reevaluation) : "") +
   (kit ? kitReport(kit) : "") +
   (gateway ? gatewayReport(gateway) : "") +
-  (token ? tokenEndpointReport(token) : "");
+  (token ? tokenEndpointReport(token) : "") +
+  (ops ? opsReport(ops) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);
