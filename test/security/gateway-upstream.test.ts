@@ -1,5 +1,6 @@
 import { waitFor, writeKvSecret } from "@leash/devstack";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTask } from "../support/fixtures.js";
 import { agentId, SECURITY } from "../support/stack.js";
 import { head, rawExchange } from "./support/gateway-raw.js";
 import { type GatewayLease, type GatewayStack, startGatewayStack } from "./support/gateway-stack.js";
@@ -14,8 +15,18 @@ let g: GatewayStack;
 let repo: GatewayLease;
 const REPO = "repos/leash-dev/demo/";
 
+/** Every gateway token handed out in this file: none may show up in what the processes print. */
+const tokens: string[] = [];
+
 beforeAll(async () => {
-  g = await startGatewayStack();
+  // Debug logs: where a careless log line would print a secret.
+  g = await startGatewayStack({ LOG_LEVEL: "debug" });
+  const lease = g.lease.bind(g);
+  g.lease = async (...args) => {
+    const issued = await lease(...args);
+    tokens.push(issued.token);
+    return issued;
+  };
   repo = await g.lease("gw-hostile", "demo-api", { action: "read", resource: REPO });
 }, 120_000);
 afterAll(async () => {
@@ -242,6 +253,59 @@ describe("tokens out of place", () => {
     expect(g.api.emulator.received).toEqual([]);
   });
 
+  it("refuses an OAuth access token Leash minted for the gateway's own base_url (same keys, iss and aud)", async () => {
+    // RFC 8707 lets an agent name any loopback URL as the resource: Leash then signs an at+jwt whose aud is the
+    // gateway's base_url. Only typ and the gateway claims tell it from a gateway token, and both are checked.
+    const agent = agentId("gw-oauth");
+    const task = await createTask(g.stack, "gw-oauth", {
+      ceiling: [{ action: "read", resource: `${REPO}*` }],
+    });
+    const res = await fetch(`${g.stack.api}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+        subject_token: await g.stack.token(agent),
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        resource: repo.baseUrl,
+        scope: `task:${task} read:${REPO}issues`,
+      }),
+    });
+    const issued = (await res.json()) as { access_token?: string };
+    expect(res.status, JSON.stringify(issued)).toBe(200);
+    const answer = await fetch(`${repo.baseUrl}${REPO}issues`, {
+      headers: { authorization: `Bearer ${issued.access_token}` },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get("x-leash-gateway")).toBe("1");
+    expect(g.api.emulator.received).toEqual([]);
+  });
+
+  it("refuses a gateway token anywhere on the API: it is no workload identity", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/leases"],
+      ["POST", "/v1/tasks"],
+      ["POST", "/v1/introspect"],
+      ["POST", "/mcp"],
+    ] as const) {
+      const res = await g.stack.call(method, path, repo.token, method === "POST" ? {} : undefined);
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(await res.text()).not.toContain(repo.token);
+    }
+    for (const path of ["/oauth/introspect", "/oauth/revoke"]) {
+      const res = await fetch(`${g.stack.api}${path}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${repo.token}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ token: repo.token }),
+      });
+      expect(res.status, path).toBe(401);
+      expect(await res.text()).not.toContain(repo.token);
+    }
+  });
+
   it("compares upstream names byte for byte (404), and needs the token in Authorization", async () => {
     for (const path of [`/u/DEMO-API/${REPO}issues`, `/u/demo%2Dapi/${REPO}issues`]) {
       const answer = await rawExchange(
@@ -352,5 +416,24 @@ describe("audit", () => {
     expect(Number(items.relayed.detail?.bytes_out)).toBeGreaterThan(0);
     expect(JSON.stringify(items.mine)).not.toContain(marker);
     expect(JSON.stringify(items.mine)).not.toContain(repo.token);
+  });
+});
+
+describe("what the processes printed", () => {
+  it("holds no secret: not the injected key, the gateway's Vault or AWS credentials, nor any gateway token", () => {
+    // Runs last, at debug level: every attack above has been logged by now.
+    const output = g.stack.output();
+    expect(output).toContain("leash gateway listening");
+    const secrets: Record<string, string | undefined> = {
+      "the API key": g.apiKey,
+      "the API key, percent-encoded": encodeURIComponent(g.apiKey),
+      "the Vault token": g.vault.emulator.rootToken,
+      "the AWS secret key": g.aws.env.AWS_SECRET_ACCESS_KEY,
+      ...Object.fromEntries(tokens.map((t, i) => [`gateway token #${i}`, t])),
+    };
+    for (const [what, secret] of Object.entries(secrets)) {
+      expect(secret, what).toBeTruthy();
+      expect(output.includes(secret ?? ""), what).toBe(false);
+    }
   });
 });
