@@ -360,6 +360,57 @@ describe("cutting responses in flight", () => {
     expect(event).toMatchObject({ outcome: "failed", detail: { status: 200, reason: "lease_not_live" } });
   });
 
+  /** A POST whose body trickles in: one chunk now, the rest never; resolves with the answer and how long it took. */
+  function upload(token: string): { sent: Promise<void>; answer: Promise<{ status: number; body: string }> } {
+    let sent: () => void = () => {};
+    const first = new Promise<void>((r) => {
+      sent = r;
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve) => {
+      const req = request(
+        `${h.url}/u/api/docs/upload`,
+        { method: "POST", headers: { authorization: `Bearer ${token}`, "transfer-encoding": "chunked" } },
+        (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on("error", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on("error", () => resolve({ status: 0, body: "" }));
+      req.write("first chunk", () => sent());
+    });
+    return { sent: first, answer };
+  }
+
+  it("cuts an upload whose body is still coming in, within a second of its lease's end or its token's expiry", async () => {
+    for (const ending of ["revoked", "expired"] as const) {
+      const leaseId = `lease-upload-${ending}`;
+      const token = await h.token({
+        upstream: "api",
+        action: "write",
+        methods: ["POST"],
+        leaseId,
+        expiresAt: h.clock.now() + 60_000,
+      });
+      const u = upload(token);
+      await u.sent;
+      await until(() => (h.gateway.inFlight() === 1 ? true : undefined));
+      const started = Date.now();
+      if (ending === "revoked") h.leases.end(leaseId);
+      else h.clock.at += 60_000;
+      const answer = await u.answer;
+      if (ending === "expired") h.clock.at -= 60_000;
+      expect(Date.now() - started, ending).toBeLessThan(1_000);
+      expect(answer.status, ending).toBe(403);
+      expect(answer.body).toContain("lease_not_live");
+      expect(upstream.received, "the upstream never got a whole request").toHaveLength(0);
+    }
+    await until(() => (h.gateway.inFlight() === 0 ? true : undefined));
+  });
+
   it("cuts it when the token expires, and when the view goes stale", async () => {
     const token = await h.token({ upstream: "api", resource: "hold", expiresAt: h.clock.now() + 60_000 });
     const s = await streaming("/u/api/hold", token);
