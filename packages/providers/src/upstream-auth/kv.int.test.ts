@@ -87,4 +87,34 @@ describe("static secrets from Vault KV", () => {
     now += 10_000;
     expect(await r.read({ vault_kv: "team/kv/api", key: "key" }, signal())).toBe("team-secret");
   });
+
+  it("uses the last value while Vault is sealed, for staleIfErrorMs only, and never once Vault refuses the read", async () => {
+    await vault("POST", "secret/data/outage", { data: { token: "kept-through-outage" } });
+    const r = createVaultKvReader(
+      {
+        address: emulator.url,
+        auth: { method: "token", token_env: "GATEWAY_VAULT_TOKEN" },
+        request_timeout_ms: 2000,
+      },
+      { cacheMs: 1_000, staleIfErrorMs: 60_000 },
+      { env: { GATEWAY_VAULT_TOKEN: emulator.rootToken }, clock },
+    );
+    readers.push(r);
+    const ref = { vault_kv: "secret/outage", key: "token" };
+    expect(await r.read(ref, signal())).toBe("kept-through-outage");
+    emulator.faults.set({ seal: true });
+    try {
+      now += 30_000;
+      expect(await r.read(ref, signal())).toBe("kept-through-outage");
+      now += 31_000;
+      await expect(r.read(ref, signal())).rejects.toMatchObject({ code: "provider_unavailable" });
+    } finally {
+      emulator.faults.set({ seal: false });
+    }
+    expect(await r.read(ref, signal())).toBe("kept-through-outage");
+    // A refusal is no outage: permission denied (the gateway's token revoked or its policy narrowed) fails closed.
+    emulator.faults.set({ fail_next: 1, status: 403, message: "permission denied" });
+    now += 2_000;
+    await expect(r.read(ref, signal())).rejects.toMatchObject({ code: "provider_access_denied" });
+  });
 });
