@@ -39,7 +39,7 @@ export interface ReevaluateRun {
   reload: { p50: number; p99: number; n: number };
   probeErrors: number;
   /** The worker's own figures: Cedar's decisions (one per distinct request), its time and the part it rested. */
-  worker: { decisions: number; ms: number; restedMs: number };
+  worker: { decisions: number; ms: number; restedMs: number; compileMs: number };
 }
 
 export interface ReevaluateFigure {
@@ -256,6 +256,7 @@ const window = (samples: readonly Sample[], from: number, to: number) => {
 export async function reevaluate(redisUrl: string, log: (line: string) => void): Promise<ReevaluateFigure> {
   const dir = policyDir();
   // At info, the worker logs each run's own figures ("re-evaluation finished"): its decisions and its rests.
+  // BENCH_REEVALUATE_CPU_PROFILE=<dir> writes the API's and the worker's CPU profiles there.
   const stack = await startBenchStack({
     redisUrl,
     env: {
@@ -334,11 +335,13 @@ function workerFigures(stack: BenchStack, id: string) {
   const line = (stack.outputs().worker0 ?? "")
     .split("\n")
     .find((l) => l.includes('"re-evaluation finished"') && l.includes(id));
-  const log = line ? (JSON.parse(line) as { decisions?: number; ms?: number; rested_ms?: number }) : {};
+  type Logged = { decisions?: number; ms?: number; rested_ms?: number; compile_ms?: number };
+  const log: Logged = line ? (JSON.parse(line) as Logged) : {};
   return {
     decisions: log.decisions ?? Number.NaN,
     ms: log.ms ?? Number.NaN,
     restedMs: log.rested_ms ?? Number.NaN,
+    compileMs: log.compile_ms ?? Number.NaN,
   };
 }
 
@@ -363,17 +366,17 @@ const f = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : "
 export function reevaluateReport(r: ReevaluateFigure): string {
   const rows = r.runs.map(
     (x, i) =>
-      `| ${i + 1} | ${x.checked} | ${x.denied} | ${x.worker.decisions} | ${f(x.decideMs)} | ${f(x.runMs)} | ${f(x.worker.restedMs)} | ${f(x.deadMs)} | ${f(x.idle.p99, 1)} | ${f(x.during.p99, 1)} | ${f(x.during.p99 / x.idle.p99, 2)}x | ${f(x.reload.p99, 1)} | ${x.during.n} | ${x.probeErrors} |`,
+      `| ${i + 1} | ${x.checked} | ${x.denied} | ${x.worker.decisions} | ${f(x.decideMs)} | ${f(x.runMs)} | ${f(x.worker.restedMs)} | ${f(x.worker.compileMs)} | ${f(x.deadMs)} | ${f(x.idle.p99, 1)} | ${f(x.during.p99, 1)} | ${f(x.during.p99 / x.idle.p99, 2)}x | ${f(x.reload.p99, 1)} | ${x.during.n} | ${x.probeErrors} |`,
   );
   const m = (pick: (x: ReevaluateRun) => number) => median(r.runs.map(pick));
   return [
     "",
     `### Re-evaluation (${r.leases} live leash-jwt leases of ${r.agents} agents, ${r.policies} policies, a change denying 1 in ${DENY_SHARE})`,
     "",
-    "| run | checked | denied | decisions | write to all decided (ms) | run alone (ms) | of which rested (ms) | write to last denied dead (ms) | issuance p99 before (ms) | p99 during (ms) | ratio | p99 in the reload (ms) | probe requests during | probe errors |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| run | checked | denied | decisions | write to all decided (ms) | run alone (ms) | of which rested (ms) | compiling the set (ms) | write to last denied dead (ms) | issuance p99 before (ms) | p99 during (ms) | ratio | p99 in the reload (ms) | probe requests during | probe errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
-    `| median | | | | ${f(m((x) => x.decideMs))} | ${f(m((x) => x.runMs))} | ${f(m((x) => x.worker.restedMs))} | ${f(m((x) => x.deadMs))} | ${f(
+    `| median | | | | ${f(m((x) => x.decideMs))} | ${f(m((x) => x.runMs))} | ${f(m((x) => x.worker.restedMs))} | ${f(m((x) => x.worker.compileMs))} | ${f(m((x) => x.deadMs))} | ${f(
       m((x) => x.idle.p99),
       1,
     )} | ${f(

@@ -1,12 +1,19 @@
 import { type Clock, sleepOn } from "@leash/core";
 
+/** CPU ms this process has used so far (all its threads: the JIT and the garbage collector count too). */
+const processCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 /**
- * Keeps background work to a share of the time so issuance keeps its latency: after each step, waits in proportion
- * to how long the step took (a share of 0.5 rests as long as it worked). A step that waited on a busy Redis or a
- * busy CPU took longer, so the rest grows with the load it caused or met.
+ * Keeps background work to a share of one core, so issuance keeps its latency on a machine the API shares: after
+ * each step, waits in proportion to the CPU the step used (a share of 0.5 rests as long as it computed). Time spent
+ * waiting for Redis is not counted: it costs the API nothing, and counting it would rest longest when the machine
+ * is busiest with other work, stretching the run for nothing.
  */
-export function createPacer(clock: Clock, share: number) {
-  let since = clock.now();
+export function createPacer(clock: Clock, share: number, cpuMs: () => number = processCpuMs) {
+  let since = cpuMs();
   let rested = 0;
   return {
     /** Ms spent resting so far. */
@@ -15,11 +22,11 @@ export function createPacer(clock: Clock, share: number) {
     },
     /** Call between steps. */
     async pause(signal?: AbortSignal): Promise<void> {
-      const busy = Math.max(0, clock.now() - since);
-      const rest = Math.round((busy * (1 - share)) / share);
+      const used = Math.max(0, cpuMs() - since);
+      const rest = Math.round((used * (1 - share)) / share);
       if (rest > 0) await sleepOn(clock, rest, signal).catch(() => undefined);
       rested += rest;
-      since = clock.now();
+      since = cpuMs();
     },
   };
 }

@@ -49,7 +49,9 @@ export function reevaluationProcessor(ctx: WorkerContext) {
     const run = await store.reevaluations.get(parsed.data.reevaluationId);
     if (!run) throw new UnrecoverableError(`re-evaluation ${parsed.data.reevaluationId} does not exist`);
     if (run.state !== "running") return run.state;
+    const acquiring = ctx.clock.now();
     const compiled = await sets.acquire(run.policySet);
+    const compileMs = ctx.clock.now() - acquiring;
     try {
       if ("problems" in compiled) {
         await failReevaluation(deps, run, compiled.problems);
@@ -86,6 +88,8 @@ export function reevaluationProcessor(ctx: WorkerContext) {
             decisions: out.decisions,
             ms: ctx.clock.now() - started,
             rested_ms: pacer.rested,
+            // Reading and compiling the set, unless this worker had it already.
+            compile_ms: compileMs,
           },
           "re-evaluation finished",
         );
