@@ -74,16 +74,18 @@ async function* bodyOf(req: IncomingMessage, x: Exchange, limit: number): AsyncG
   }
 }
 
-const redactors = new Map<string, Redactor>();
+/**
+ * Redactors are compiled once per set of secrets (a static secret, or a lease's minted credential). The injector
+ * hands the same list for as long as the credential lasts, so this holds no secret past its lease, however many
+ * leases come and go.
+ */
+const redactors = new WeakMap<readonly string[], Redactor>();
 
-/** Redactors are compiled once per set of secrets (a static secret, or a lease's minted credential). */
 function redactorFor(secrets: readonly string[]): Redactor {
-  const id = secrets.join("\u0000");
-  let r = redactors.get(id);
+  let r = redactors.get(secrets);
   if (!r) {
-    if (redactors.size >= 4096) redactors.clear();
     r = createRedactor(secrets);
-    redactors.set(id, r);
+    redactors.set(secrets, r);
   }
   return r;
 }

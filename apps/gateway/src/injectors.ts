@@ -29,7 +29,11 @@ export interface Injector {
   reservedQuery(name: string): boolean;
   /** Whether paths and queries are re-encoded canonically (SigV4 signs exactly what is sent). */
   readonly canonicalEncoding: boolean;
-  /** Adds the credential; resolves with the secret values the agent must never see (for redaction). */
+  /**
+   * Adds the credential; resolves with the secret values the agent must never see (for redaction): the same list
+   * object for as long as the credential is the same, so what is built from it (the redactor, a compiled pattern)
+   * is built once and released with the credential (forward.ts keys it weakly), never kept past the lease.
+   */
   inject(out: OutgoingRequest, grant: GatewayGrant, signal: AbortSignal): Promise<readonly string[]>;
   /** What was minted for leases, when the injector mints per lease (to end them with their leases). */
   readonly perLease?: LeaseCredentials;
@@ -63,6 +67,8 @@ type StaticAuth = Extract<UpstreamAuth, { type: "header" | "query" }>;
 /** A static secret from Vault KV, in a header (`format` around it) or a query parameter. */
 export function staticInjector(auth: StaticAuth, kv: VaultKvReader): Injector {
   const lower = auth.name.toLowerCase();
+  // The secret changes only when rotated in Vault: its list is replaced then.
+  let current: readonly [string] = [""];
   return {
     reservedHeaders: new Set([lower, ...RANGE_HEADERS]),
     // Some servers read query names case-insensitively: drop the agent's in any case.
@@ -72,22 +78,31 @@ export function staticInjector(auth: StaticAuth, kv: VaultKvReader): Injector {
       const secret = checkSendable(await kv.read(auth.secret, signal));
       if (auth.type === "header") out.headers[lower] = auth.format.replace("{secret}", () => secret);
       else out.query.push(`${encodeStrict(auth.name)}=${encodeStrict(secret)}`);
-      return [secret];
+      if (current[0] !== secret) current = [secret];
+      return current;
     },
   };
 }
 
 /** A Vault token minted for the lease's intent on a vault target, as `X-Vault-Token`. */
 export function vaultTokenInjector(credentials: LeaseCredentials): Injector {
+  // Keyed by the minted credential (one per lease, dropped when the lease ends).
+  const secrets = new WeakMap<object, readonly string[]>();
   return {
     reservedHeaders: new Set(["x-vault-token", ...RANGE_HEADERS]),
     reservedQuery: () => false,
     canonicalEncoding: false,
     perLease: credentials,
     async inject(out, grant, signal) {
-      const token = checkSendable(vaultTokenOf(await credentials.get(leaseOf(grant), signal)));
+      const credential = await credentials.get(leaseOf(grant), signal);
+      const token = checkSendable(vaultTokenOf(credential));
       out.headers["x-vault-token"] = token;
-      return [token];
+      let list = secrets.get(credential);
+      if (!list) {
+        list = [token];
+        secrets.set(credential, list);
+      }
+      return list;
     },
   };
 }
@@ -99,7 +114,7 @@ export function sigV4Injector(
   clock: Clock,
 ): Injector {
   // Keyed by the minted credential, so a lease's requests share one session object (and its signer's key cache).
-  const sessions = new WeakMap<object, AwsSession>();
+  const sessions = new WeakMap<object, { session: AwsSession; secrets: readonly string[] }>();
   return {
     reservedHeaders: target.service === "s3" ? SIGV4_HEADERS : new Set([...SIGV4_HEADERS, ...RANGE_HEADERS]),
     reservedQuery: isSigV4Param,
@@ -107,13 +122,14 @@ export function sigV4Injector(
     perLease: credentials,
     async inject(out, grant, signal) {
       const credential = await credentials.get(leaseOf(grant), signal);
-      let session = sessions.get(credential);
-      if (!session) {
-        session = awsSessionOf(credential);
-        sessions.set(credential, session);
+      let entry = sessions.get(credential);
+      if (!entry) {
+        const session = awsSessionOf(credential);
+        entry = { session, secrets: [session.sessionToken, session.secretAccessKey] };
+        sessions.set(credential, entry);
       }
-      await signSigV4(out, session, target, clock.now());
-      return [session.sessionToken, session.secretAccessKey];
+      await signSigV4(out, entry.session, target, clock.now());
+      return entry.secrets;
     },
   };
 }
