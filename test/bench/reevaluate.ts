@@ -24,7 +24,7 @@ const PROBE_RATE = 100;
 const BEFORE_MS = 6_000;
 const SYNTHETIC = 96;
 
-export interface ReevaluateRun {
+interface ReevaluateRun {
   checked: number;
   denied: number;
   /** From the policy file's write to the run's end: reload, compiling the set in the worker, every decision. */

@@ -67,7 +67,7 @@ export function decideWith(active: ActivePolicySet, request: PolicyRequest): Pol
 }
 
 /** The Cedar request for `request`, pruned. @throws Error for a value Cedar cannot take (see toCedarRequest). */
-export function prepareRequest(active: ActivePolicySet, request: PolicyRequest): PreparedRequest {
+function prepareRequest(active: ActivePolicySet, request: PolicyRequest): PreparedRequest {
   return pruneRequest(active, toCedarRequest(request, active.compiled.actions));
 }
 

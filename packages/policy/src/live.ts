@@ -114,7 +114,7 @@ function keyOf(cedar: CedarRequest, usage: AttributeUsage | undefined, named: Re
  * What a live lease's re-decision means: a deny revokes it, naming the denying policies; so does a permit that now
  * requires approval (a credential already out cannot wait for a person), naming the permits that require it.
  */
-export function liveDecisionOf(decision: PolicyDecision, set: CompiledPolicySet): LiveDecision {
+function liveDecisionOf(decision: PolicyDecision, set: CompiledPolicySet): LiveDecision {
   if (!decision.allowed) return { revoke: true, policies: decision.reasons };
   if (!decision.approvalRequired) return { revoke: false, policies: [] };
   const policies = decision.reasons.filter((id) => set.policies.get(id)?.obligations.approvalRequired);

@@ -21,7 +21,7 @@ export function snapshotOf(compiled: CompiledPolicySet): PolicySetSnapshot {
   return snapshot;
 }
 
-export function policySetId(schema: string, files: Readonly<Record<string, string>>): string {
+function policySetId(schema: string, files: Readonly<Record<string, string>>): string {
   const hash = createHash("sha256").update(schema);
   for (const name of Object.keys(files).sort(compare)) hash.update(`\0${name}\0${files[name]}`);
   return `ps_${hash.digest("base64url").slice(0, 22)}`;

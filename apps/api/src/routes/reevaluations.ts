@@ -124,7 +124,7 @@ const get = createRoute({
   },
 });
 
-export function reevaluationView(r: Reevaluation): z.infer<typeof ReevaluationSummary> {
+function reevaluationView(r: Reevaluation): z.infer<typeof ReevaluationSummary> {
   return {
     id: r.id,
     state: r.state,
