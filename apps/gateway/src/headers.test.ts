@@ -33,6 +33,22 @@ describe("headers to the upstream", () => {
     expect(out).toEqual({ accept: "application/json", "content-length": "3", "accept-encoding": "identity" });
   });
 
+  it("drops the same headers spelt with underscores, which CGI-style servers (PHP, Rack, WSGI) read as dashes", () => {
+    const out = forwardHeaders(
+      raw([
+        ["X_HTTP_Method_Override", "DELETE"],
+        ["X_Forwarded_Host", "evil.example"],
+        ["X_Original_URL", "/admin"],
+        ["X_Vault_Wrap_TTL", "60"],
+        ["X_Api_Key", "agent-supplied"],
+        ["Proxy_Authorization", "Basic x"],
+        ["X_Custom", "kept"],
+      ]),
+      new Set(["x-api-key"]),
+    );
+    expect(out).toEqual({ x_custom: "kept", "accept-encoding": "identity" });
+  });
+
   it("keeps repeated end-to-end headers repeated", () => {
     expect(
       forwardHeaders(

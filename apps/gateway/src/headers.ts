@@ -74,8 +74,10 @@ export function forwardHeaders(rawHeaders: readonly string[], reserved: Readonly
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] ?? "").toLowerCase();
     const value = rawHeaders[i + 1] ?? "";
-    if (HOP_BY_HOP.has(name) || named.has(name) || STRIPPED.has(name) || reserved.has(name)) continue;
-    if (name.startsWith("x-forwarded-") || name === "x-leash-gateway") continue;
+    // CGI-style servers (PHP, Rack, WSGI) read `X_HTTP_Method_Override` as `X-HTTP-Method-Override`.
+    const dashed = name.replaceAll("_", "-");
+    if (HOP_BY_HOP.has(dashed) || named.has(name) || STRIPPED.has(dashed) || reserved.has(dashed)) continue;
+    if (dashed.startsWith("x-forwarded-") || dashed === "x-leash-gateway") continue;
     const existing = out[name];
     out[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
