@@ -25,6 +25,12 @@ export interface ForwardDeps {
 }
 
 /**
+ * The query parameter Express's method-override, Symfony and Laravel obey to turn a POST into another method after
+ * the gateway checked it (the headers of that kind are dropped in headers.ts). Decoded name, any case.
+ */
+const isMethodOverride = (name: string): boolean => name.toLowerCase() === "_method";
+
+/**
  * The request as the upstream gets it: `url`'s path, `/`, then P as the agent sent it, and the query unchanged but
  * for parameters the credential goes in. SigV4 upstreams get both re-encoded canonically from the checked values,
  * since the signature covers exactly what is sent.
@@ -39,7 +45,7 @@ function outgoingOf(
   const params = parseQuery(route.rawQuery ?? "");
   if (!params)
     throw new GatewayRefusal("invalid_request", "query: malformed percent-encoding or invalid UTF-8");
-  const kept = params.filter((p) => !injector.reservedQuery(p.name));
+  const kept = params.filter((p) => !injector.reservedQuery(p.name) && !isMethodOverride(p.name));
   const canonical = injector.canonicalEncoding;
   const path = !canonical
     ? route.rawPath
