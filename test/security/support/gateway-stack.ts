@@ -79,12 +79,15 @@ async function readApiKey(vault: DevVault): Promise<string> {
  * emulators: the API emulator behind `demo-api` (its key in Vault KV v2), the S3 emulator behind `leash-docs`,
  * Vault's own API behind `vault`.
  */
-export async function startGatewayStack(env: Record<string, string> = {}): Promise<GatewayStack> {
+export async function startGatewayStack(
+  env: Record<string, string> = {},
+  options: { redisUrl?: string } = {},
+): Promise<GatewayStack> {
   const [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
   const api = await startDevApi(vault);
   const port = await freePort();
   const stack = await startStack({
-    redisUrl: inject("redisUrl"),
+    redisUrl: options.redisUrl ?? inject("redisUrl"),
     config: {
       providers: { "leash-jwt": {}, "aws-sts": aws.providerConfig, vault: vault.providerConfig },
       gateway: devGatewaySection({ api, aws, vault }),
