@@ -129,6 +129,35 @@ describe("the other credential kinds", () => {
   });
 });
 
+describe("a Vault token that shows itself", () => {
+  it("cuts Vault's auth/token/lookup-self, whose answer holds the token the gateway injected", async () => {
+    const lease = await g.lease("gw-vault", "vault", {
+      action: "read",
+      resource: "v1/auth/token/lookup-self",
+    });
+    const answer = await rawExchange(
+      g.port,
+      head("GET /u/vault/v1/auth/token/lookup-self HTTP/1.1", [
+        host(),
+        bearer(lease),
+        ["Connection", "close"],
+      ]),
+    );
+    expect(answer.closed).toBe(true);
+    expect(answer.text).not.toMatch(/"id":"/);
+    const security = await g.stack.token(SECURITY);
+    const event = await waitFor(
+      async () => {
+        const res = await g.stack.call("GET", "/v1/audit?type=gateway.request&limit=1000", security);
+        const body = (await res.json()) as { items: { lease_id?: string; detail?: { reason?: string } }[] };
+        return body.items.find((e) => e.lease_id === lease.leaseId);
+      },
+      { timeoutMs: 5_000, intervalMs: 50, what: "the cut's audit event" },
+    );
+    expect(event.detail?.reason).toBe("secret_in_body");
+  });
+});
+
 describe("spoofed routing headers", () => {
   it("sends Host as the upstream's authority and drops Forwarded, X-Forwarded-* and X-Real-IP", async () => {
     const answer = await rawExchange(
