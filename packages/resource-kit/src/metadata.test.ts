@@ -24,6 +24,16 @@ describe("identifierUrl", () => {
       expect(() => identifierUrl("resource", bad), bad).toThrow(/resource/);
     }
   });
+
+  it("refuses a resource spelt another way than Leash issues tokens for (its token endpoint refuses those)", () => {
+    for (const bad of [
+      "https://Tools.example/mcp",
+      "https://tools.example:443/mcp",
+      "https://tools.example/./mcp",
+    ]) {
+      expect(() => identifierUrl("resource", bad), bad).toThrow(/resource must be written in normal form/);
+    }
+  });
 });
 
 describe("wellKnownUrl", () => {

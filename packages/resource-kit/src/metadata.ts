@@ -1,3 +1,4 @@
+import { resourceIndicatorProblem } from "@leash/core/resource-indicator";
 import { z } from "zod";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -24,6 +25,9 @@ export function identifierUrl(name: string, value: string): string {
   if (url.search || url.hash || value.includes("#") || value.includes("?"))
     throw new InvalidIdentifier(`${name} must have no query or fragment`);
   if (url.username || url.password) throw new InvalidIdentifier(`${name} must have no user information`);
+  // Leash issues tokens only for a resource in normal form: any other spelling would never be an `aud` here.
+  const problem = name === "resource" ? resourceIndicatorProblem(value) : null;
+  if (problem) throw new InvalidIdentifier(`${name} ${problem}`);
   return value;
 }
 

@@ -12,6 +12,17 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** Written as the URL parser writes it (but for trailing slashes, which are dropped): no other spelling. */
+function isNormalUrl(value: string): boolean {
+  const trimmed = value.replace(/\/+$/, "");
+  try {
+    const written = new URL(trimmed).href;
+    return written === trimmed || written === `${trimmed}/`;
+  } catch {
+    return false;
+  }
+}
+
 const int = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 const RuntimeEnvFields = z.object({
@@ -20,7 +31,12 @@ const RuntimeEnvFields = z.object({
   ...RedisEnvShape,
   LEASH_CONFIG: z.string().min(1, "must name the trust configuration file (JSON or YAML)"),
   LEASH_SIGNING_KEY_FILE: z.string().min(1, "must name the task-token signing key file"),
-  LEASH_PUBLIC_URL: z.string().url().optional(),
+  /** The tokens' `iss` and the prefix of /mcp's resource, which the token endpoint accepts only in normal form. */
+  LEASH_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine(isNormalUrl, "must be written in normal form (lower-case host, no default port, no dot segment)")
+    .optional(),
   LEASH_REDIS_PREFIX: z
     .string()
     // Redis Cluster hashes what lies between the first "{" and the next "}", when that is not empty.

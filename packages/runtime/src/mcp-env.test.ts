@@ -19,3 +19,25 @@ describe("LEASH_MCP_ALLOWED_ORIGINS", () => {
     }
   });
 });
+
+describe("LEASH_PUBLIC_URL", () => {
+  it("accepts a URL in normal form, with or without a path or a trailing slash", () => {
+    for (const value of [
+      "https://leash.example",
+      "https://leash.example/",
+      "http://127.0.0.1:8080",
+      "https://h/p",
+    ])
+      expect(parse({ LEASH_PUBLIC_URL: value }).success, value).toBe(true);
+  });
+
+  // It is the tokens' `iss` and the prefix of /mcp's resource, which the token endpoint takes only in normal form.
+  it("refuses a URL the parser would write another way", () => {
+    for (const value of [
+      "https://Leash.example",
+      "https://leash.example:443",
+      "https://leash.example/a/../p",
+    ])
+      expect(parse({ LEASH_PUBLIC_URL: value }).success, value).toBe(false);
+  });
+});

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { resourceIndicatorProblem } from "./resource-indicator.js";
 
+const NOT_NORMAL =
+  "must be written in normal form (lower-case host, no default port, no dot segment, no needless percent-encoding, no empty query)";
+
 /** RFC 8707 §2: the resource is used verbatim as `aud`, so only unambiguous absolute https URIs pass. */
 describe("resource indicators", () => {
   it.each([
@@ -10,6 +13,8 @@ describe("resource indicators", () => {
     "http://127.0.0.1:8080/mcp",
     "http://localhost:3000/",
     "http://[::1]:9/x",
+    "https://api.example.com/",
+    "https://api.example.com/a%2Fb",
   ])("accepts %s", (value) => {
     expect(resourceIndicatorProblem(value)).toBeNull();
   });
@@ -34,5 +39,29 @@ describe("resource indicators", () => {
     ["https://[zz/", "is not an absolute URI"],
   ])("refuses %j: %s", (value, problem) => {
     expect(resourceIndicatorProblem(value)).toBe(problem);
+  });
+
+  // The same resource spelt two ways would be two audiences, and policies and quotas that name one would not
+  // see the other: a spelling the URL parser rewrites, or RFC 3986 §6.2.2 would normalise, is refused.
+  it.each([
+    "https://API.example.com/mcp",
+    "https://api.example.com:443/mcp",
+    "http://127.0.0.1:80/mcp",
+    "https://api.example.com/./mcp",
+    "https://api.example.com/x/../mcp",
+    "https://api.example.com/%2e/mcp",
+    "https://api.example.com/%2E%2E/mcp",
+    "https://api.example.com/%6Dcp",
+    "https://api.example.com/%7E",
+    "https://api.example.com/a%2fb",
+    "https://api.example.com/mcp?",
+    "https://api.example.com?x=1",
+    "https://api.example.com./mcp",
+    "http://127.1/mcp",
+    "http://0x7f.0.0.1/mcp",
+    "https://[0:0:0:0:0:0:0:1]/mcp",
+    "https://api%2Eexample.com/mcp",
+  ])("refuses %j, a resource spelt another way", (value) => {
+    expect(resourceIndicatorProblem(value)).toBe(NOT_NORMAL);
   });
 });
