@@ -281,19 +281,20 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
     const runs: ReevaluateRun[] = [];
     let issued = 0;
     for (let r = 0; r < CONFIG.runs; r++) {
-      // Top up to LEASES live leases, a tenth of them (exactly) with the purpose this run's change denies.
+      // A tenth of LEASES with the purpose this run's change denies, and as many others as it takes to make
+      // LEASES live (the probe's leases of earlier runs are live too, so later runs hold a few more).
       const live = await stack.store.leases.liveCount({});
-      const missing = Math.max(0, LEASES - live);
-      const denied = r === 0 ? LEASES / DENY_SHARE : missing;
-      log(`reevaluate run ${r + 1}: seeding ${missing} leases`);
+      const denied = LEASES / DENY_SHARE;
+      const count = Math.max(denied, LEASES - live);
+      log(`reevaluate run ${r + 1}: seeding ${count} leases`);
       await seedLeases(
         stack,
         seeded,
-        missing,
+        count,
         (n) => (n - issued < denied ? `deny-${r}` : `keep-${n % 9}`),
         issued,
       );
-      issued += missing;
+      issued += count;
       const p = probe(stack, probers);
       await sleep(BEFORE_MS);
       const written = Date.now();
