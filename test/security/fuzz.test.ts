@@ -122,11 +122,15 @@ describe("bodies: never a 5xx, never a stack trace, always problem+json", () => 
     "/v1/break-glass",
     "/v1/tasks/{id}/complete",
     "/v1/approvals/{id}/redeem",
-  ])("POST %s with mutated, random and malformed bodies", async (path) => {
-    const route = routes.find((r) => r.path === path && r.method === "POST");
-    if (!route?.body) throw new Error(`no fuzzing entry for POST ${path}`);
+    "/v1/agents/{agent}/suspend",
+    "/v1/reevaluations",
+    "PATCH /v1/tasks/{id}",
+  ])("%s with mutated, random and malformed bodies", async (entry) => {
+    const [method, path] = entry.includes(" ") ? entry.split(" ") : ["POST", entry];
+    const route = routes.find((r) => r.path === path && r.method === method);
+    if (!route?.body) throw new Error(`no fuzzing entry for ${method} ${path}`);
     await property(fc.tuple(bodyText(route.body), contentType), ([body, type]) => ({
-      method: "POST",
+      method: route.method,
       path: fill(route),
       body,
       headers: contentTypeHeader(type),

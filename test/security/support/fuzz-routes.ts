@@ -12,7 +12,7 @@ export interface FuzzFixture {
 }
 
 export interface FuzzRoute {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** As in /openapi.json, `{name}` for each path parameter. */
   path: string;
   /** A valid value for each path parameter. */
@@ -87,6 +87,18 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     ceiling,
   });
   const introspectBody = fc.record({ token: fc.oneof(fc.constant(f.token), fc.string({ maxLength: 50 })) });
+  const narrowBody = fc.record({ ceiling });
+  const suspendBody = fc.record(
+    {
+      reason: fc.string({ minLength: 1, maxLength: 40 }),
+      until: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      include_delegated: fc.boolean(),
+    },
+    { requiredKeys: ["reason"] },
+  );
+  const reevaluationBody = fc.record({ dry_run: fc.boolean() }, { requiredKeys: [] });
+  // Never the fuzzing identity itself: suspending it would refuse every later request.
+  const victim = { agent: encodeURIComponent("spiffe://dev.local/agent/fuzzed") };
   const none = fc.constant({});
   const id = { id: "does-not-exist" };
 
@@ -98,6 +110,12 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     { method: "GET", path: "/v1/tasks/{id}", params: { id: f.taskId } },
     { method: "POST", path: "/v1/tasks/{id}/complete", params: { id: f.endableTaskId }, body: none },
     { method: "POST", path: "/v1/tasks/{id}/cancel", params: { id: f.endableTaskId }, body: none },
+    { method: "PATCH", path: "/v1/tasks/{id}", params: { id: f.endableTaskId }, body: narrowBody },
+    { method: "POST", path: "/v1/agents/{agent}/suspend", params: victim, body: suspendBody },
+    { method: "DELETE", path: "/v1/agents/{agent}/suspend", params: victim },
+    { method: "POST", path: "/v1/reevaluations", body: reevaluationBody },
+    { method: "GET", path: "/v1/reevaluations" },
+    { method: "GET", path: "/v1/reevaluations/{id}", params: id },
     { method: "POST", path: "/v1/leases", body: leaseBody },
     {
       method: "GET",
@@ -132,6 +150,7 @@ export function fuzzRoutes(f: FuzzFixture): FuzzRoute[] {
     { method: "POST", path: "/oauth/revoke" },
     { method: "POST", path: "/oauth/introspect" },
     { method: "GET", path: "/oauth/revocations", query: ["after", "limit"], anonymous: true },
+    { method: "GET", path: "/.well-known/oauth-protected-resource/mcp", anonymous: true },
   ];
 }
 
