@@ -21,7 +21,7 @@ export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
     for (;;) {
       const due = await ctx.store.leases.claimDue(now, 1000, CLAIM_MS);
       if (due.length === 0) break;
-      await ctx.producers.revoke(due.map((leaseId) => ({ leaseId, reason: "deadline reached" })));
+      await ctx.producers.revokeDue(due.map((leaseId) => ({ leaseId, reason: "deadline reached" })));
       if (due.length < 1000) break;
     }
     for (const taskId of await ctx.store.tasks.dueTasks(now, 100)) {

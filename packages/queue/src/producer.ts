@@ -30,6 +30,12 @@ export interface Producers extends RevocationQueue {
    * would otherwise wait for its lock to lapse. Harmless beside the original job: ending a lease is idempotent.
    */
   rerunRevocations(orders: readonly RevokeOrder[], tag: string): Promise<void>;
+  /**
+   * The deadline index's due leases: a job for each that has none. A lease ordered revoked is due at once, so the
+   * poller claims it a moment after the order queued its job; BullMQ would drop the duplicate, but inside its add
+   * script (about 8 Redis commands), where one read of the job finds it first.
+   */
+  revokeDue(orders: readonly RevokeOrder[]): Promise<void>;
   startCampaign(campaignId: string): Promise<void>;
   /** Queues a re-evaluation (job id = its id, so a duplicate start collapses). */
   startReevaluation(reevaluationId: string): Promise<void>;
@@ -42,35 +48,36 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
   const campaign = new Queue<CampaignJob>(QUEUES.campaign, { connection, prefix });
   const reevaluation = new Queue<ReevaluationJob>(QUEUES.reevaluation, { connection, prefix });
   let closed = false;
-  return {
-    async revoke(orders: readonly RevokeOrder[]) {
-      if (orders.length === 0) return;
-      try {
-        for (let i = 0; i < orders.length; i += 1000) {
-          await revoke.addBulk(
-            orders.slice(i, i + 1000).map((o) => ({
-              name: "revoke",
-              data: o.campaignId
-                ? { leaseId: o.leaseId, reason: o.reason, campaignId: o.campaignId }
-                : { leaseId: o.leaseId, reason: o.reason },
-              // The lease id is the job id, so duplicate orders collapse into one job.
-              opts: {
-                jobId: o.leaseId,
-                attempts: REVOKE_ATTEMPTS,
-                backoff: { type: "capped" },
-                removeOnComplete: true,
-                // A failed job must not keep the lease id: the deadline index re-enqueues an overdue lease under
-                // that id, which BullMQ ignores while a job with it exists.
-                removeOnFail: true,
-              },
-            })),
-          );
-        }
-      } catch (error) {
-        // The deadline index still holds these leases as due, so the worker will pick them up anyway.
-        throw new LeashError("store_unavailable", "could not enqueue revocation jobs", { cause: error });
+  async function addRevocations(orders: readonly RevokeOrder[]) {
+    if (orders.length === 0) return;
+    try {
+      for (let i = 0; i < orders.length; i += 1000) {
+        await revoke.addBulk(
+          orders.slice(i, i + 1000).map((o) => ({
+            name: "revoke",
+            data: o.campaignId
+              ? { leaseId: o.leaseId, reason: o.reason, campaignId: o.campaignId }
+              : { leaseId: o.leaseId, reason: o.reason },
+            // The lease id is the job id, so duplicate orders collapse into one job.
+            opts: {
+              jobId: o.leaseId,
+              attempts: REVOKE_ATTEMPTS,
+              backoff: { type: "capped" },
+              removeOnComplete: true,
+              // A failed job must not keep the lease id: the deadline index re-enqueues an overdue lease under
+              // that id, which BullMQ ignores while a job with it exists.
+              removeOnFail: true,
+            },
+          })),
+        );
       }
-    },
+    } catch (error) {
+      // The deadline index still holds these leases as due, so the worker will pick them up anyway.
+      throw new LeashError("store_unavailable", "could not enqueue revocation jobs", { cause: error });
+    }
+  }
+  return {
+    revoke: addRevocations,
     async revokeJobs(leaseIds) {
       const out = new Map<string, RevokeJobState>();
       for (const id of leaseIds) {
@@ -95,6 +102,11 @@ export function createProducers(connection: ConnectionOptions, prefix: string): 
       } catch (error) {
         throw new LeashError("store_unavailable", "could not enqueue revocation jobs", { cause: error });
       }
+    },
+    async revokeDue(orders) {
+      const jobs = await Promise.all(orders.map((o) => revoke.getJob(o.leaseId))).catch(() => undefined);
+      // Could not look: add them all, duplicates collapsing as before.
+      await addRevocations(jobs ? orders.filter((_, i) => jobs[i] === undefined) : orders);
     },
     async startCampaign(campaignId) {
       await campaign.add(
