@@ -16,6 +16,7 @@ import { single } from "./form.js";
  * The caller of `/oauth/revoke` and `/oauth/introspect` (RFC 7009 §2.1, RFC 7662 §2.1): a workload JWT, either as
  * an RFC 7523 client assertion (for the issuer, the token endpoint or this endpoint) or as `Authorization: Bearer`
  * (for the API's audience, as for /v1). Unauthenticated is `401 invalid_client`; a suspended identity is refused.
+ * Each call counts against the caller's bucket of the OAuth endpoints, as a token request does (`429`).
  */
 export async function endpointCaller(
   ctx: ApiContext,
@@ -45,6 +46,7 @@ export async function endpointCaller(
       throw error;
     });
   }
+  await grant.onAuthenticated?.(caller);
   await ensureNotSuspended(ctx.broker, [caller.subject]).catch((error: unknown) => {
     throw error instanceof LeashError
       ? new OAuthError("access_denied", error.message, { status: 403 })
