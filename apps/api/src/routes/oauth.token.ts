@@ -8,7 +8,7 @@ import {
   type RequestedIntent,
   TOKEN_TYPE_ACCESS_TOKEN,
 } from "@leash/core";
-import { verifyDpopProof } from "@leash/providers";
+import { checkDpopProof } from "@leash/providers";
 import type { Context } from "hono";
 import type { ApiEnv } from "../env.js";
 import { NO_STORE, oauthHandler } from "../oauth/errors.js";
@@ -67,17 +67,18 @@ export const registerOAuthToken: OAuthRegistrar = (app, ctx, deps) => {
       const request = parseTokenRequest(await formPairs(c));
       const proof = proofOf(c);
       const clock = ctx.broker.clock;
-      const jkt =
+      // Checked now, spent (its jti recorded) only once the caller has authenticated.
+      const checked =
         proof === undefined
           ? undefined
-          : await verifyDpopProof({ replay: ctx.store.dpopReplay, clock }, proof, {
+          : await checkDpopProof({ replay: ctx.store.dpopReplay, clock }, proof, {
               method: "POST",
               url: deps.tokenEndpoint,
             });
       const end = ctx.metrics.issueDuration.startTimer({ provider: "oauth" });
       let granted: Granted;
       try {
-        granted = await grantAccessToken(deps, request, jkt ? { jkt } : undefined, c.req.raw.signal);
+        granted = await grantAccessToken(deps, request, checked, c.req.raw.signal);
       } catch (error) {
         ctx.metrics.issueRequests.inc({ provider: "oauth", outcome: outcomeOf(error) });
         throw error;

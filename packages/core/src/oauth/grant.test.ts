@@ -117,8 +117,30 @@ describe("token exchange: the workload JWT as subject token", () => {
   it("binds the token to a proven DPoP key", async () => {
     const { broker, deps, oauth } = setup();
     await givenAgentTask(broker);
-    await grantAccessToken(deps, exchange({ scope: "read:docs/a" }), { jkt: "thumb" });
+    await grantAccessToken(deps, exchange({ scope: "read:docs/a" }), { jkt: "thumb", spend: async () => {} });
     expect(oauth.minted[0]?.confirmation).toEqual({ jkt: "thumb" });
+  });
+
+  // The proof's jti is written to the store when spent: an anonymous sender must not be able to fill it.
+  it("spends the DPoP proof only once the caller has authenticated, and before anything is issued", async () => {
+    const { broker, deps, oauth } = setup();
+    await givenAgentTask(broker);
+    let spent = 0;
+    const proof = { jkt: "thumb", spend: async () => void spent++ };
+    await refusal(grantAccessToken(deps, exchange({ subject_token: "forged", scope: "read:docs/a" }), proof));
+    expect(spent).toBe(0);
+    const replayed = {
+      jkt: "thumb",
+      spend: async () => {
+        throw new OAuthError("invalid_dpop_proof", "DPoP proof was used before (jti)");
+      },
+    };
+    expect((await refusal(grantAccessToken(deps, exchange({ scope: "read:docs/a" }), replayed))).code).toBe(
+      "invalid_dpop_proof",
+    );
+    expect(oauth.minted).toHaveLength(0);
+    await grantAccessToken(deps, exchange({ scope: "read:docs/a" }), proof);
+    expect(spent).toBe(1);
   });
 
   it("picks the agent's only active task, and asks to name one when it has several", async () => {
@@ -236,7 +258,8 @@ describe("what issuance decides, as OAuth errors", () => {
     const { broker, deps } = setup(new FakePolicy(() => ({ approvalRequired: true })));
     await givenAgentTask(broker);
     const request = exchange({ scope: "read:docs/a" });
-    const error = await refusal(grantAccessToken(deps, request, { jkt: "k" }));
+    const proof = { jkt: "k", spend: async () => {} };
+    const error = await refusal(grantAccessToken(deps, request, proof));
     expect(error.code).toBe("access_denied");
     const approvalId = String(error.extensions?.approval_id);
     expect(error.description).toContain(`approval_id=${approvalId}`);
@@ -248,7 +271,7 @@ describe("what issuance decides, as OAuth errors", () => {
       "spiffe://example.org/security",
       broker.clock.now(),
     );
-    const granted = await grantAccessToken(deps, request, { jkt: "k" });
+    const granted = await grantAccessToken(deps, request, proof);
     expect(granted.lease.state).toBe("active");
   });
 

@@ -2,7 +2,6 @@ import { LeashError } from "../errors.js";
 import type { IdentityVerifier, WorkloadIdentity } from "../identity.js";
 import type { Intent } from "../intent.js";
 import type { Lease } from "../lease.js";
-import type { Confirmation } from "../provider.js";
 import type { BrokerDeps } from "../services/deps.js";
 import { issueLease } from "../services/issue-lease.js";
 import { ensureNotSuspended } from "../services/suspension.js";
@@ -26,6 +25,17 @@ export interface GrantDeps {
   onIdentityRejected?: (reason: string) => void;
   /** The caller is known: per-identity limits apply here (throwing `rate_limited` refuses the request). */
   onAuthenticated?: (caller: WorkloadIdentity) => void | Promise<void>;
+}
+
+/**
+ * An RFC 9449 proof whose signature and claims were checked, not yet recorded as seen: its `jti` is written to the
+ * store (`spend`, which refuses a replay) only once the caller has authenticated, so anonymous requests write
+ * nothing there.
+ */
+export interface PossessionProof {
+  /** The SHA-256 thumbprint of the proof's key: the token's `cnf.jkt`. */
+  jkt: string;
+  spend(): Promise<void>;
 }
 
 export interface Granted {
@@ -130,12 +140,13 @@ async function checkActor(deps: GrantDeps, taskId: string, caller: WorkloadIdent
 export async function grantAccessToken(
   deps: GrantDeps,
   request: TokenRequest,
-  confirmation?: Confirmation,
+  proof?: PossessionProof,
   signal?: AbortSignal,
 ): Promise<Granted> {
   try {
     const caller = await callerOf(deps, request);
     await deps.onAuthenticated?.(caller);
+    await proof?.spend();
     await ensureNotSuspended(deps.broker, [caller.subject]);
     const { intent } = request.requested;
     if (!intent && request.resource !== deps.mcpResource)
@@ -155,7 +166,7 @@ export async function grantAccessToken(
         target: request.resource,
         intent: intent ?? { ...SESSION_INTENT },
         ttlSeconds: undefined,
-        ...(confirmation ? { confirmation } : {}),
+        ...(proof ? { confirmation: { jkt: proof.jkt } } : {}),
       },
       undefined,
       { signal },

@@ -10,7 +10,7 @@ import {
   SignJWT,
 } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { verifyDpopProof } from "./dpop.js";
+import { checkDpopProof, type DpopCheck, type DpopDeps } from "./dpop.js";
 
 const URL_ = "https://leash.example/oauth/token";
 const NOW = Date.UTC(2030, 0, 1);
@@ -24,6 +24,13 @@ class MemoryReplay implements DpopReplayCache {
     this.seen.set(key, until);
     return true;
   }
+}
+
+/** What the token endpoint does for an authenticated caller: check, then spend. */
+async function verifyDpopProof(deps: DpopDeps, token: string, check: DpopCheck): Promise<string> {
+  const checked = await checkDpopProof(deps, token, check);
+  await checked.spend();
+  return checked.jkt;
 }
 
 let key: { privateKey: CryptoKey; publicKey: CryptoKey };
@@ -71,6 +78,15 @@ describe("DPoP proofs at the token endpoint (RFC 9449 §4.3)", () => {
         verifyDpopProof({ replay, clock }, await proof({ htu }), { method: "POST", url: URL_ }),
       ).resolves.toBeTruthy();
     }
+  });
+
+  it("record nothing until the proof is spent", async () => {
+    const replay = new MemoryReplay();
+    const checked = await checkDpopProof({ replay, clock }, await proof(), { method: "POST", url: URL_ });
+    expect(replay.seen.size).toBe(0);
+    await checked.spend();
+    expect(replay.seen.size).toBe(1);
+    await expect(checked.spend()).rejects.toThrow(/used before/);
   });
 
   it("refuse a replayed proof, for as long as it could be accepted", async () => {

@@ -47,12 +47,25 @@ function reasonOf(error: unknown): OAuthError {
   return refused("is malformed (a JWS with a public jwk header is expected)");
 }
 
+/** A proof that passed every check but the replay one, which `spend` makes (once the sender is known). */
+export interface CheckedDpopProof {
+  /** The SHA-256 thumbprint of the proof's key (`cnf.jkt`). */
+  jkt: string;
+  /** Records the proof's `jti` for its key until its window ends; refuses it when it was recorded before. */
+  spend(): Promise<void>;
+}
+
 /**
  * RFC 9449 §4.3 checks of a DPoP proof at the token endpoint, the JWS by jose: `typ` dpop+jwt, an asymmetric
  * algorithm, the signature under the public key of the `jwk` header, `htm` and `htu` of this request, `iat` within
- * the acceptance window, and a `jti` not seen before from that key. Returns the key's SHA-256 thumbprint (`cnf.jkt`).
+ * the acceptance window; then `spend` refuses a `jti` seen before from that key. Checking writes nothing, so the
+ * token endpoint spends a proof only for a caller that has authenticated.
  */
-export async function verifyDpopProof(deps: DpopDeps, proof: string, check: DpopCheck): Promise<string> {
+export async function checkDpopProof(
+  deps: DpopDeps,
+  proof: string,
+  check: DpopCheck,
+): Promise<CheckedDpopProof> {
   if (proof.length === 0 || proof.length > MAX_PROOF_LENGTH) throw refused("is empty or too long");
   let payload: Record<string, unknown>;
   let jwk: JWK;
@@ -78,6 +91,10 @@ export async function verifyDpopProof(deps: DpopDeps, proof: string, check: Dpop
     throw refused("is for another URL (htu)");
   const jkt = await calculateJwkThumbprint(jwk, "sha256");
   const until = ((iat as number) + DPOP_MAX_AGE_SECONDS + DPOP_CLOCK_SKEW_SECONDS + 1) * 1000;
-  if (!(await deps.replay.firstUse(`${jkt}\n${jti}`, until))) throw refused("was used before (jti)");
-  return jkt;
+  return {
+    jkt,
+    async spend() {
+      if (!(await deps.replay.firstUse(`${jkt}\n${jti}`, until))) throw refused("was used before (jti)");
+    },
+  };
 }
