@@ -53,7 +53,7 @@ export {
   type LiveLeaseViewDeps,
   type LiveLeaseViewOptions,
 } from "./live-lease-view.js";
-export { FEED_CURSOR } from "./oauth.js";
+export { isFeedCursor } from "./oauth.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
 export { RedisTaskStore } from "./task-store.js";
 export {

@@ -4,6 +4,7 @@ import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "./connection.js";
 import { createStore, type Store } from "./index.js";
 import { type Keyspace, keyspace } from "./keys.js";
+import { isFeedCursor } from "./oauth.js";
 import { taskFixture } from "./testing/fixtures.js";
 
 /**
@@ -110,7 +111,16 @@ describe("the feed of ended access tokens", () => {
     expect((await store.oauthRevocations.read(null, 10)).items.map((e) => e.jti)).toEqual(["ls_new"]);
   });
 
-  it("refuses a cursor that is not one", async () => {
-    await expect(store.oauthRevocations.read("1-2-3", 10)).rejects.toThrow(RangeError);
+  it("refuses a cursor that is not one, a stream id out of range included", async () => {
+    for (const cursor of ["1-2-3", "99999999999999999999-0", "1-18446744073709551616"])
+      await expect(store.oauthRevocations.read(cursor, 10), cursor).rejects.toThrow(RangeError);
+    expect(isFeedCursor("18446744073709551615-0")).toBe(true);
+    expect(isFeedCursor("18446744073709551616-0")).toBe(false);
+  });
+
+  it("answers the last possible cursor with an empty page (nothing comes after it)", async () => {
+    await store.oauthRevocations.record([{ jti: "ls_1", aud: "https://a.example/", exp: exp() }]);
+    const last = "18446744073709551615-18446744073709551615";
+    expect(await store.oauthRevocations.read(last, 10)).toEqual({ items: [], cursor: last, more: false });
   });
 });

@@ -28,8 +28,16 @@ export class RedisDpopReplayCache implements DpopReplayCache {
   }
 }
 
-/** Stream ids: `<ms>-<seq>`. */
-export const FEED_CURSOR = /^\d{1,20}-\d{1,20}$/;
+/** Stream ids: `<ms>-<seq>`, each a 64-bit unsigned integer (Redis refuses anything larger). */
+const STREAM_ID = /^(\d{1,20})-(\d{1,20})$/;
+const U64_MAX = 2n ** 64n - 1n;
+const LAST_ID = `${U64_MAX}-${U64_MAX}`;
+
+/** Whether `text` is a feed cursor: a stream id Redis accepts. */
+export function isFeedCursor(text: string): boolean {
+  const parts = STREAM_ID.exec(text);
+  return parts !== null && BigInt(parts[1] ?? "") <= U64_MAX && BigInt(parts[2] ?? "") <= U64_MAX;
+}
 
 function entryOf(fields: string[]): OAuthRevocation | null {
   const map = new Map<string, string>();
@@ -58,7 +66,9 @@ export class RedisOAuthRevocationFeed implements OAuthRevocationFeed {
   }
 
   async read(cursor: string | null, limit: number): Promise<OAuthRevocationPage> {
-    if (cursor !== null && !FEED_CURSOR.test(cursor)) throw new RangeError("not a feed cursor");
+    if (cursor !== null && !isFeedCursor(cursor)) throw new RangeError("not a feed cursor");
+    // Nothing comes after the last id, and Redis refuses an interval that starts past it.
+    if (cursor === LAST_ID) return { items: [], cursor, more: false };
     return await guard("read the revocation feed", async () => {
       const start = cursor === null ? "-" : `(${cursor}`;
       const rows = await this.redis.xrange(this.keys.oauthRevocations, start, "+", "COUNT", limit + 1);

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { OAuthError } from "@leash/core";
-import { FEED_CURSOR } from "@leash/store";
+import { isFeedCursor } from "@leash/store";
 import { NO_STORE, oauthHandler } from "../oauth/errors.js";
 import { oauthErrorResponses } from "../oauth/schemas.js";
 import type { OAuthRegistrar } from "./oauth.js";
@@ -52,7 +52,7 @@ export const registerOAuthRevocations: OAuthRegistrar = (app, ctx) => {
     route,
     oauthHandler(ctx.logger, async (c) => {
       const { after } = c.req.query();
-      if (after !== undefined && !FEED_CURSOR.test(after))
+      if (after !== undefined && !isFeedCursor(after))
         throw new OAuthError("invalid_request", "after must be a cursor of an earlier answer");
       const page = await ctx.store.oauthRevocations.read(after ?? null, limitOf(c.req.query("limit")));
       return c.json({ revoked: page.items, cursor: page.cursor, has_more: page.more }, 200, NO_STORE);
