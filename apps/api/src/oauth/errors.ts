@@ -62,3 +62,21 @@ export function oauthErrors(): MiddlewareHandler<ApiEnv> {
     c.res = response;
   };
 }
+
+/**
+ * Whatever no OAuth route answers under `/oauth/` (another method, another path): RFC 6749 JSON as well, `405`
+ * with `Allow` for a known endpoint, `404` otherwise, so a client never gets problem+json there.
+ */
+export function oauthFallback(allowed: Readonly<Record<string, readonly string[]>>) {
+  return (c: Context<ApiEnv>): Response => {
+    const methods = allowed[c.req.path];
+    if (methods === undefined)
+      return oauthErrorResponse(c, new OAuthError("invalid_request", "no such endpoint", { status: 404 }));
+    const response = oauthErrorResponse(
+      c,
+      new OAuthError("invalid_request", `this endpoint answers ${methods.join(", ")} only`, { status: 405 }),
+    );
+    response.headers.set("allow", methods.join(", "));
+    return response;
+  };
+}

@@ -3,7 +3,7 @@ import type { GrantDeps } from "@leash/core";
 import type { ApiContext, RouteRegistrar } from "../context.js";
 import type { ApiEnv } from "../env.js";
 import { cappedBody } from "../middleware/body.js";
-import { oauthErrors } from "../oauth/errors.js";
+import { oauthErrors, oauthFallback } from "../oauth/errors.js";
 import { grantDepsOf } from "../oauth/grant-deps.js";
 import { registerOAuthAuthorize } from "./oauth.authorize.js";
 import { registerOAuthIntrospect } from "./oauth.introspect.js";
@@ -31,4 +31,14 @@ export const registerOAuth: RouteRegistrar = (app, ctx) => {
     registerOAuthRevocations,
   ])
     register(app, ctx, deps);
+  app.all(
+    "/oauth/*",
+    oauthFallback({
+      "/oauth/token": ["POST"],
+      "/oauth/revoke": ["POST"],
+      "/oauth/introspect": ["POST"],
+      "/oauth/revocations": ["GET"],
+      "/oauth/authorize": ["GET", "POST"],
+    }),
+  );
 };
