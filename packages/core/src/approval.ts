@@ -33,6 +33,8 @@ export interface ApprovalStore {
   decide(id: string, state: "approved" | "denied", by: string, at: number): Promise<boolean>;
   /** approved -> redeemed, once; false when it was not approved. */
   redeem(id: string, leaseId: string): Promise<boolean>;
+  /** redeemed -> approved, when the lease it was redeemed for was never issued; false otherwise. */
+  release(id: string, leaseId: string): Promise<boolean>;
 }
 
 /** A temporary widening of one task's ceiling by the security team. */

@@ -9,7 +9,7 @@ export class RedisApprovalStore implements ApprovalStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
-    private readonly scripts: Pick<Scripts, "approvalDecide" | "approvalRedeem">,
+    private readonly scripts: Pick<Scripts, "approvalDecide" | "approvalRedeem" | "approvalRelease">,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -82,6 +82,13 @@ export class RedisApprovalStore implements ApprovalStore {
     return guard(
       "redeem approval",
       async () => (await this.scripts.approvalRedeem([this.key(id)], [leaseId])) === 1,
+    );
+  }
+
+  release(id: string, leaseId: string): Promise<boolean> {
+    return guard(
+      "release approval",
+      async () => (await this.scripts.approvalRelease([this.key(id)], [leaseId])) === 1,
     );
   }
 }

@@ -23,6 +23,7 @@ const FILES = {
   liftSuspension: "lift_suspension",
   approvalDecide: "approval_decide",
   approvalRedeem: "approval_redeem",
+  approvalRelease: "approval_release",
   breakGlassClose: "break_glass_close",
   auditAppend: "audit_append",
   reevalBegin: "reeval_begin",

@@ -193,6 +193,26 @@ describe("what counts nothing", () => {
     const again = ask(task.id, { ttlSeconds: 30 });
     expect((await issueLease(broker, agent, again)).kind).toBe("approval");
   });
+
+  // A person's approval is spent by the lease it allowed, not by a request that wrote nothing.
+  it("an approved step-up refused by a full quota stays approved until a lease is issued with it", async () => {
+    const policy = new FakePolicy((r) => ({ approvalRequired: r.ttlSeconds === 30 }));
+    const { broker, task } = await setup([quota({ maxLive: 1 })], { policy });
+    const held = await issued(issueLease(broker, agent, ask(task.id)));
+    const stepUp = ask(task.id, { ttlSeconds: 30 });
+    const asked = await issueLease(broker, agent, stepUp);
+    if (asked.kind !== "approval") throw new Error("expected a step-up");
+    await decideApproval(broker, security, asked.approval.id, "approved");
+    expect((await failure(issueLease(broker, agent, stepUp))).code).toBe("quota_exceeded");
+    expect(await broker.approvals.get(asked.approval.id)).toMatchObject({ state: "approved", leaseId: null });
+    await returnLease(broker, agent, held.lease.id);
+    await revokeLease(revokerOf(broker), held.lease.id);
+    const granted = await issued(issueLease(broker, agent, stepUp));
+    expect(await broker.approvals.get(asked.approval.id)).toMatchObject({
+      state: "redeemed",
+      leaseId: granted.lease.id,
+    });
+  });
 });
 
 describe("task quotas", () => {

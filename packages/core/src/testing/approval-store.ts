@@ -45,6 +45,14 @@ export class InMemoryApprovalStore implements ApprovalStore {
     this.approvals.set(id, { ...approval, state: "redeemed", leaseId });
     return true;
   }
+
+  async release(id: string, leaseId: string): Promise<boolean> {
+    this.log.record("approvals.release");
+    const approval = this.approvals.get(id);
+    if (approval?.state !== "redeemed" || approval.leaseId !== leaseId) return false;
+    this.approvals.set(id, { ...approval, state: "approved", leaseId: null });
+    return true;
+  }
 }
 
 export class InMemoryBreakGlassStore implements BreakGlassStore {

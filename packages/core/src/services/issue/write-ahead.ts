@@ -13,9 +13,23 @@ import { ensureGrantOpen } from "./verify.js";
  * the same atomic step (a replay counts nothing; a full pool writes nothing and is `429 quota_exceeded`).
  */
 export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null> {
+  try {
+    const earlier = await createPending(ctx);
+    if (earlier) return earlier;
+    await ensureGrantOpen(ctx);
+    await ensureStillStanding(ctx);
+    return null;
+  } catch (error) {
+    // Nothing was minted: an approval this request redeemed is not spent, and the agent's retry gets the lease.
+    if (ctx.approvalId) await ctx.deps.approvals.release(ctx.approvalId, ctx.lease.id);
+    throw error;
+  }
+}
+
+async function createPending(ctx: Decided): Promise<IdempotencyRecord | null> {
   const key = ctx.options.idempotencyKey;
   const pools = quotaPools(ctx.deps.config.quotas ?? [], ctx.lease, [ctx.task, ...ctx.ancestors]);
-  const earlier = await ctx.deps.leases
+  return ctx.deps.leases
     .createPending(
       ctx.lease,
       key ? { key, bodyHash: ctx.requestHash } : undefined,
@@ -29,8 +43,4 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
       }
       throw error;
     });
-  if (earlier) return earlier;
-  await ensureGrantOpen(ctx);
-  await ensureStillStanding(ctx);
-  return null;
 }
