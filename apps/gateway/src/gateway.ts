@@ -52,7 +52,15 @@ export async function startGateway(deps: GatewayDeps, options: GatewayOptions): 
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const ownDispatcher = deps.dispatcher
     ? undefined
-    : new Agent({ connect: { timeout: upstreamTimeoutMs }, keepAliveTimeout: 4_000 });
+    : new Agent({
+        connect: { timeout: upstreamTimeoutMs },
+        // Kept-alive upstream connections, as many per origin as requests in flight (no cap: a cap would queue
+        // agents behind one another), one request at a time on each (no pipelining: an answer that goes wrong
+        // would take the requests queued behind it, other agents' among them).
+        keepAliveTimeout: 4_000,
+        connections: null,
+        pipelining: 1,
+      });
   const dispatcher = deps.dispatcher ?? (ownDispatcher as Dispatcher);
   const inflight = new InFlight();
   const perLease = [...deps.upstreams.values()].flatMap((u) =>

@@ -116,16 +116,24 @@ function settle(
 
 /** The pipeline: head, route, token, liveness, intent, then forwarding. Every step refuses by throwing. */
 export function gatewayHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const failed = (error: unknown) =>
+    deps.logger.error({ error: (error as Error)?.message }, "gateway bookkeeping failed");
   return (req, res) => {
     const x = startExchange(req);
-    // Recorded once the response is over and the pipeline has said how it ended, whichever comes last.
-    const closed = new Promise<void>((resolve) => res.once("close", resolve));
+    // Recorded once the response is over and the pipeline has said how it ended, whichever comes last: a count
+    // rather than a promise per request (this runs for every request).
+    let waiting = 2;
+    const done = () => {
+      if (--waiting > 0) return;
+      try {
+        finish(x, deps);
+      } catch (error) {
+        failed(error);
+      }
+    };
+    res.once("close", done);
     run(req, res, x, deps)
       .catch((error: unknown) => settle(error, req, res, x, deps))
-      .then(() => closed)
-      .then(() => finish(x, deps))
-      .catch((error: unknown) =>
-        deps.logger.error({ error: (error as Error)?.message }, "gateway bookkeeping failed"),
-      );
+      .then(done, failed);
   };
 }

@@ -65,23 +65,21 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
  */
 export function forwardHeaders(rawHeaders: readonly string[], reserved: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = {};
-  let connection: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] ?? "").toLowerCase() === "connection") connection.push(rawHeaders[i + 1] ?? "");
-  }
-  const named = connectionTokens(connection);
-  connection = [];
+  // One pass over the raw list; what a `Connection` header names (rare) is dropped from the result afterwards.
+  const connection: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] ?? "").toLowerCase();
     const value = rawHeaders[i + 1] ?? "";
+    if (name === "connection") connection.push(value);
     // CGI-style servers (PHP, Rack, WSGI) read `X_HTTP_Method_Override` as `X-HTTP-Method-Override`.
-    const dashed = name.replaceAll("_", "-");
-    if (HOP_BY_HOP.has(dashed) || named.has(name) || STRIPPED.has(dashed) || reserved.has(dashed)) continue;
+    const dashed = name.includes("_") ? name.replaceAll("_", "-") : name;
+    if (HOP_BY_HOP.has(dashed) || STRIPPED.has(dashed) || reserved.has(dashed)) continue;
     if (dashed.startsWith("x-forwarded-") || dashed === "x-leash-gateway") continue;
     const existing = out[name];
     out[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
+  if (connection.length > 0) for (const named of connectionTokens(connection)) delete out[named];
   out["accept-encoding"] = "identity";
   return out;
 }
