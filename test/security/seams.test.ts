@@ -745,6 +745,35 @@ describe("the token endpoint's neighbours", () => {
     }
   });
 
+  it("/oauth/revocations tells an anonymous reader token ids and expiries, not which resource servers exist", async () => {
+    const taskId = await task("feed-reader");
+    const resource = "https://internal-billing.example/mcp?tenant=acme";
+    const token = issued(await exchange("feed-reader", taskId, { resource }));
+    const agent = await stack.token(agentId("feed-reader"));
+    expect(
+      (await form("/oauth/revoke", { token: token.token }, { authorization: `Bearer ${agent}` })).status,
+    ).toBe(200);
+    await waitFor(async () => ((await feedHas(token.leaseId)) ? true : undefined), {
+      timeoutMs: DEAD_WITHIN_MS,
+      intervalMs: 50,
+      what: "the token in the feed",
+    });
+    let after: string | undefined;
+    for (;;) {
+      const res = await fetch(`${stack.api}/oauth/revocations${after ? `?after=${after}` : ""}`);
+      const text = await res.text();
+      expect(text).not.toContain("internal-billing");
+      const page = JSON.parse(text) as {
+        revoked: Record<string, unknown>[];
+        cursor: string;
+        has_more: boolean;
+      };
+      for (const entry of page.revoked) expect(Object.keys(entry).sort()).toEqual(["exp", "jti"]);
+      if (!page.has_more) break;
+      after = page.cursor;
+    }
+  });
+
   it("/oauth/revocations answers a cursor beyond any entry as an empty page, never as an outage", async () => {
     for (const after of [
       "99999999999999999999-0",

@@ -9,7 +9,7 @@ const MAX_LIMIT = 1000;
 
 const Revocations = z
   .object({
-    revoked: z.array(z.object({ jti: z.string(), aud: z.string(), exp: z.number().int() })),
+    revoked: z.array(z.object({ jti: z.string(), exp: z.number().int() })),
     cursor: z.string(),
     has_more: z.boolean(),
   })
@@ -20,7 +20,7 @@ const route = createRoute({
   path: "/oauth/revocations",
   tags: ["oauth"],
   description:
-    "The access tokens that ended before their `exp`, in the order they ended, for resource servers that verify tokens locally (advertised as `leash_revoked_tokens_endpoint`). Open, like a revocation list: token ids, audiences and expiries only. `after` is the `cursor` of an earlier answer; `has_more` says to ask again at once. Entries stay until 30 s after their `exp`.",
+    "The access tokens that ended before their `exp`, in the order they ended, for resource servers that verify tokens locally (advertised as `leash_revoked_tokens_endpoint`). Open, like a revocation list: token ids and expiries only, never an audience, subject, task or token. `after` is the `cursor` of an earlier answer; `has_more` says to ask again at once. Entries stay until 30 s after their `exp`.",
   request: {
     query: z.object({
       after: z.string().optional(),
@@ -55,7 +55,9 @@ export const registerOAuthRevocations: OAuthRegistrar = (app, ctx) => {
       if (after !== undefined && !isFeedCursor(after))
         throw new OAuthError("invalid_request", "after must be a cursor of an earlier answer");
       const page = await ctx.store.oauthRevocations.read(after ?? null, limitOf(c.req.query("limit")));
-      return c.json({ revoked: page.items, cursor: page.cursor, has_more: page.more }, 200, NO_STORE);
+      // The entry's `aud` stays in the store: an anonymous reader learns no resource server from the feed.
+      const revoked = page.items.map(({ jti, exp }) => ({ jti, exp }));
+      return c.json({ revoked, cursor: page.cursor, has_more: page.more }, 200, NO_STORE);
     }),
   );
 };

@@ -310,7 +310,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The access tokens that ended before their `exp`, in the order they ended, for resource servers that verify tokens locally (advertised as `leash_revoked_tokens_endpoint`). Open, like a revocation list: token ids, audiences and expiries only. `after` is the `cursor` of an earlier answer; `has_more` says to ask again at once. Entries stay until 30 s after their `exp`. */
+        /** @description The access tokens that ended before their `exp`, in the order they ended, for resource servers that verify tokens locally (advertised as `leash_revoked_tokens_endpoint`). Open, like a revocation list: token ids and expiries only, never an audience, subject, task or token. `after` is the `cursor` of an earlier answer; `has_more` says to ask again at once. Entries stay until 30 s after their `exp`. */
         get: {
             parameters: {
                 query?: {
@@ -3789,7 +3789,6 @@ export interface components {
             cursor: string;
             has_more: boolean;
             revoked: {
-                aud: string;
                 exp: number;
                 jti: string;
             }[];
