@@ -604,6 +604,30 @@ describe("quotas hold through every door", () => {
     await expectRecount("q-approval");
   });
 
+  it("a retried stepped-up request gets its lease back under its Idempotency-Key, and no one is asked again", async () => {
+    const taskId = await task("idem-approval", { ceiling: [{ action: "write", resource: "docs/*" }] });
+    const jwt = await stack.token(agentId("idem-approval"));
+    const body = {
+      task_id: taskId,
+      provider: "leash-jwt",
+      intent: { action: "write", resource: "docs/readme.md", sensitivity: "internal" },
+    };
+    const key = { "idempotency-key": "seams-step-up" };
+    const asked = await stack.call("POST", "/v1/leases", jwt, body, key);
+    expect(asked.status, await asked.clone().text()).toBe(202);
+    const { approval_id } = (await asked.json()) as { approval_id: string };
+    expect((await stack.call("POST", `/v1/approvals/${approval_id}/approve`, security)).status).toBe(200);
+    const first = await stack.call("POST", "/v1/leases", jwt, body, key);
+    expect(first.status, await first.clone().text()).toBe(201);
+    const again = await stack.call("POST", "/v1/leases", jwt, body, key);
+    expect(again.status, await again.clone().text()).toBe(200);
+    const leaseOf = async (res: Response) => ((await res.json()) as { lease_id: string }).lease_id;
+    expect(await leaseOf(again)).toBe(await leaseOf(first));
+    const pending = await stack.call("GET", "/v1/approvals?state=pending", security);
+    const items = ((await pending.json()) as { items: { agent: string }[] }).items;
+    expect(items.filter((a) => a.agent === agentId("idem-approval"))).toEqual([]);
+  });
+
   it("an Idempotency-Key replay of an oauth lease counts nothing, even with the pool full", async () => {
     const taskId = await task("q-idem");
     const jwt = await stack.token(agentId("q-idem"));

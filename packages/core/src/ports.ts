@@ -88,6 +88,8 @@ export interface LeaseStore {
     idempotency?: { key: string; bodyHash: string },
     quotas?: readonly QuotaPool[],
   ): Promise<IdempotencyRecord | null>;
+  /** The record of an Idempotency-Key this agent used (the lease it led to), or null; writes nothing. */
+  idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null>;
   /** How full each pool is at `now` (same order). */
   quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]>;
   activate(leaseId: string, input: ActivateInput): Promise<ActivateOutcome>;

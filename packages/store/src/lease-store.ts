@@ -36,6 +36,12 @@ function strings(reply: ScriptReply): string[] {
   return Array.isArray(reply) ? reply.map(String) : [];
 }
 
+/** An Idempotency-Key's value: `<lease id> <body hash>`. */
+function idempotencyRecordOf(value: string): IdempotencyRecord {
+  const [leaseId = "", bodyHash = ""] = value.split(" ");
+  return { leaseId, bodyHash };
+}
+
 export class RedisLeaseStore implements LeaseStore {
   constructor(
     private readonly redis: RedisClient,
@@ -77,8 +83,14 @@ export class RedisLeaseStore implements LeaseStore {
       const refusal = quotaRefusalOf(reply);
       if (refusal) throw quotaExceeded(refusal);
       if (typeof reply !== "string") return null;
-      const [leaseId = "", bodyHash = ""] = reply.split(" ");
-      return { leaseId, bodyHash };
+      return idempotencyRecordOf(reply);
+    });
+  }
+
+  idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null> {
+    return guard("read an idempotency key", async () => {
+      const value = await this.redis.get(this.keys.idempotency(agent, key));
+      return value === null ? null : idempotencyRecordOf(value);
     });
   }
 

@@ -326,6 +326,26 @@ describe("issueLease: idempotent replay", () => {
     expect(broker.leases.leases.size).toBe(1);
   });
 
+  // A client retrying a request it got the lease for (a lost answer) must get that lease, not a new step-up.
+  it("replays a stepped-up request's lease for its key, asking nobody again", async () => {
+    const { broker, task } = await setup({
+      policy: new FakePolicy(() => ({ approvalRequired: true, reasons: ["needs-a-human"] })),
+    });
+    const asked = await issueLease(broker, agent, ask(task.id), "key-1");
+    if (asked.kind !== "approval") throw new Error("expected a step-up");
+    await decideApproval(broker, security, asked.approval.id, "approved");
+    const first = await issued(issueLease(broker, agent, ask(task.id), "key-1"));
+    const again = await issued(issueLease(broker, agent, ask(task.id), "key-1"));
+    expect(again).toMatchObject({
+      replayed: true,
+      credential: first.credential,
+      lease: { id: first.lease.id },
+    });
+    expect(broker.approvals.approvals.size).toBe(1);
+    // Another key is another request: it needs a person again.
+    expect((await issueLease(broker, agent, ask(task.id), "key-2")).kind).toBe("approval");
+  });
+
   it("refuses the same key with another body", async () => {
     const { broker, task } = await setup();
     await issueLease(broker, agent, ask(task.id), "key-1");

@@ -28,7 +28,7 @@ export async function issueLease(
   const verified = await verify(await load(context));
   const decided = await decide(verified);
   if ("kind" in decided) return decided;
-  const earlier = await writeAhead(decided);
+  const earlier = decided.earlier ?? (await writeAhead(decided));
   if (earlier) return replay(decided, earlier);
   const minted = await mint(decided);
   const lease = await activate(decided, minted);

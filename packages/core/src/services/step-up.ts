@@ -3,14 +3,20 @@ import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
 import { newId } from "../ids.js";
 import type { PolicyDecision } from "../policy.js";
+import type { IdempotencyRecord } from "../ports.js";
 import type { BrokerDeps } from "./deps.js";
 import type { IssueRequest } from "./issue-lease.js";
 
-export type StepUp = { kind: "proceed"; approvalId: string | null } | { kind: "wait"; approval: Approval };
+export type StepUp =
+  | { kind: "proceed"; approvalId: string | null }
+  | { kind: "wait"; approval: Approval }
+  /** The request was approved and issued already under this Idempotency-Key: its lease is replayed. */
+  | { kind: "replay"; approvalId: string; earlier: IdempotencyRecord };
 
 /**
  * A permit that carries `@approval("required")` needs a person first. The agent's retry with the same body (or a
  * redeem) finds the approval: pending -> wait again, denied -> 403, approved -> proceed (once), expired -> a new one.
+ * A retry under the Idempotency-Key whose request spent the approval replays that request's lease.
  */
 export async function stepUp(
   deps: BrokerDeps,
@@ -22,9 +28,14 @@ export async function stepUp(
   leaseId: string,
   /** The policy decision's audit detail (its request and obligations), recorded with the approval request. */
   policyDetail: Readonly<Record<string, unknown>> = {},
+  idempotencyKey?: string,
 ): Promise<StepUp> {
   if (!decision?.approvalRequired) return { kind: "proceed", approvalId: null };
   const existing = await deps.approvals.findByRequest(caller.subject, requestHash);
+  if (existing?.state === "redeemed" && existing.leaseId !== null && idempotencyKey !== undefined) {
+    const earlier = await deps.leases.idempotencyRecord(caller.subject, idempotencyKey);
+    if (earlier?.leaseId === existing.leaseId) return { kind: "replay", approvalId: existing.id, earlier };
+  }
   if (existing?.state === "pending") return { kind: "wait", approval: existing };
   if (existing?.state === "approved") {
     if (!(await deps.approvals.redeem(existing.id, leaseId))) return { kind: "wait", approval: existing };

@@ -59,6 +59,11 @@ export class InMemoryLeaseStore implements LeaseStore {
     return null;
   }
 
+  async idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null> {
+    this.log.record("leases.idempotencyRecord");
+    return this.idempotency.get(`${agent}\n${key}`) ?? null;
+  }
+
   async quotaUsage(pools: readonly QuotaPool[], now: number): Promise<QuotaUsage[]> {
     this.log.record("leases.quotaUsage");
     return pools.map((pool) => this.quotas.usage(pool, now));

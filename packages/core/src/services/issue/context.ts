@@ -3,6 +3,7 @@ import type { WorkloadIdentity } from "../../identity.js";
 import type { Intent } from "../../intent.js";
 import type { Lease, ProviderName } from "../../lease.js";
 import type { PolicyDecision } from "../../policy.js";
+import type { IdempotencyRecord } from "../../ports.js";
 import type { Confirmation, CredentialProvider } from "../../provider.js";
 import type { Task } from "../../task.js";
 import type { BrokerDeps } from "../deps.js";
@@ -68,4 +69,6 @@ export interface Decided extends Verified {
   approvalId: string | null;
   requestHash: string;
   lease: Lease;
+  /** A retry of a stepped-up request under the Idempotency-Key that spent its approval: nothing is written. */
+  earlier?: IdempotencyRecord;
 }

@@ -27,10 +27,12 @@ export async function decide(ctx: Verified): Promise<Decided | AwaitingApproval>
     ctx.now,
     leaseId,
     policyDetail,
+    ctx.options.idempotencyKey,
   );
   if (step.kind === "wait") return { kind: "approval", approval: step.approval };
   const lease = pendingLease(ctx, leaseId, ttlSeconds(ctx, decision), decision?.policySet);
-  return { ...ctx, decision, policyDetail, approvalId: step.approvalId, requestHash, lease };
+  const decided = { ...ctx, decision, policyDetail, approvalId: step.approvalId, requestHash, lease };
+  return step.kind === "replay" ? { ...decided, earlier: step.earlier } : decided;
 }
 
 async function policyRequestOf(ctx: Verified): Promise<PolicyRequest> {
