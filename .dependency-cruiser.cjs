@@ -15,6 +15,7 @@ const NODE_IO =
 const PUBLIC_ENTRIES = [
   "^packages/[^/]+/src/index\\.ts$",
   "^packages/core/src/resource\\.ts$",
+  "^packages/core/src/oauth/resource-indicator\\.ts$",
   "^packages/store/src/testing/fixtures\\.ts$",
   "^packages/core/src/testing/index\\.ts$",
 ];
