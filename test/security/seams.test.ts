@@ -650,6 +650,27 @@ describe("quotas hold through every door", () => {
 });
 
 describe("/mcp keeps each agent to its own", () => {
+  it("refuses every Origin but its own, however it is spelt, before reading the token", async () => {
+    const own = new URL(stack.api).origin;
+    const port = new URL(stack.api).port;
+    for (const origin of [
+      "null",
+      own.toUpperCase(),
+      `${own}/`,
+      `http://localhost:${port}`,
+      "http://127.0.0.1",
+      `${own}.evil.example`,
+      `${own}, https://evil.example`,
+    ]) {
+      const res = await fetch(`${stack.api}/mcp`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/json", authorization: "Bearer x.y.z" },
+        body: "{}",
+      });
+      expect(res.status, origin).toBe(403);
+    }
+  });
+
   it("list_leases shows only the token's agent's leases, return_credential refuses another's lease", async () => {
     const parent = await task("mcp-own");
     const parentJwt = await stack.token(agentId("mcp-own"));

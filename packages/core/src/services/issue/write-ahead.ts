@@ -21,7 +21,8 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
     return null;
   } catch (error) {
     // Nothing was minted: an approval this request redeemed is not spent, and the agent's retry gets the lease.
-    if (ctx.approvalId) await ctx.deps.approvals.release(ctx.approvalId, ctx.lease.id);
+    // Failing to give it back leaves it spent (a person asked again), never hides why the request was refused.
+    if (ctx.approvalId) await ctx.deps.approvals.release(ctx.approvalId, ctx.lease.id).catch(() => false);
     throw error;
   }
 }
