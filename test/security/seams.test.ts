@@ -671,6 +671,29 @@ describe("/mcp keeps each agent to its own", () => {
     }
   });
 
+  it("a token for one task gets nothing under the agent's other tasks", async () => {
+    const scoped = await task("mcp-tasks");
+    const other = await task("mcp-tasks", { ceiling: [{ action: "read", resource: "*" }] });
+    const client = await mcpClient(await mcpToken("mcp-tasks", scoped));
+    const asked = (await client.callTool({
+      name: "request_credential",
+      arguments: { task_id: other, intent: { action: "read", resource: "finance/ledger" } },
+    })) as ToolResult;
+    expect(asked.isError).toBe(true);
+    expect(asked.structuredContent).toMatchObject({ status: 404 });
+    const listed = (await client.callTool({
+      name: "list_leases",
+      arguments: { task_id: other },
+    })) as ToolResult;
+    expect(listed.isError).toBe(true);
+    const own = (await client.callTool({
+      name: "request_credential",
+      arguments: { task_id: scoped, intent: { action: "read", resource: "docs/readme.md" } },
+    })) as ToolResult;
+    expect(own.isError, JSON.stringify(own.structuredContent)).toBeFalsy();
+    await client.close();
+  });
+
   it("list_leases shows only the token's agent's leases, return_credential refuses another's lease", async () => {
     const parent = await task("mcp-own");
     const parentJwt = await stack.token(agentId("mcp-own"));

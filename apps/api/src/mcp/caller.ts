@@ -20,9 +20,13 @@ export function agentCaller(
   };
 }
 
-/** `task_id` defaults to the token's task. */
+/**
+ * The token's task: a token is a lease of one task, so its tools act under that task only (a stolen token must
+ * not reach the agent's other tasks). `task_id`, if sent, must name it; another is answered as an unknown task.
+ */
 export function taskOf(grant: LeashGrant, taskId: string | undefined): string {
   const task = taskId ?? grant.taskId;
   if (!task) throw new LeashError("invalid_request", "task_id: required, the token names no task");
+  if (grant.taskId && task !== grant.taskId) throw new LeashError("not_found", `task ${task} does not exist`);
   return task;
 }
