@@ -1,6 +1,7 @@
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DEV_BUCKET, type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { auditLog } from "../support/fixtures.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
 /**
@@ -164,21 +165,6 @@ interface AuditItem {
   actor: string | null;
 }
 
-/** The whole audit log, oldest first, page by page. */
-async function auditEvents(): Promise<AuditItem[]> {
-  const out: AuditItem[] = [];
-  let since: string | null = null;
-  do {
-    const query: string = since ? `&since=${encodeURIComponent(since)}` : "";
-    const page = await json<{ items: AuditItem[]; next_cursor: string | null }>(
-      await stack.call("GET", `/v1/audit?limit=1000${query}`, security),
-    );
-    out.push(...page.items);
-    since = page.next_cursor;
-  } while (since);
-  return out;
-}
-
 /** Prints the figures (the README quotes them) and returns the p99 over every credential. */
 function report(what: string, samples: [string, number][]): number {
   const all = samples.map(([, ms]) => ms);
@@ -261,7 +247,9 @@ describe("continuous authorization, judged at the providers", () => {
     stack.startWorker();
     const lifted = await waitFor(
       async () =>
-        (await auditEvents()).find((e) => e.type === "agent.unsuspended" && e.agent === agentId(agent)),
+        (await auditLog<AuditItem>(stack, security)).find(
+          (e) => e.type === "agent.unsuspended" && e.agent === agentId(agent),
+        ),
       { timeoutMs: 15_000, intervalMs: 100, what: "the worker to lift the suspension" },
     );
     expect(lifted.actor).toBe("leash");

@@ -1,7 +1,7 @@
 import { waitFor } from "@leash/devstack";
 import { connectRedis, createStore, keyspace } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTask, issueLease } from "../support/fixtures.js";
+import { auditLog, createTask, issueLease } from "../support/fixtures.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
@@ -34,19 +34,6 @@ interface AuditItem {
   detail?: Record<string, unknown>;
 }
 
-async function allEvents(): Promise<AuditItem[]> {
-  const out: AuditItem[] = [];
-  let since: string | null = null;
-  for (;;) {
-    const res = await stack.call("GET", `/v1/audit?limit=1000${since ? `&since=${since}` : ""}`, security);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as { items: AuditItem[]; next_cursor: string | null };
-    out.push(...page.items);
-    if (!page.next_cursor) return out;
-    since = page.next_cursor;
-  }
-}
-
 const RECEIPTS = new Set(["lease.revoked", "lease.expired"]);
 
 /** Waits until every lease has a receipt, then returns them by lease id (failing on any lease with two). */
@@ -54,7 +41,7 @@ async function receipts(leaseIds: readonly string[], timeoutMs = 15_000): Promis
   return waitFor(
     async () => {
       const byLease = new Map<string, AuditItem[]>();
-      for (const e of await allEvents()) {
+      for (const e of await auditLog<AuditItem>(stack, security)) {
         if (!RECEIPTS.has(e.type) || !e.lease_id) continue;
         byLease.set(e.lease_id, [...(byLease.get(e.lease_id) ?? []), e]);
       }
@@ -170,7 +157,7 @@ describe("every ended lease has its own receipt", () => {
     }
     const completed = await waitFor(
       async () => {
-        const found = (await allEvents()).filter(
+        const found = (await auditLog<AuditItem>(stack, security)).filter(
           (e) => e.type === "revocation.completed" && e.detail?.campaign === campaign,
         );
         return found.length > 0 ? found : undefined;

@@ -15,6 +15,7 @@ import {
 } from "@leash/devstack";
 import { connectRedis, createStore } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { auditLog } from "../support/fixtures.js";
 import { deadAfter, PROVIDER_INTENTS, type ProviderKind, percentile, probes } from "../support/probes.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
@@ -102,20 +103,6 @@ interface AuditItem {
   detail?: Record<string, unknown>;
 }
 
-async function auditEvents(): Promise<AuditItem[]> {
-  const out: AuditItem[] = [];
-  let since: string | null = null;
-  do {
-    const query: string = since ? `&since=${encodeURIComponent(since)}` : "";
-    const page = await json<{ items: AuditItem[]; next_cursor: string | null }>(
-      await stack.call("GET", `/v1/audit?limit=1000${query}`, security),
-    );
-    out.push(...page.items);
-    since = page.next_cursor;
-  } while (since);
-  return out;
-}
-
 describe("a policy file written revokes what the new set denies", () => {
   it("every affected credential is dead at its provider within 2 s of the write (p99); the others keep working", async () => {
     const samples: [ProviderKind, number][] = [];
@@ -173,7 +160,7 @@ describe("a policy file written revokes what the new set denies", () => {
     // Each revoked lease has one receipt, cause policy_changed, ordered by leash, naming the policy.
     const events = await waitFor(
       async () => {
-        const e = await auditEvents();
+        const e = await auditLog<AuditItem>(stack, security);
         const receipts = e.filter((x) => x.type === "lease.revoked" && revoked.includes(x.lease_id ?? ""));
         const runs = e.filter((x) => x.type === "reevaluation.completed");
         return receipts.length >= revoked.length && runs.length >= TRIALS ? e : undefined;
@@ -329,7 +316,7 @@ describe("a re-evaluation survives its worker", () => {
     expect(live.filter((l) => l.agent === agentId("crowd"))).toHaveLength(total - denied);
     const receipts = await waitFor(
       async () => {
-        const r = (await auditEvents()).filter(
+        const r = (await auditLog<AuditItem>(stack, security)).filter(
           (e) => e.type === "lease.revoked" && e.policies?.[0] === "no-crowd-denied",
         );
         return r.length >= denied ? r : undefined;

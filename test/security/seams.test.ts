@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DocsServer, startDocsServer } from "../../apps/examples/src/docs-server.js";
+import { auditLog } from "../support/fixtures.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 import { type Seen, see, violations } from "./support/problem.js";
 
@@ -162,16 +163,8 @@ interface Receipt {
 }
 
 async function receiptsOf(leaseId: string): Promise<Receipt[]> {
-  const out: Receipt[] = [];
-  let since: string | null = null;
-  for (;;) {
-    const query = `type=lease.revoked&limit=1000${since ? `&since=${since}` : ""}`;
-    const res = await stack.call("GET", `/v1/audit?${query}`, security);
-    const page = (await res.json()) as { items: Receipt[]; next_cursor: string | null };
-    out.push(...page.items.filter((e) => e.lease_id === leaseId));
-    if (!page.next_cursor) return out;
-    since = page.next_cursor;
-  }
+  const receipts = await auditLog<Receipt>(stack, security, "type=lease.revoked");
+  return receipts.filter((e) => e.lease_id === leaseId);
 }
 
 /**

@@ -48,3 +48,23 @@ export async function issueLease(
   expect(res.status, await res.clone().text()).toBe(201);
   return (await res.json()) as IssuedLease;
 }
+
+/**
+ * `GET /v1/audit` with `token`, every page, oldest first; `query` (e.g. `type=lease.revoked`) narrows it. Fails the
+ * test on anything but 200.
+ */
+export async function auditLog<T>(stack: Stack, token: string, query = ""): Promise<T[]> {
+  const out: T[] = [];
+  let since: string | null = null;
+  do {
+    const params = new URLSearchParams(query);
+    params.set("limit", "1000");
+    if (since) params.set("since", since);
+    const res = await stack.call("GET", `/v1/audit?${params}`, token);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const page = (await res.json()) as { items: T[]; next_cursor: string | null };
+    out.push(...page.items);
+    since = page.next_cursor;
+  } while (since);
+  return out;
+}
