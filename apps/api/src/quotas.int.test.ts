@@ -1,7 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ENTRYPOINTS, spawnTs } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestApp, type TestApp } from "./testing/test-app.js";
 
@@ -235,38 +231,5 @@ describe("exposure and metrics", () => {
     // Usage counts the leases over all agents of a per-agent quota; no series names an agent.
     expect(value('leash_quota_usage{quota="everyone",limit="max_live"}')).toBeGreaterThanOrEqual(30);
     expect(text).not.toContain("spiffe:");
-  });
-});
-
-/** A trust file with an invalid quotas entry stops start-up with exit 2, naming the entry, before Redis is used. */
-describe("start-up with an invalid quotas entry", () => {
-  it.each([
-    ["api", ENTRYPOINTS.api],
-    ["worker", ENTRYPOINTS.worker],
-  ])("the %s exits 2 naming the entry and the key", async (name, entry) => {
-    const dir = mkdtempSync(join(tmpdir(), "leash-quotas-"));
-    const config = join(dir, "leash.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        audience: "leash",
-        issuers: [{ issuer: "https://issuer.test", jwks_file: "jwks.json" }],
-        roles: { agent: ["spiffe://t/agent/"] },
-        quotas: [
-          { id: "ok", match: {}, max_live: 5 },
-          { id: "bad", match: { agent_prefix: "spiffe://t/" }, max_live: 0 },
-        ],
-      }),
-    );
-    const child = spawnTs(name, entry, {
-      env: {
-        PATH: process.env.PATH,
-        REDIS_URL: inject("redisUrl"),
-        LEASH_CONFIG: config,
-        LEASH_SIGNING_KEY_FILE: join(dir, "keys.json"),
-      },
-    });
-    expect(await child.exited).toBe(2);
-    expect(child.output()).toContain("quotas.1.max_live");
   });
 });
