@@ -1,12 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type RevokerDeps, revokeLease } from "@leash/core";
 import { createGatewayTokenVerifier, GatewayConfig } from "@leash/providers";
-import { QUEUES, RevokeJob } from "@leash/queue";
 import { connectRedis, createLiveLeaseView, type LiveLeaseView } from "@leash/store";
-import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startRevoker, waitFor } from "./testing/oauth-app.js";
 import { createTestApp, type TestApp } from "./testing/test-app.js";
 
 /**
@@ -72,41 +70,6 @@ const lease = (taskId: string, body: Record<string, unknown> = {}) =>
     ...body,
   });
 
-/** The worker's revoke step (apps/worker's processor runs the same core service), consuming the app's queue. */
-function startRevoker(): () => Promise<void> {
-  const connection = connectRedis(inject("redisUrl"), { mode: "worker" });
-  const deps: RevokerDeps = {
-    leases: t.ctx.store.leases,
-    providers: t.ctx.broker.providers,
-    audit: t.ctx.audit,
-    clock: t.ctx.broker.clock,
-    timeoutMs: 5_000,
-  };
-  const worker = new Worker(
-    QUEUES.revoke,
-    async (job) => {
-      const { kind } = await revokeLease(deps, RevokeJob.parse(job.data).leaseId);
-      await t.ctx.store.audit.drain();
-      return kind;
-    },
-    { connection, prefix: t.ctx.store.queueConnection().prefix },
-  );
-  return async () => {
-    await worker.close();
-    await connection.quit();
-  };
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe("gateway leases", () => {
   it("POST /v1/leases returns {token, token_type, base_url} for the upstream; the token verifies there only", async () => {
     const res = await lease(await newTask());
@@ -155,7 +118,7 @@ describe("gateway leases", () => {
   });
 
   it("completing the task revokes the lease through the queue: the gateways see it ended, with a receipt", async () => {
-    const stopRevoker = startRevoker();
+    const stopRevoker = startRevoker(t, inject("redisUrl"));
     const subscriber = connectRedis(inject("redisUrl"), { mode: "worker" });
     const viewRedis = connectRedis(inject("redisUrl"), { mode: "worker" });
     const liveView: LiveLeaseView = createLiveLeaseView(

@@ -38,7 +38,10 @@ export async function serveTestApp(
   };
 }
 
-/** The worker's revoke step (apps/worker runs the same core service) on the app's queue; returns its stop. */
+/**
+ * The worker's revoke step (apps/worker runs the same core service) on the app's queue, the lease's receipt
+ * drained into the audit log as the worker does; returns its stop.
+ */
 export function startRevoker(t: TestApp, redisUrl: string): () => Promise<void> {
   const connection = connectRedis(redisUrl, { mode: "worker" });
   const deps: RevokerDeps = {
@@ -50,7 +53,11 @@ export function startRevoker(t: TestApp, redisUrl: string): () => Promise<void> 
   };
   const worker = new Worker(
     QUEUES.revoke,
-    async (job) => (await revokeLease(deps, RevokeJob.parse(job.data).leaseId)).kind,
+    async (job) => {
+      const { kind } = await revokeLease(deps, RevokeJob.parse(job.data).leaseId);
+      await t.ctx.store.audit.drain();
+      return kind;
+    },
     { connection, prefix: t.ctx.store.queueConnection().prefix },
   );
   return async () => {
