@@ -72,6 +72,8 @@ export interface GatewayLease {
 
 export interface GatewayStack {
   stack: Stack;
+  /** `http://127.0.0.1:<LEASH_GATEWAY_PORT>` */
+  gateway: string;
   port: number;
   api: DevApi;
   aws: DevAws;
@@ -108,7 +110,10 @@ async function readApiKey(vault: DevVault): Promise<string> {
  * `pnpm start` with the dev stack's gateway section: `demo-api` (the API emulator, its key in Vault KV v2),
  * `leash-docs` (the S3 emulator's bucket, signed by the gateway with SigV4) and `vault`.
  */
-export async function startGatewayStack(env: Record<string, string> = {}): Promise<GatewayStack> {
+export async function startGatewayStack(
+  env: Record<string, string> = {},
+  options: { redisUrl?: string } = {},
+): Promise<GatewayStack> {
   const [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
   const [api, s3] = await Promise.all([startDevApi(vault), startRecordingProxy(aws.emulator.url)]);
   const section = devGatewaySection({ api, aws, vault }) as {
@@ -118,7 +123,7 @@ export async function startGatewayStack(env: Record<string, string> = {}): Promi
   if (docs) docs.url = docs.url.replace(aws.emulator.url, s3.url);
   const port = await freePort();
   const stack = await startStack({
-    redisUrl: inject("redisUrl"),
+    redisUrl: options.redisUrl ?? inject("redisUrl"),
     config: {
       providers: { "leash-jwt": {}, "aws-sts": aws.providerConfig, vault: vault.providerConfig },
       gateway: section,
@@ -128,6 +133,7 @@ export async function startGatewayStack(env: Record<string, string> = {}): Promi
   const apiKey = await readApiKey(vault);
   return {
     stack,
+    gateway: `http://127.0.0.1:${port}`,
     port,
     api,
     aws,
