@@ -1,6 +1,6 @@
-import { request } from "node:http";
 import { type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamingGet } from "../../apps/gateway/src/testing/stream.js";
 import { type GatewayLease, type GatewayStack, startGatewayStack } from "./support/gateway-stack.js";
 
 /**
@@ -29,37 +29,15 @@ afterAll(async () => {
 const get = (path: string, l: GatewayLease = lease) =>
   fetch(`${l.baseUrl}${path}`, { headers: { authorization: `Bearer ${l.token}` } });
 
-/** A response that streams for a long while; resolves `ended` with how it ended. */
-function stream(l: GatewayLease): Promise<{ firstByte: Promise<void>; ended: Promise<"cut" | "complete"> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${l.baseUrl}bytes/10000000?rate=20000`,
-      { headers: { authorization: `Bearer ${l.token}` } },
-      (res) => {
-        let first: () => void = () => {};
-        const firstByte = new Promise<void>((r) => {
-          first = r;
-        });
-        const ended = new Promise<"cut" | "complete">((r) => {
-          res.on("data", () => first());
-          res.on("end", () => r("complete"));
-          res.on("error", () => r("cut"));
-          res.on("aborted", () => r("cut"));
-        });
-        resolve({ firstByte, ended });
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** A response that streams for a long while. */
+const stream = (l: GatewayLease) => streamingGet(`${l.baseUrl}bytes/10000000?rate=20000`, l.token);
 
 describe("Redis frozen", () => {
   it("refuses every request with 503 and cuts a stream in flight within the bound, then serves again", async () => {
     const streamer = await g.lease("gw-outage", "demo-api", { action: "read", resource: "bytes/" });
     expect((await get(`${REPO}issues`)).status).toBe(200);
     const s = await stream(streamer);
-    await s.firstByte;
+    await s.firstChunk;
     const pid = redis.pid ?? 0;
     process.kill(pid, "SIGSTOP");
     const frozen = Date.now();

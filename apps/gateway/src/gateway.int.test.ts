@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, SECRET, startHarness } from "./testing/harness.js";
+import { streamingGet } from "./testing/stream.js";
 import { startTestUpstream, type TestUpstream } from "./testing/upstream.js";
 
 let upstream: TestUpstream;
@@ -336,27 +337,7 @@ describe("what comes back", () => {
 });
 
 describe("cutting responses in flight", () => {
-  function streaming(path: string, token: string) {
-    return new Promise<{ firstChunk: Promise<void>; ended: Promise<"cut" | "complete"> }>(
-      (resolve, reject) => {
-        const req = request(`${h.url}${path}`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-          let first: () => void = () => {};
-          const firstChunk = new Promise<void>((r) => {
-            first = r;
-          });
-          const ended = new Promise<"cut" | "complete">((r) => {
-            res.on("data", () => first());
-            res.on("end", () => r("complete"));
-            res.on("error", () => r("cut"));
-            res.on("aborted", () => r("cut"));
-          });
-          resolve({ firstChunk, ended });
-        });
-        req.on("error", reject);
-        req.end();
-      },
-    );
-  }
+  const streaming = (path: string, token: string) => streamingGet(`${h.url}${path}`, token);
 
   it("cuts a streaming response within a second of its lease's revocation", async () => {
     const token = await h.token({ upstream: "api", resource: "hold", leaseId: "lease-cut" });
