@@ -1,7 +1,14 @@
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DEV_BUCKET, type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
+import { type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditLog } from "../support/fixtures.js";
+import {
+  deadAfter,
+  PROVIDER_INTENTS,
+  type Probe,
+  type ProviderKind,
+  percentile,
+  probes,
+} from "../support/probes.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
 /**
@@ -17,6 +24,7 @@ let vault: DevVault;
 let stack: Stack;
 let orch: string;
 let security: string;
+let probe: ReturnType<typeof probes>;
 beforeAll(async () => {
   [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
   stack = await startStack({
@@ -27,6 +35,7 @@ beforeAll(async () => {
   });
   orch = await stack.token(ORCHESTRATOR);
   security = await stack.token(SECURITY);
+  probe = probes(stack, orch, { aws, vault });
 }, 90_000);
 afterAll(async () => {
   await stack?.stop();
@@ -37,15 +46,6 @@ const CEILING = [
   { action: "read", resource: "docs/*" },
   { action: "read", resource: "secret/*" },
 ];
-
-interface AwsKeys {
-  access_key_id: string;
-  secret_access_key: string;
-  session_token: string;
-}
-
-/** Whether the credential still works where it is used (false once it is dead there). */
-type Probe = () => Promise<boolean>;
 
 async function json<T>(res: Response): Promise<T> {
   const text = await res.text();
@@ -73,90 +73,29 @@ async function lease(agent: string, taskId: string, body: Record<string, unknown
   return json<{ lease_id: string; credential: Record<string, unknown> }>(res);
 }
 
-async function jwtLease(agent: string, taskId: string): Promise<Probe> {
-  const { credential } = await lease(agent, taskId, {
-    provider: "leash-jwt",
-    intent: { action: "read", resource: "docs/a.md" },
-  });
-  return async () => {
-    const res = await stack.call("POST", "/v1/introspect", orch, { token: credential.token });
-    return (await json<{ active: boolean }>(res)).active;
-  };
+/** A credential of `kind` for the agent's task, working before anything changes. */
+async function credential(agent: string, taskId: string, kind: ProviderKind): Promise<Probe> {
+  const works = probe(kind, (await lease(agent, taskId, PROVIDER_INTENTS[kind])).credential);
+  expect(await works(), kind).toBe(true);
+  return works;
 }
 
-async function vaultLease(agent: string, taskId: string): Promise<Probe> {
-  const { credential } = await lease(agent, taskId, {
-    provider: "vault",
-    target: "kv-reader",
-    intent: { action: "read", resource: "secret/app" },
-  });
-  return async () => {
-    const res = await fetch(`${vault.emulator.url}/v1/auth/token/lookup-self`, {
-      headers: { "x-vault-token": String(credential.token) },
-    });
-    await res.text();
-    return res.status === 200;
-  };
-}
-
-async function awsLease(agent: string, taskId: string): Promise<Probe> {
-  const { credential } = await lease(agent, taskId, {
-    provider: "aws-sts",
-    target: "docs-reader",
-    intent: { action: "read", resource: "docs/readme.md" },
-  });
-  const keys = credential as unknown as AwsKeys;
-  const s3 = new S3Client({
-    region: "us-east-1",
-    endpoint: aws.emulator.url,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: keys.access_key_id,
-      secretAccessKey: keys.secret_access_key,
-      sessionToken: keys.session_token,
-    },
-  });
-  return async () => {
-    try {
-      const out = await s3.send(new GetObjectCommand({ Bucket: DEV_BUCKET, Key: "docs/readme.md" }));
-      await out.Body?.transformToString();
-      return true;
-    } catch (error) {
-      if ((error as { name: string }).name === "AccessDenied") return false;
-      throw error;
-    }
-  };
-}
-
-/** One credential of each provider for the agent's task, each working before the change. */
+/** One credential of each provider for the agent's task. */
 async function credentials(agent: string, taskId: string): Promise<Record<string, Probe>> {
-  const probes = {
-    "leash-jwt": await jwtLease(agent, taskId),
-    vault: await vaultLease(agent, taskId),
-    "aws-sts": await awsLease(agent, taskId),
-  };
-  for (const [name, works] of Object.entries(probes)) expect(await works(), name).toBe(true);
-  return probes;
+  const out: Record<string, Probe> = {};
+  for (const kind of Object.keys(PROVIDER_INTENTS) as ProviderKind[])
+    out[kind] = await credential(agent, taskId, kind);
+  return out;
 }
 
 /** Ms from `acknowledged` until each credential stops working, by provider. */
-async function deadAfter(acknowledged: number, probes: Record<string, Probe>): Promise<[string, number][]> {
+function deadAfterEach(acknowledged: number, working: Record<string, Probe>): Promise<[string, number][]> {
   return Promise.all(
-    Object.entries(probes).map(async ([name, works]) => {
-      await waitFor(async () => ((await works()) ? undefined : true), {
-        timeoutMs: 10_000,
-        intervalMs: 10,
-        what: `the ${name} credential to die`,
-      });
-      return [name, Date.now() - acknowledged] as [string, number];
-    }),
+    Object.entries(working).map(
+      async ([name, works]) =>
+        [name, await deadAfter(acknowledged, works, `the ${name} credential to die`)] as [string, number],
+    ),
   );
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)] ?? Number.NaN;
 }
 
 interface AuditItem {
@@ -190,13 +129,13 @@ describe("continuous authorization, judged at the providers", () => {
     for (let i = 0; i < TRIALS; i++) {
       const agent = `narrow-${i}`;
       const taskId = await createTask(agent);
-      const probes = await credentials(agent, taskId);
+      const working = await credentials(agent, taskId);
       const res = await stack.call("PATCH", `/v1/tasks/${taskId}`, orch, {
         ceiling: [{ action: "read", resource: "docs/public/*" }],
       });
       const acknowledged = Date.now();
       expect(await json<{ revoking: number }>(res)).toMatchObject({ revoking: 3 });
-      samples.push(...(await deadAfter(acknowledged, probes)));
+      samples.push(...(await deadAfterEach(acknowledged, working)));
     }
     expect(report("narrowing", samples)).toBeLessThan(BOUND_MS);
   }, 180_000);
@@ -208,8 +147,8 @@ describe("continuous authorization, judged at the providers", () => {
       const delegate = `delegate-${i}`;
       const taskId = await createTask(agent);
       const subId = await createTask(delegate, { id: taskId, agent });
-      const probes = await credentials(agent, taskId);
-      const delegated = await jwtLease(delegate, subId);
+      const working = await credentials(agent, taskId);
+      const delegated = await credential(delegate, subId, "leash-jwt");
       const res = await stack.call(
         "POST",
         `/v1/agents/${encodeURIComponent(agentId(agent))}/suspend`,
@@ -220,7 +159,7 @@ describe("continuous authorization, judged at the providers", () => {
       );
       const acknowledged = Date.now();
       expect(await json<{ revoking: number }>(res)).toMatchObject({ suspended: true, revoking: 4 });
-      samples.push(...(await deadAfter(acknowledged, { ...probes, "leash-jwt (delegate)": delegated })));
+      samples.push(...(await deadAfterEach(acknowledged, { ...working, "leash-jwt (delegate)": delegated })));
       const refused = await stack.call("GET", `/v1/tasks/${taskId}`, await stack.token(agentId(agent)));
       expect(refused.status).toBe(403);
     }
