@@ -66,16 +66,26 @@ const lease = (clock: Clock, id = "l1"): LeaseForMint => ({
 });
 const never = new AbortController().signal;
 
+/** A clock, a fake provider whose credentials live `lifetimeMs`, and the lease credentials over them. */
+function setup(
+  options: { target?: string; revokeOnEnd?: boolean; renewMarginMs?: number; lifetimeMs?: number } = {},
+) {
+  const { target = "x", revokeOnEnd = true, lifetimeMs, renewMarginMs } = options;
+  const clock = new Clock();
+  const fake = fakeProvider(clock, lifetimeMs);
+  const creds = createLeaseCredentials(fake.provider, {
+    target,
+    revokeOnEnd,
+    timeoutMs: 1000,
+    clock,
+    ...(renewMarginMs === undefined ? {} : { renewMarginMs }),
+  });
+  return { clock, fake, creds };
+}
+
 describe("credentials minted per lease", () => {
   it("mints once for the lease's own intent and TTL, however many requests ask at once", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "kv-read",
-      revokeOnEnd: true,
-      timeoutMs: 1000,
-      clock,
-    });
+    const { clock, fake, creds } = setup({ target: "kv-read" });
     const release = fake.hold();
     const all = Promise.all(Array.from({ length: 5 }, () => creds.get(lease(clock), never)));
     release();
@@ -93,15 +103,7 @@ describe("credentials minted per lease", () => {
   });
 
   it("mints again once the credential is within the margin of its end, and revokes the old one", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock, 100_000);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "x",
-      revokeOnEnd: true,
-      timeoutMs: 1000,
-      renewMarginMs: 30_000,
-      clock,
-    });
+    const { clock, fake, creds } = setup({ renewMarginMs: 30_000, lifetimeMs: 100_000 });
     const l = lease(clock);
     await creds.get(l, never);
     clock.at += 69_000;
@@ -113,29 +115,15 @@ describe("credentials minted per lease", () => {
   });
 
   it("keeps no failed mint: the next request tries again", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "x",
-      revokeOnEnd: false,
-      timeoutMs: 1000,
-      clock,
-    });
+    const { clock, fake, creds } = setup({ revokeOnEnd: false });
     fake.failNextMint(new LeashError("provider_unavailable", "down"));
     await expect(creds.get(lease(clock), never)).rejects.toMatchObject({ code: "provider_unavailable" });
     expect((await creds.get(lease(clock), never)).token).toBe("t-l1-2");
   });
 
   it("revokes at the provider when the lease ends only when told to (Vault yes, STS no)", async () => {
-    const clock = new Clock();
     for (const revokeOnEnd of [true, false]) {
-      const fake = fakeProvider(clock);
-      const creds = createLeaseCredentials(fake.provider, {
-        target: "x",
-        revokeOnEnd,
-        timeoutMs: 1000,
-        clock,
-      });
+      const { clock, fake, creds } = setup({ revokeOnEnd });
       await creds.get(lease(clock), never);
       await creds.end("l1");
       expect(creds.size()).toBe(0);
@@ -146,14 +134,7 @@ describe("credentials minted per lease", () => {
   });
 
   it("sweeps the credentials of expired leases and keeps the others", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "x",
-      revokeOnEnd: true,
-      timeoutMs: 1000,
-      clock,
-    });
+    const { clock, fake, creds } = setup();
     await creds.get(lease(clock, "a"), never);
     clock.at += 100_000;
     await creds.get(lease(clock, "b"), never);
@@ -163,14 +144,7 @@ describe("credentials minted per lease", () => {
   });
 
   it("ends the credentials of leases issued before a whole-upstream cut", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "x",
-      revokeOnEnd: true,
-      timeoutMs: 1000,
-      clock,
-    });
+    const { clock, fake, creds } = setup();
     await creds.get(lease(clock, "old"), never);
     clock.at += 1;
     const cutAt = clock.at;
@@ -181,14 +155,7 @@ describe("credentials minted per lease", () => {
   });
 
   it("stops waiting when the request's signal aborts, without cancelling the shared mint", async () => {
-    const clock = new Clock();
-    const fake = fakeProvider(clock);
-    const creds = createLeaseCredentials(fake.provider, {
-      target: "x",
-      revokeOnEnd: false,
-      timeoutMs: 1000,
-      clock,
-    });
+    const { clock, fake, creds } = setup({ revokeOnEnd: false });
     const release = fake.hold();
     const abort = new AbortController();
     const first = creds.get(lease(clock), abort.signal);
