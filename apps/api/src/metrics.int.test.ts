@@ -59,8 +59,8 @@ describe("/metrics after a scenario", () => {
 
     const ret = await t.request("POST", `/v1/tasks/${id}/complete`, orch);
     expect(ret.status).toBe(202);
-    // Completion moves the leases to revoking; they stay live until the worker confirms, so the gauge holds.
-    expect(value(await scrape(), 'leash_live_leases{provider="leash-jwt"}')).toBe(4);
+    // Task tokens die in the store: completion ends them at once, with no revoke job, so the gauge drops.
+    expect(value(await scrape(), 'leash_live_leases{provider="leash-jwt"}')).toBe(0);
   });
 
   it("reports a paused queue; its jobs count as waiting, and no state is called paused", async () => {
@@ -71,8 +71,15 @@ describe("/metrics after a scenario", () => {
       expect(before).toContain('leash_queue_paused{queue="revoke"} 0');
       expect(before).toContain('leash_queue_paused{queue="campaign"} 0');
       expect(before).toContain('leash_queue_paused{queue="reevaluation"} 0');
-      // The first test's task completion ordered four revocations; no worker runs here, so they wait.
-      expect(value(before, 'leash_queue_jobs{queue="revoke",state="waiting"}')).toBe(4);
+      // No worker runs here, so revoke jobs wait.
+      await revoke.addBulk(
+        ["a", "b", "c", "d"].map((id) => ({
+          name: "revoke",
+          data: { leaseId: `ls_${id}` },
+          opts: { jobId: id },
+        })),
+      );
+      expect(value(await scrape(), 'leash_queue_jobs{queue="revoke",state="waiting"}')).toBe(4);
 
       await revoke.pause();
       const paused = await scrape();

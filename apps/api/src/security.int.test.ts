@@ -42,9 +42,9 @@ describe("exposure: an agent's blast radius now", () => {
     expect(before.count).toBe(2);
     expect(before.by_provider).toEqual({ "leash-jwt": 2 });
     expect(before.live.map((l) => l.scope[0]).sort()).toEqual(["read:docs/a", "read:docs/b"]);
-    await t.request("POST", `/v1/tasks/${a.taskId}/complete`, orch);
-    // No worker runs in this in-process app: the completed task's lease stays `revoking`, and still counts, since
-    // until a provider confirms, the credential may still work.
+    expect((await t.request("DELETE", `/v1/leases/${a.lease.lease_id}`, security)).status).toBe(202);
+    // No worker runs in this in-process app: the revoked lease stays `revoking`, and still counts, since until a
+    // provider confirms, the credential may still work.
     const after = (await (await t.request("GET", path, security)).json()) as {
       live: { lease_id: string; state: string }[];
     };

@@ -146,6 +146,8 @@ export interface EndTaskOutcome {
   changed: boolean;
   /** Live leases of the task now being revoked (the ones this call put in `revoking` and earlier ones). */
   revoking: string[];
+  /** Leases this call ordered and ended at once, receipts written: their provider revokes in the store. */
+  settled: string[];
 }
 
 export interface TaskStore {
@@ -154,9 +156,17 @@ export interface TaskStore {
   get(taskId: string): Promise<Task | null>;
   /**
    * Ends an active task and its descendants and puts all their live leases in `revoking`, atomically, with cause
-   * `task_<state>` and `actor` (the caller, or `leash` at the deadline). Idempotent.
+   * `task_<state>` and `actor` (the caller, or `leash` at the deadline). Idempotent. The leases it orders whose
+   * provider is one of `inStore` (credentials that die in the store) are ended in the same step, with their
+   * receipts, so they need no revoke job.
    */
-  end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null>;
+  end(
+    taskId: string,
+    state: TaskEnd,
+    at: number,
+    actor: string,
+    inStore?: readonly ProviderName[],
+  ): Promise<EndTaskOutcome | null>;
   /**
    * Replaces an active task's ceiling by a narrower one and orders the revocation of the live leases of the task
    * and its descendants that `input.outside` rejects, cause `ceiling_narrowed`, atomically; null for an unknown task.

@@ -129,6 +129,42 @@ describe("receipts", () => {
     expect(receiptsOf(events, b?.id ?? "")[0]?.detail).toMatchObject({ ended_task: root.id });
   });
 
+  it("ending a task settles at once the leases that die in the store, each with its receipt; the others wait for their job", async () => {
+    const root = task();
+    const child = task({ parentId: root.id, depth: 1 });
+    for (const x of [root, child]) await store.tasks.create(x);
+    const [a] = await activeLeases(root.id, 1);
+    const [b] = await activeLeases(child.id, 1);
+    const [v] = await activeLeases(root.id, 1, { provider: "vault" });
+    // Already being revoked for another reason: it keeps its order and its job.
+    const [r] = await activeLeases(root.id, 1);
+    await store.leases.requestRevocation([{ leaseId: r?.id ?? "", cause: "returned", actor: "x" }], now);
+    const ended = await store.tasks.end(root.id, "completed", now + 3, "spiffe://o", ["leash-jwt"]);
+    expect(ended?.settled.sort()).toEqual([a?.id, b?.id].sort());
+    expect(ended?.revoking.sort()).toEqual([v?.id, r?.id].sort());
+    for (const id of [a?.id, b?.id])
+      expect(await store.leases.get(id ?? "")).toMatchObject({ state: "revoked", revokedAt: now + 3 });
+    expect((await store.leases.get(v?.id ?? ""))?.state).toBe("revoking");
+    const again = await store.tasks.end(root.id, "completed", now + 4, "spiffe://o", ["leash-jwt"]);
+    expect(again).toMatchObject({ changed: false, settled: [] });
+    await audit.drain();
+    const events = await everything();
+    for (const id of [a?.id, b?.id]) {
+      expect(receiptsOf(events, id ?? "")).toEqual([
+        expect.objectContaining({
+          type: "lease.revoked",
+          cause: "task_completed",
+          actor: "spiffe://o",
+          orderedAt: now + 3,
+          confirmedAt: now + 3,
+        }),
+      ]);
+    }
+    expect(receiptsOf(events, b?.id ?? "")[0]?.detail).toMatchObject({ ended_task: root.id });
+    expect(receiptsOf(events, v?.id ?? "")).toEqual([]);
+    expect(await audit.verify()).toMatchObject({ ok: true });
+  });
+
   it("settleMany: a thousand leases end with one receipt each, chained in batches", async () => {
     const t = task();
     await store.tasks.create(t);

@@ -155,10 +155,15 @@ describe("Lua scripts touch only the keys they declare (Redis Cluster safety)", 
         keys.activeTasks,
         keys.deadline,
         keys.tasksEnded,
+        keys.agentsLive,
+        keys.providersLive,
+        keys.counters,
+        keys.auditOutbox,
+        keys.leasesEnded,
         keys.taskLeases(t.id),
         keys.taskChildren(t.id),
       ],
-      [keys.prefix, t.id, "completed", now, "task completed"],
+      [keys.prefix, t.id, "completed", now, "task completed", ""],
     );
     expect(reply).toEqual(["missing", keys.lease(l.id)]);
     expect((await tasks.get(t.id))?.state).toBe("active");

@@ -5,6 +5,7 @@ import {
   LeashError,
   type NarrowTaskInput,
   type NarrowTaskOutcome,
+  type ProviderName,
   type Task,
   type TaskEnd,
   type TaskStore,
@@ -51,14 +52,21 @@ export class RedisTaskStore implements TaskStore {
     return guard("read task", async () => taskFromHash(await this.redis.hgetall(this.keys.task(taskId))));
   }
 
-  end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null> {
+  end(
+    taskId: string,
+    state: TaskEnd,
+    at: number,
+    actor: string,
+    inStore: readonly ProviderName[] = [],
+  ): Promise<EndTaskOutcome | null> {
     return guard("end task", async () => {
-      const reply = await this.endTaskTree(taskId, state, at, actor);
+      const reply = await this.endTaskTree(taskId, state, at, [actor, inStore.join(" ")]);
       if (!Array.isArray(reply)) return null;
-      const [changed, , ...revoking] = reply.map(String);
+      const [changed, , count, ...ids] = reply.map(String);
       const task = await this.get(taskId);
       if (!task) return null;
-      return { task, changed: changed === "1", revoking };
+      const n = Number(count);
+      return { task, changed: changed === "1", settled: ids.slice(0, n), revoking: ids.slice(n) };
     });
   }
 
@@ -66,13 +74,24 @@ export class RedisTaskStore implements TaskStore {
    * The script may touch only keys it is given, so the tree is read first; if it grew in between (a sub-task or
    * lease added), the script names the keys it lacks and changes nothing, and it is called again with them.
    */
-  private async endTaskTree(taskId: string, state: TaskEnd, at: number, actor: string): Promise<ScriptReply> {
+  private async endTaskTree(
+    taskId: string,
+    state: TaskEnd,
+    at: number,
+    [actor, inStore]: [string, string],
+  ): Promise<ScriptReply> {
     const k = this.keys;
-    const head = [k.task(taskId), k.activeTasks, k.deadline, k.tasksEnded];
+    const head = [
+      ...[k.task(taskId), k.activeTasks, k.deadline, k.tasksEnded],
+      ...[k.agentsLive, k.providersLive, k.counters, k.auditOutbox, k.leasesEnded],
+    ];
     const walk = new Set(await this.treeKeys(taskId));
     for (let attempt = 0; attempt < 10; attempt++) {
       for (const key of head) walk.delete(key);
-      const reply = await this.scripts.endTask([...head, ...walk], [k.prefix, taskId, state, at, actor]);
+      const reply = await this.scripts.endTask(
+        [...head, ...walk],
+        [k.prefix, taskId, state, at, actor, inStore],
+      );
       if (!Array.isArray(reply) || reply[0] !== "missing") return reply;
       for (const key of reply.slice(1)) walk.add(String(key));
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LeashError } from "../errors.js";
-import { fakeBroker, givenTask, identity } from "../testing/index.js";
+import { FakeProvider, fakeBroker, givenTask, identity } from "../testing/index.js";
 import { endTask, getTask, type RegisterTask, registerTask } from "./tasks.js";
 
 const ORCH = identity("spiffe://example.org/orchestrator", "orchestrator");
@@ -134,6 +134,41 @@ describe("endTask", () => {
     expect(broker.queue.orders.map((o) => o.leaseId).sort()).toEqual(["ls_a", "ls_b"]);
     await endTask(broker, ORCH, root.id, "cancelled");
     expect(broker.audit.types()).toEqual(["task.cancelled"]);
+  });
+
+  it("ends at once, receipts and all, the leases whose provider revokes in the store: no revoke job for them", async () => {
+    const broker = fakeBroker({ providers: [new FakeProvider({ name: "leash-jwt", revokesInStore: true })] });
+    const root = await givenTask(broker, { id: "tk_root", createdBy: ORCH.subject });
+    for (const [id, provider] of [
+      ["ls_jwt", "leash-jwt"],
+      ["ls_vault", "vault"],
+    ] as const) {
+      await broker.leases.createPending({
+        id,
+        taskId: root.id,
+        agent: AGENT.subject,
+        provider,
+        target: provider === "vault" ? "r" : null,
+        intent: { action: "read", resource: "docs/a" },
+        scope: [],
+        state: "pending",
+        issuedAt: broker.clock.now(),
+        expiresAt: broker.clock.now() + 60_000,
+        revokedAt: null,
+        revokeReason: null,
+        handle: null,
+        providerExpiresAt: null,
+        breakGlass: false,
+      });
+      await broker.leases.activate(id, { handle: {}, providerExpiresAt: 0, scope: [] });
+    }
+    expect(await endTask(broker, ORCH, root.id, "completed")).toMatchObject({ revoking: 2 });
+    expect(broker.queue.orders.map((o) => o.leaseId)).toEqual(["ls_vault"]);
+    expect(await broker.leases.get("ls_jwt")).toMatchObject({
+      state: "revoked",
+      revokeReason: "task_completed",
+    });
+    expect((await broker.leases.get("ls_vault"))?.state).toBe("revoking");
   });
 
   it("lets only an orchestrator, the security team or the delegator end a task; hides it from strangers", async () => {

@@ -3,7 +3,7 @@ import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
 import { newId } from "../ids.js";
 import type { CeilingIntent } from "../intent.js";
-import type { LeaseState } from "../lease.js";
+import type { LeaseState, ProviderName } from "../lease.js";
 import { inheritedTaskQuota, type QuotaUsage, type TaskQuota, taskPool } from "../quota.js";
 import type { Task } from "../task.js";
 import { bodyHash } from "./body-hash.js";
@@ -172,7 +172,7 @@ export async function endTask(
     throw new LeashError("forbidden", "only an orchestrator or the task's delegator may end it");
   }
   const now = deps.clock.now();
-  const outcome = await deps.tasks.end(taskId, state, now, caller.subject);
+  const outcome = await deps.tasks.end(taskId, state, now, caller.subject, inStoreProviders(deps));
   if (!outcome) throw new LeashError("not_found", `task ${taskId} does not exist`);
   await deps.queue.revoke(
     outcome.revoking.map((leaseId) => ({ leaseId, reason: `task_${outcome.task.state}` })),
@@ -184,8 +184,13 @@ export async function endTask(
       agent: task.agent,
       taskId,
       outcome: "ok",
-      detail: { revoking: outcome.revoking.length },
+      detail: { revoking: outcome.revoking.length + outcome.settled.length },
     });
   }
-  return { task: outcome.task, revoking: outcome.revoking.length };
+  return { task: outcome.task, revoking: outcome.revoking.length + outcome.settled.length };
+}
+
+/** Providers whose credentials die with their lease's state: a task's end settles their leases itself. */
+function inStoreProviders(deps: BrokerDeps): ProviderName[] {
+  return [...deps.providers.values()].flatMap((p) => (p.revokesInStore ? [p.name] : []));
 }

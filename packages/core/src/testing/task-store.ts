@@ -1,4 +1,4 @@
-import type { LeaseState } from "../lease.js";
+import type { Lease, LeaseState, ProviderName } from "../lease.js";
 import type { NarrowTaskInput, NarrowTaskOutcome } from "../narrowing.js";
 import type { CreateTaskOutcome, EndTaskOutcome, TaskStore } from "../ports.js";
 import type { Task, TaskEnd } from "../task.js";
@@ -27,7 +27,13 @@ export class InMemoryTaskStore implements TaskStore {
     return task ? { ...task } : null;
   }
 
-  async end(taskId: string, state: TaskEnd, at: number, actor: string): Promise<EndTaskOutcome | null> {
+  async end(
+    taskId: string,
+    state: TaskEnd,
+    at: number,
+    actor: string,
+    inStore: readonly ProviderName[] = [],
+  ): Promise<EndTaskOutcome | null> {
     this.log.record("tasks.end");
     const task = this.tasks.get(taskId);
     if (!task) return null;
@@ -40,12 +46,13 @@ export class InMemoryTaskStore implements TaskStore {
     const live = this.leases
       ? (await this.leases.selectLive({ all: true })).filter((l) => endedIds.has(l.taskId))
       : [];
+    const order = (l: Lease) => ({ leaseId: l.id, cause: `task_${state}` as const, actor });
+    // As the Redis script: only leases this call orders (active ones) die at once; the others keep their job.
+    const dies = (l: Lease) => l.state === "active" && inStore.includes(l.provider);
+    const settled = (await this.leases?.settleMany(live.filter(dies).map(order), at)) ?? [];
     const revoking =
-      (await this.leases?.requestRevocation(
-        live.map((l) => ({ leaseId: l.id, cause: `task_${state}` as const, actor })),
-        at,
-      )) ?? [];
-    return { task: { ...(this.tasks.get(taskId) ?? task) }, changed, revoking };
+      (await this.leases?.requestRevocation(live.filter((l) => !dies(l)).map(order), at)) ?? [];
+    return { task: { ...(this.tasks.get(taskId) ?? task) }, changed, revoking, settled };
   }
 
   async activeOf(agent: string, now: number, limit: number): Promise<string[]> {

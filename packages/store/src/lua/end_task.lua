@@ -2,11 +2,15 @@
 -- `revoking`, due now, in one step, with cause `task_<state>`, the actor and the instant (their receipts name
 -- them): from here on introspection reports them inactive. Idempotent: a duplicate changes nothing and returns the
 -- leases still being revoked.
--- KEYS: 1 task, 2 active tasks, 3 deadline, 4 ended tasks, 5.. every other key of the walk (each task's hash, `:leases` and
---       `:children`, each of their leases' hash), as the caller read them just before.
+-- A lease it orders whose provider revokes in the store (ARGV 6: credentials that die with their lease's state) is
+-- ended here too, with its receipt (as settle_many.lua does for campaigns): no revoke job, no worker round trip.
+-- KEYS: 1 task, 2 active tasks, 3 deadline, 4 ended tasks, 5 live leases per agent, 6 live leases per provider,
+--       7 counters, 8 audit outbox, 9 ended leases, 10.. every other key of the walk (each task's hash, `:leases`
+--       and `:children`, each of their leases' hash), as the caller read them just before.
 -- ARGV: 1 key prefix (to name the keys of the walk, which must all be declared), 2 task id, 3 end state, 4 now ms,
---       5 actor
--- Returns {changed (0|1), final state, lease ids needing a revoke job...}, nil for an unknown task, or
+--       5 actor, 6 providers that revoke in the store, space-separated ("" for none)
+-- Returns {changed (0|1), final state, number of leases ended here, their ids..., lease ids needing a revoke
+-- job...}, nil for an unknown task, or
 -- {"missing", key names...} without changing anything when the tree grew since the caller read it (a new sub-task
 -- or lease): the caller declares those keys too and calls again. So the script never touches an undeclared key,
 -- and Redis Cluster routes, checks and migrates everything it touches as the one slot of the prefix's hash tag.
@@ -54,6 +58,18 @@ end
 
 local now = tonumber(ARGV[4])
 local cause = "task_" .. ARGV[3]
+local in_store = {}
+for name in string.gmatch(ARGV[6] or "", "%S+") do in_store[name] = true end
+local k = {
+  deadline = KEYS[3], agents = KEYS[5], providers = KEYS[6], counters = KEYS[7], outbox = KEYS[8], ended = KEYS[9],
+}
+-- Dead once ordered: its provider holds nothing to revoke. A lease counted by a campaign keeps its job, which
+-- counts its end there.
+local function dies_in_store(lease)
+  if next(in_store) == nil then return false end
+  local f = redis.call("HMGET", lease, "provider", "campaign")
+  return f[1] and in_store[f[1]] and not f[2]
+end
 local changed = 0
 for _, t in ipairs(tasks) do
   local tid, task = t[1], t[2]
@@ -65,16 +81,23 @@ for _, t in ipairs(tasks) do
   end
 end
 local out = {}
+local settled = {}
 for _, l in ipairs(leases) do
   local id, lease, tid = l[1], l[2], l[3]
   local ordered = order_lease(lease, now, cause, ARGV[5], "", "")
   if ordered == "ordered" then
     -- Ended because an ancestor task ended: its receipt names that task.
     if tid ~= ARGV[2] then redis.call("HSET", lease, "via", ARGV[2]) end
-    redis.call("ZADD", KEYS[3], now, id)
+    if dies_in_store(lease) and end_lease(k, lease, id, "revoked", now, nil) ~= nil then
+      settled[#settled + 1] = id
+      ordered = nil
+    else
+      redis.call("ZADD", KEYS[3], now, id)
+    end
   end
   if ordered == "ordered" or ordered == "ordering" then out[#out + 1] = id end
 end
-local result = {changed, redis.call("HGET", KEYS[1], "state")}
+local result = {changed, redis.call("HGET", KEYS[1], "state"), #settled}
+for _, id in ipairs(settled) do result[#result + 1] = id end
 for _, id in ipairs(out) do result[#result + 1] = id end
 return result
