@@ -1,5 +1,5 @@
-import { type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DevAws, type DevVault, waitFor } from "@leash/devstack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../support/fixtures.js";
 import {
   deadAfter,
@@ -9,7 +9,8 @@ import {
   percentile,
   probes,
 } from "../support/probes.js";
-import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { type ProviderStack, startProviderStack } from "../support/provider-stack.js";
+import { agentId, ORCHESTRATOR, SECURITY, type Stack } from "../support/stack.js";
 
 /**
  * From an acknowledged PATCH or suspension to every revoked credential dead where it is used: a task token at
@@ -22,24 +23,19 @@ const BOUND_MS = 1_000;
 let aws: DevAws;
 let vault: DevVault;
 let stack: Stack;
+let providers: ProviderStack;
 let orch: string;
 let security: string;
 let probe: ReturnType<typeof probes>;
 beforeAll(async () => {
-  [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
-  stack = await startStack({
-    redisUrl: inject("redisUrl"),
-    separate: true,
-    config: { providers: { "aws-sts": aws.providerConfig, vault: vault.providerConfig } },
-    env: { ...aws.env, ...vault.env },
-  });
+  providers = await startProviderStack({ separate: true });
+  ({ aws, vault, stack } = providers);
   orch = await stack.token(ORCHESTRATOR);
   security = await stack.token(SECURITY);
   probe = probes(stack, orch, { aws, vault });
 }, 90_000);
 afterAll(async () => {
-  await stack?.stop();
-  await Promise.all([aws?.emulator.stop(), vault?.emulator.stop()]);
+  await providers?.stop();
 });
 
 const CEILING = [

@@ -9,16 +9,15 @@ import {
   ENTRYPOINTS,
   REPO_ROOT,
   SOURCE_EXEC_ARGV,
-  startDevAws,
-  startDevVault,
   waitFor,
 } from "@leash/devstack";
 import { connectRedis, createStore } from "@leash/store";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../support/fixtures.js";
 import { deadAfter, PROVIDER_INTENTS, type ProviderKind, percentile, probes } from "../support/probes.js";
+import { type ProviderStack, startProviderStack } from "../support/provider-stack.js";
 import { seedActiveLeases } from "../support/seed.js";
-import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { agentId, ORCHESTRATOR, SECURITY, type Stack } from "../support/stack.js";
 
 /**
  * Re-evaluation with real processes: a policy file written is a reload, whose re-evaluation revokes every live
@@ -38,26 +37,24 @@ const policyDir = mkdtempSync(join(tmpdir(), "leash-reeval-e2e-"));
 let aws: DevAws;
 let vault: DevVault;
 let stack: Stack;
+let providers: ProviderStack;
 let orch: string;
 let security: string;
 let probe: ReturnType<typeof probes>;
 beforeAll(async () => {
   writeFileSync(join(policyDir, "schema.cedarschema"), readFileSync(SCHEMA));
   writeFileSync(join(policyDir, "base.cedar"), BASE);
-  [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
-  stack = await startStack({
-    redisUrl: inject("redisUrl"),
+  providers = await startProviderStack({
     separate: true,
-    config: { providers: { "aws-sts": aws.providerConfig, vault: vault.providerConfig } },
-    env: { ...aws.env, ...vault.env, LEASH_POLICY_DIR: policyDir, LEASH_JOB_LOCK_MS: "1500" },
+    env: { LEASH_POLICY_DIR: policyDir, LEASH_JOB_LOCK_MS: "1500" },
   });
+  ({ aws, vault, stack } = providers);
   orch = await stack.token(ORCHESTRATOR);
   security = await stack.token(SECURITY);
   probe = probes(stack, orch, { aws, vault });
 }, 90_000);
 afterAll(async () => {
-  await stack?.stop();
-  await Promise.all([aws?.emulator.stop(), vault?.emulator.stop()]);
+  await providers?.stop();
 });
 
 const CEILING = [

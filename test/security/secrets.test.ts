@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { type DevAws, type DevVault, startDevAws, startDevVault, waitFor } from "@leash/devstack";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { type DevAws, type DevVault, waitFor } from "@leash/devstack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ProviderStack, startProviderStack } from "../support/provider-stack.js";
+import { agentId, ORCHESTRATOR, SECURITY, type Stack } from "../support/stack.js";
 import { startForgeIssuer } from "./support/forge.js";
 import { see } from "./support/problem.js";
 import { dumpRedis } from "./support/redis-dump.js";
@@ -16,6 +17,7 @@ import { SecretBook } from "./support/secret-book.js";
 let aws: DevAws;
 let vault: DevVault;
 let stack: Stack;
+let providers: ProviderStack;
 const secrets = new SecretBook();
 /** Status line, headers and body of every response that must not carry a credential. */
 const responses: string[] = [];
@@ -25,13 +27,8 @@ let orch: string;
 let security: string;
 
 beforeAll(async () => {
-  [aws, vault] = await Promise.all([startDevAws(), startDevVault()]);
-  stack = await startStack({
-    redisUrl: inject("redisUrl"),
-    config: { providers: { "aws-sts": aws.providerConfig, vault: vault.providerConfig } },
+  providers = await startProviderStack({
     env: {
-      ...aws.env,
-      ...vault.env,
       // The most verbose level: whatever it prints is still a log.
       LOG_LEVEL: "debug",
       // The grace must exceed the mint timeout (start-up refuses it otherwise).
@@ -40,6 +37,7 @@ beforeAll(async () => {
       LEASH_RECONCILE_INTERVAL_MS: "300",
     },
   });
+  ({ aws, vault, stack } = providers);
   secrets.add("aws root secret key", aws.env.AWS_SECRET_ACCESS_KEY);
   secrets.add("vault root token", vault.env.LEASH_VAULT_TOKEN);
   const signing = JSON.parse(readFileSync(stack.signingKeyFile, "utf8")) as { keys: { d: string }[] };
@@ -48,8 +46,7 @@ beforeAll(async () => {
   security = await identity(SECURITY);
 }, 90_000);
 afterAll(async () => {
-  await stack?.stop();
-  await Promise.all([aws?.emulator.stop(), vault?.emulator.stop()]);
+  await providers?.stop();
 });
 
 async function identity(sub: string): Promise<string> {
