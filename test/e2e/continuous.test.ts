@@ -1,8 +1,9 @@
 import { type DevAws, type DevVault, waitFor } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog } from "../support/fixtures.js";
+import { auditLog, json } from "../support/fixtures.js";
 import {
   deadAfter,
+  PROVIDER_CEILING,
   PROVIDER_INTENTS,
   type Probe,
   type ProviderKind,
@@ -38,23 +39,12 @@ afterAll(async () => {
   await providers?.stop();
 });
 
-const CEILING = [
-  { action: "read", resource: "docs/*" },
-  { action: "read", resource: "secret/*" },
-];
-
-async function json<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** A root task for the agent, or with `parent` a sub-task its agent delegates. */
 async function createTask(agent: string, parent?: { id: string; agent: string }): Promise<string> {
   const caller = parent ? await stack.token(agentId(parent.agent)) : orch;
   const res = await stack.call("POST", "/v1/tasks", caller, {
     agent: agentId(agent),
-    ceiling: CEILING,
+    ceiling: PROVIDER_CEILING,
     ttl_seconds: parent ? 300 : 600,
     ...(parent ? { parent_id: parent.id } : {}),
   });

@@ -13,8 +13,15 @@ import {
 } from "@leash/devstack";
 import { connectRedis, createStore } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog } from "../support/fixtures.js";
-import { deadAfter, PROVIDER_INTENTS, type ProviderKind, percentile, probes } from "../support/probes.js";
+import { auditLog, json } from "../support/fixtures.js";
+import {
+  deadAfter,
+  PROVIDER_CEILING,
+  PROVIDER_INTENTS,
+  type ProviderKind,
+  percentile,
+  probes,
+} from "../support/probes.js";
 import { type ProviderStack, startProviderStack } from "../support/provider-stack.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack } from "../support/stack.js";
@@ -57,21 +64,10 @@ afterAll(async () => {
   await providers?.stop();
 });
 
-const CEILING = [
-  { action: "read", resource: "docs/*" },
-  { action: "read", resource: "secret/*" },
-];
-
-async function json<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 async function createTask(agent: string): Promise<string> {
   const res = await stack.call("POST", "/v1/tasks", orch, {
     agent: agentId(agent),
-    ceiling: CEILING,
+    ceiling: PROVIDER_CEILING,
     ttl_seconds: 600,
   });
   return (await json<{ id: string }>(res)).id;

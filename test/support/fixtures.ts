@@ -68,3 +68,10 @@ export async function auditLog<T>(stack: Stack, token: string, query = ""): Prom
   } while (since);
   return out;
 }
+
+/** The body of a 2xx response as `T`; anything else throws with its status and body. */
+export async function json<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}

@@ -18,6 +18,12 @@ export const PROVIDER_INTENTS = {
 
 export type ProviderKind = keyof typeof PROVIDER_INTENTS;
 
+/** A task ceiling that covers every intent of PROVIDER_INTENTS. */
+export const PROVIDER_CEILING = [
+  { action: "read", resource: "docs/*" },
+  { action: "read", resource: "secret/*" },
+];
+
 /**
  * Probes that use a credential the way its holder would: a task token at introspection (with `introspector`'s
  * token), a Vault token at the Vault emulator's lookup-self, STS keys on the AWS emulator's S3.
