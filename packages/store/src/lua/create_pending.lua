@@ -61,18 +61,25 @@ for i = 0, pools - 1 do
   end
 end
 
-redis.call("HSET", KEYS[1], unpack(ARGV, 6 + 5 * pools))
+-- The agent and provider come from the fields written, not read back.
+local fields = {unpack(ARGV, 6 + 5 * pools)}
+local agent, provider
+for i = 1, #fields - 1, 2 do
+  if fields[i] == "agent" then agent = fields[i + 1] elseif fields[i] == "provider" then provider = fields[i + 1] end
+end
+if idempotent then
+  redis.call("SET", KEYS[6], ARGV[3], "PX", tonumber(ARGV[4]))
+  -- So the retention sweep removes the key with the lease, should the lease go first.
+  fields[#fields + 1] = "idem"
+  fields[#fields + 1] = KEYS[6]
+end
+redis.call("HSET", KEYS[1], unpack(fields))
 redis.call("ZADD", KEYS[2], 0, id)
 redis.call("ZADD", KEYS[3], 0, id)
 redis.call("ZADD", KEYS[4], 0, id)
 redis.call("ZADD", KEYS[5], now, id)
-redis.call("HINCRBY", KEYS[7], redis.call("HGET", KEYS[1], "agent"), 1)
-redis.call("HINCRBY", KEYS[8], redis.call("HGET", KEYS[1], "provider"), 1)
-if idempotent then
-  redis.call("SET", KEYS[6], ARGV[3], "PX", tonumber(ARGV[4]))
-  -- So the retention sweep removes the key with the lease, should the lease go first.
-  redis.call("HSET", KEYS[1], "idem", KEYS[6])
-end
+redis.call("HINCRBY", KEYS[7], agent, 1)
+redis.call("HINCRBY", KEYS[8], provider, 1)
 
 -- The lease records where it was counted, so the scripts that end it (abort.lua, lease_end.lua) uncount it there.
 local live, rate, issued = {}, {}, {}
