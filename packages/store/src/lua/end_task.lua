@@ -63,13 +63,7 @@ for name in string.gmatch(ARGV[6] or "", "%S+") do in_store[name] = true end
 local k = {
   deadline = KEYS[3], agents = KEYS[5], providers = KEYS[6], counters = KEYS[7], outbox = KEYS[8], ended = KEYS[9],
 }
--- Dead once ordered: its provider holds nothing to revoke. A lease counted by a campaign keeps its job, which
--- counts its end there.
-local function dies_in_store(lease)
-  if next(in_store) == nil then return false end
-  local f = redis.call("HMGET", lease, "provider", "campaign")
-  return f[1] and in_store[f[1]] and not f[2]
-end
+local any_in_store = next(in_store) ~= nil
 local changed = 0
 for _, t in ipairs(tasks) do
   local tid, task = t[1], t[2]
@@ -84,11 +78,16 @@ local out = {}
 local settled = {}
 for _, l in ipairs(leases) do
   local id, lease, tid = l[1], l[2], l[3]
-  local ordered = order_lease(lease, now, cause, ARGV[5], "", "")
+  -- With providers that revoke in the store, one read gives the state and whether the lease dies here: once
+  -- ordered, its provider holds nothing to revoke. A lease counted by a campaign keeps its job, which counts its end
+  -- there.
+  local f = any_in_store and redis.call("HMGET", lease, "state", "provider", "campaign") or {nil}
+  local ordered = order_lease(lease, now, cause, ARGV[5], "", "", f[1])
   if ordered == "ordered" then
     -- Ended because an ancestor task ended: its receipt names that task.
     if tid ~= ARGV[2] then redis.call("HSET", lease, "via", ARGV[2]) end
-    if dies_in_store(lease) and end_lease(k, lease, id, "revoked", now, nil) ~= nil then
+    local dies = f[2] and in_store[f[2]] and not f[3]
+    if dies and end_lease(k, lease, id, "revoked", now, nil, "revoking") ~= nil then
       settled[#settled + 1] = id
       ordered = nil
     else

@@ -25,9 +25,11 @@ end
 
 -- Active -> revoking with who ordered it, why and when; a lease already being revoked keeps its first order; a
 -- pending one is flagged so that activation revokes it with this order. Returns "ordered" (needs a job),
--- "ordering" (already ordered, needs a job), "pending" or nil (ended: nothing to do).
-local function order_lease(lease, now, cause, actor, campaign, policies)
-  local state = redis.call("HGET", lease, "state")
+-- "ordering" (already ordered, needs a job), "pending" or nil (ended: nothing to do). `known` is the lease's state
+-- when the caller has just read it (nil: read it here).
+local function order_lease(lease, now, cause, actor, campaign, policies, known)
+  local state = known
+  if state == nil then state = redis.call("HGET", lease, "state") end
   if state == "active" then
     redis.call("HSET", lease, "state", "revoking", "reason", cause, "by", actor, "revoke_req", now)
     if campaign ~= "" then redis.call("HSET", lease, "campaign", campaign) end
@@ -51,9 +53,11 @@ end
 -- receipt. `k` holds the keys: deadline, agents (live per agent), providers (live per provider), counters, outbox,
 -- ended (ended leases by end time, for the retention sweep).
 -- `extra` (a table or nil) is added to the receipt's detail. Returns the lease's campaign id ("" for none) when it
--- ended the lease, nil when the lease was not in a state that allows it.
-local function end_lease(k, lease, id, state, now, extra)
-  local prior = redis.call("HGET", lease, "state")
+-- ended the lease, nil when the lease was not in a state that allows it. `known` is the lease's state when the caller
+-- has just set or read it (nil: read it here).
+local function end_lease(k, lease, id, state, now, extra, known)
+  local prior = known
+  if prior == nil then prior = redis.call("HGET", lease, "state") end
   if state == "revoked" then
     if prior ~= "revoking" and prior ~= "revoke_failed" then return nil end
   elseif state == "expired" then
