@@ -60,7 +60,10 @@ describe("/metrics after a scenario", () => {
     const ret = await t.request("POST", `/v1/tasks/${id}/complete`, orch);
     expect(ret.status).toBe(202);
     // Task tokens die in the store: completion ends them at once, with no revoke job, so the gauge drops.
-    expect(value(await scrape(), 'leash_live_leases{provider="leash-jwt"}')).toBe(0);
+    const after = await scrape();
+    expect(value(after, 'leash_live_leases{provider="leash-jwt"}')).toBe(0);
+    // ...and they are counted here, since no worker job counts them.
+    expect(value(after, "leash_task_end_settled_total")).toBe(4);
   });
 
   it("reports a paused queue; its jobs count as waiting, and no state is called paused", async () => {

@@ -12,6 +12,11 @@ export function apiMetrics() {
       labelNames: ["provider", "outcome"] as const,
       registers: [registry],
     }),
+    settledAtTaskEnd: new Counter({
+      name: "leash_task_end_settled_total",
+      help: "Leases revoked in the store (task tokens) that their task's end ended at once, receipts written, without a revoke job (the worker's leash_revocations_total counts the others).",
+      registers: [registry],
+    }),
     issueDuration: new Histogram({
       name: "leash_issue_duration_seconds",
       help: "Time to decide, record, mint and activate a lease.",

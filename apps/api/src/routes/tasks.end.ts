@@ -24,7 +24,13 @@ export const registerTasksEnd: RouteRegistrar = (app, ctx) => {
     ["cancel", "cancelled"],
   ] as const) {
     app.openapi(route(action), async (c) => {
-      const { task, revoking } = await endTask(ctx.broker, c.get("identity"), c.req.valid("param").id, state);
+      const { task, revoking, settled } = await endTask(
+        ctx.broker,
+        c.get("identity"),
+        c.req.valid("param").id,
+        state,
+      );
+      ctx.metrics.settledAtTaskEnd.inc(settled);
       return c.json({ id: task.id, state: task.state, revoking }, 202);
     });
   }

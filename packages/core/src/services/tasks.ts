@@ -187,7 +187,12 @@ export async function endTask(
       detail: { revoking: outcome.revoking.length + outcome.settled.length },
     });
   }
-  return { task: outcome.task, revoking: outcome.revoking.length + outcome.settled.length };
+  return {
+    task: outcome.task,
+    revoking: outcome.revoking.length + outcome.settled.length,
+    /** Of those, the leases this call ended at once (no revoke job: the caller counts them). */
+    settled: outcome.settled.length,
+  };
 }
 
 /** Providers whose credentials die with their lease's state: a task's end settles their leases itself. */

@@ -45,7 +45,7 @@ export function registerRevoke(web: Hono<ConsoleEnv>, ctx: ApiContext) {
         await returnLease(ctx.broker, caller, order.id);
         return c.redirect(leaseHref(order.id), 303);
       case "task":
-        await endTask(ctx.broker, caller, order.id, "cancelled");
+        ctx.metrics.settledAtTaskEnd.inc((await endTask(ctx.broker, caller, order.id, "cancelled")).settled);
         return c.redirect(taskHref(order.id), 303);
       case "agent": {
         const campaign = await startCampaign(
