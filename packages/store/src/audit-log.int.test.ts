@@ -19,6 +19,23 @@ describe("tamper-evident audit log", () => {
     expect(await a.verify()).toEqual({ ok: true, checked: 50 });
   });
 
+  it("verifies while other processes keep appending (entries after the scan are not 'missing')", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const writer = new RedisAuditLog(redis, prefix);
+    const verifier = new RedisAuditLog(redis, prefix);
+    await writer.append({ type: "t", actor: null, outcome: "ok" });
+    let writing = true;
+    const appending = (async () => {
+      for (let i = 0; writing; i++)
+        await writer.append({ type: "t", actor: null, outcome: "ok", detail: { i } });
+    })();
+    const results = [];
+    for (let i = 0; i < 30; i++) results.push(await verifier.verify());
+    writing = false;
+    await appending;
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
   it("appendMany chains a batch larger than one script call, in order, between other writers' appends", async () => {
     const prefix = `t:{${randomUUID()}}:`;
     const a = new RedisAuditLog(redis, prefix);
@@ -70,5 +87,17 @@ describe("tamper-evident audit log", () => {
     const events = await log.read("-", 10);
     await redis.xdel(log.stream, events[1]?.id ?? "");
     expect(await log.verify()).toMatchObject({ ok: false, checked: 1, firstBad: { id: events[2]?.id } });
+  });
+
+  it("detects entries removed from the end: the head names an entry the log no longer reaches", async () => {
+    const log = new RedisAuditLog(redis, `t:{${randomUUID()}}:`);
+    for (let i = 0; i < 4; i++) await log.append({ type: "t", actor: null, outcome: "ok", detail: { i } });
+    const events = await log.read("-", 10);
+    await redis.xdel(log.stream, events[3]?.id ?? "");
+    expect(await log.verify()).toMatchObject({
+      ok: false,
+      checked: 3,
+      firstBad: { id: events[2]?.id, reason: "entries missing after this one" },
+    });
   });
 });
