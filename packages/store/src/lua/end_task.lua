@@ -15,46 +15,26 @@
 -- or lease): the caller declares those keys too and calls again. So the script never touches an undeclared key,
 -- and Redis Cluster routes, checks and migrates everything it touches as the one slot of the prefix's hash tag.
 --@include lease_end
+--@include task_tree
 local prefix = ARGV[1]
 if redis.call("EXISTS", KEYS[1]) == 0 then return nil end
-
-local declared = {}
-for i = 1, #KEYS do declared[KEYS[i]] = true end
-local missing = {}
-local function key(name)
-  if declared[name] then return name end
-  missing[#missing + 1] = name
-  return nil
-end
 
 -- Reads only: the task tree and its leases.
 local tasks = {}
 local leases = {}
-local queue = {ARGV[2]}
-local seen = {}
-while #queue > 0 do
-  local tid = table.remove(queue)
-  if not seen[tid] then
-    seen[tid] = true
-    local task = key(prefix .. "task:" .. tid)
-    local task_leases = key(prefix .. "task:" .. tid .. ":leases")
-    local children = key(prefix .. "task:" .. tid .. ":children")
-    if task then tasks[#tasks + 1] = {tid, task} end
-    if task_leases then
-      for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
-        local lease = key(prefix .. "lease:" .. id)
-        if lease then leases[#leases + 1] = {id, lease, tid} end
-      end
-    end
-    if children then
-      for _, child in ipairs(redis.call("SMEMBERS", children)) do queue[#queue + 1] = child end
+walk_tasks(prefix, {ARGV[2]}, function(tid)
+  local task = key(prefix .. "task:" .. tid)
+  local task_leases = key(prefix .. "task:" .. tid .. ":leases")
+  if task then tasks[#tasks + 1] = {tid, task} end
+  if task_leases then
+    for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
+      local lease = key(prefix .. "lease:" .. id)
+      if lease then leases[#leases + 1] = {id, lease, tid} end
     end
   end
-end
-if #missing > 0 then
-  table.insert(missing, 1, "missing")
-  return missing
-end
+end)
+local incomplete = missing_reply()
+if incomplete then return incomplete end
 
 local now = tonumber(ARGV[4])
 local cause = "task_" .. ARGV[3]

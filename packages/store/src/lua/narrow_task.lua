@@ -12,56 +12,38 @@
 -- {"narrowed", r, r revoked ids..., ids needing a revoke job...}.
 --@include lease_end
 --@include order_many
+--@include task_tree
 local prefix = ARGV[1]
 local state = redis.call("HGET", KEYS[1], "state")
 if not state then return nil end
 if state ~= "active" then return {"not_active", state} end
 if redis.call("HGET", KEYS[1], "ceiling") ~= ARGV[3] then return {"changed"} end
 
-local declared = {}
-for i = 1, #KEYS do declared[KEYS[i]] = true end
 local n = tonumber(ARGV[7])
 local outside, judged = {}, {}
 for i = 8, #ARGV do
   judged[ARGV[i]] = true
   if i < 8 + n then outside[#outside + 1] = ARGV[i] end
 end
-local missing, unjudged, in_tree = {}, {}, {}
-local function key(name)
-  if declared[name] then return name end
-  missing[#missing + 1] = name
-  return nil
-end
+local unjudged, in_tree = {}, {}
 
-local queue, seen = {ARGV[2]}, {}
-while #queue > 0 do
-  local tid = table.remove(queue)
-  if not seen[tid] then
-    seen[tid] = true
-    local task_leases = key(prefix .. "task:" .. tid .. ":leases")
-    local children = key(prefix .. "task:" .. tid .. ":children")
-    if task_leases then
-      for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
-        -- Live leases are exactly those in `pending` or `deadline`: only they need reading.
-        if redis.call("ZSCORE", KEYS[3], id) or redis.call("ZSCORE", KEYS[2], id) then
-          local lease = key(prefix .. "lease:" .. id)
-          if lease then
-            in_tree[id] = lease
-            local s = redis.call("HGET", lease, "state")
-            if (s == "pending" or s == "active") and not judged[id] then unjudged[#unjudged + 1] = id end
-          end
-        end
+walk_tasks(prefix, {ARGV[2]}, function(tid)
+  local task_leases = key(prefix .. "task:" .. tid .. ":leases")
+  if not task_leases then return end
+  for _, id in ipairs(redis.call("ZRANGE", task_leases, 0, -1)) do
+    -- Live leases are exactly those in `pending` or `deadline`: only they need reading.
+    if redis.call("ZSCORE", KEYS[3], id) or redis.call("ZSCORE", KEYS[2], id) then
+      local lease = key(prefix .. "lease:" .. id)
+      if lease then
+        in_tree[id] = lease
+        local s = redis.call("HGET", lease, "state")
+        if (s == "pending" or s == "active") and not judged[id] then unjudged[#unjudged + 1] = id end
       end
     end
-    if children then
-      for _, child in ipairs(redis.call("SMEMBERS", children)) do queue[#queue + 1] = child end
-    end
   end
-end
-if #missing > 0 then
-  table.insert(missing, 1, "missing")
-  return missing
-end
+end)
+local incomplete = missing_reply()
+if incomplete then return incomplete end
 if #unjudged > 0 then
   table.insert(unjudged, 1, "unjudged")
   return unjudged

@@ -10,15 +10,9 @@
 -- {"suspended", previous json or "", r, r revoked ids..., ids needing a revoke job...}.
 --@include lease_end
 --@include order_many
+--@include task_tree
 local prefix = ARGV[1]
-local declared = {}
-for i = 1, #KEYS do declared[KEYS[i]] = true end
-local missing, live = {}, {}
-local function key(name)
-  if declared[name] then return name end
-  missing[#missing + 1] = name
-  return nil
-end
+local live = {}
 local function collect(index)
   for _, id in ipairs(redis.call("ZRANGE", index, 0, -1)) do
     if redis.call("ZSCORE", KEYS[4], id) or redis.call("ZSCORE", KEYS[3], id) then
@@ -30,24 +24,13 @@ end
 
 collect(KEYS[5])
 if ARGV[7] == "1" then
-  local queue, seen = redis.call("SMEMBERS", KEYS[6]), {}
-  while #queue > 0 do
-    local tid = table.remove(queue)
-    if not seen[tid] then
-      seen[tid] = true
-      local task_leases = key(prefix .. "task:" .. tid .. ":leases")
-      local children = key(prefix .. "task:" .. tid .. ":children")
-      if task_leases then collect(task_leases) end
-      if children then
-        for _, child in ipairs(redis.call("SMEMBERS", children)) do queue[#queue + 1] = child end
-      end
-    end
-  end
+  walk_tasks(prefix, redis.call("SMEMBERS", KEYS[6]), function(tid)
+    local task_leases = key(prefix .. "task:" .. tid .. ":leases")
+    if task_leases then collect(task_leases) end
+  end)
 end
-if #missing > 0 then
-  table.insert(missing, 1, "missing")
-  return missing
-end
+local incomplete = missing_reply()
+if incomplete then return incomplete end
 
 local previous = redis.call("HGET", KEYS[1], ARGV[2]) or ""
 redis.call("HSET", KEYS[1], ARGV[2], ARGV[3])
