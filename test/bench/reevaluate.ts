@@ -39,7 +39,13 @@ interface ReevaluateRun {
   reload: { p50: number; p99: number; n: number };
   probeErrors: number;
   /** The worker's own figures: Cedar's decisions (one per distinct request), its time and the part it rested. */
-  worker: { decisions: number; ms: number; restedMs: number; compileMs: number };
+  worker: {
+    decisions: number;
+    ms: number;
+    restedMs: number;
+    compileMs: number;
+    phaseMs: Partial<Record<"pending" | "live" | "tail", number>>;
+  };
 }
 
 export interface ReevaluateFigure {
@@ -246,6 +252,28 @@ async function runAfter(stack: BenchStack, token: string, since: number): Promis
   }
 }
 
+/** µs and calls per Redis command so far (INFO commandstats; commands scripts run count on their own too). */
+async function commandStats(stack: BenchStack): Promise<Map<string, { calls: number; usec: number }>> {
+  const info = String(await stack.redis.call("INFO", "commandstats"));
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const [, name, calls, usec] of info.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g))
+    stats.set(name as string, { calls: Number(calls), usec: Number(usec) });
+  return stats;
+}
+
+function busiest(before: Map<string, { calls: number; usec: number }>, after: typeof before): string {
+  return [...after]
+    .map(([name, a]) => ({
+      name,
+      calls: a.calls - (before.get(name)?.calls ?? 0),
+      usec: a.usec - (before.get(name)?.usec ?? 0),
+    }))
+    .sort((x, y) => y.usec - x.usec)
+    .slice(0, 10)
+    .map((c) => `${c.name} ${Math.round(c.usec / 1000)} ms in ${c.calls} calls`)
+    .join(", ");
+}
+
 const window = (samples: readonly Sample[], from: number, to: number) => {
   const inside = samples.filter((s) => s.at >= from && s.at < to);
   const { n, p50, p99 } = summarize(inside.map((s) => s.ms));
@@ -262,8 +290,8 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
     env: {
       LEASH_POLICY_DIR: dir,
       LOG_LEVEL: "info",
-      ...(process.env.REEVAL_PROF
-        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.REEVAL_PROF}` }
+      ...(process.env.BENCH_REEVALUATE_CPU_PROFILE
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_REEVALUATE_CPU_PROFILE}` }
         : {}),
     },
   });
@@ -297,6 +325,10 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
       issued += count;
       const p = probe(stack, probers);
       await sleep(BEFORE_MS);
+      const statsBefore = await commandStats(stack);
+      await stack.redis.call("CONFIG", "SET", "slowlog-log-slower-than", "1000");
+      await stack.redis.call("CONFIG", "SET", "slowlog-max-len", "100000");
+      await stack.redis.call("SLOWLOG", "RESET");
       const written = Date.now();
       writeFileSync(
         join(dir, `change-${r}.cedar`),
@@ -304,9 +336,36 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
       );
       const run = await runAfter(stack, security, written - 1_000);
       const done = Date.parse(run.completed_at);
+      if (process.env.BENCH_SLOWLOG) {
+        const slow = (await stack.redis.call("SLOWLOG", "GET", "100000")) as [
+          number,
+          number,
+          number,
+          string[],
+        ][];
+        const groups = new Map<string, number[]>();
+        for (const [, , us, args] of slow) {
+          const key = `${args[0]} ${String(args[1]).slice(0, 8)} ${String(args[3] ?? "")
+            .replace(/[0-9a-f-]{36}/, "P")
+            .slice(0, 40)}`;
+          groups.set(key, [...(groups.get(key) ?? []), us]);
+        }
+        for (const [key, us] of [...groups].sort((a, b) => b[1].length - a[1].length))
+          log(
+            `slow ${key}: ${us.length} calls over 1 ms, max ${Math.max(...us)} us, median ${us.sort((a, b) => a - b)[us.length >> 1]} us`,
+          );
+      }
+      log(
+        `reevaluate run ${r + 1}: Redis's busiest commands meanwhile: ${busiest(statsBefore, await commandStats(stack))}`,
+      );
       await sleep(1_000);
       await p.stop();
       const lastDead = await lastRevokedAt(stack, `deny-${r}`, LEASES + issued);
+      if (process.env.BENCH_REEVALUATE_SAMPLES)
+        writeFileSync(
+          `${process.env.BENCH_REEVALUATE_SAMPLES}.${r + 1}.json`,
+          JSON.stringify({ written, started: Date.parse(run.created_at), done, samples: p.samples }),
+        );
       const idle = window(p.samples, written - BEFORE_MS, written);
       // The contract's window is the re-evaluation itself: from its start (after the reload) to its end.
       const during = window(p.samples, Date.parse(run.created_at), done);
@@ -336,13 +395,20 @@ function workerFigures(stack: BenchStack, id: string) {
   const line = (stack.outputs().worker0 ?? "")
     .split("\n")
     .find((l) => l.includes('"re-evaluation finished"') && l.includes(id));
-  type Logged = { decisions?: number; ms?: number; rested_ms?: number; compile_ms?: number };
+  type Logged = {
+    decisions?: number;
+    ms?: number;
+    rested_ms?: number;
+    compile_ms?: number;
+    phase_ms?: Partial<Record<"pending" | "live" | "tail", number>>;
+  };
   const log: Logged = line ? (JSON.parse(line) as Logged) : {};
   return {
     decisions: log.decisions ?? Number.NaN,
     ms: log.ms ?? Number.NaN,
     restedMs: log.rested_ms ?? Number.NaN,
     compileMs: log.compile_ms ?? Number.NaN,
+    phaseMs: log.phase_ms ?? {},
   };
 }
 

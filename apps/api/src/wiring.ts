@@ -1,6 +1,6 @@
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier, rolesFor } from "@leash/identity";
-import { createPolicyEngine, type PolicyEngine, snapshotOf } from "@leash/policy";
+import { createPolicyEngine, OffThreadLoader, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, queuePrefix } from "@leash/queue";
 import {
@@ -65,6 +65,8 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   const policy: PolicyEngine | undefined = policyDir
     ? await createPolicyEngine({
         dir: policyDir,
+        // A reload compiles on a thread: the event loop keeps serving issuance meanwhile.
+        reloadWith: new OffThreadLoader().load,
         onReload: (set) => {
           logger.info({ policies: set.policies.size }, "policy set reloaded");
           void follow(snapshotOf(set));

@@ -88,6 +88,7 @@ export function reevaluationProcessor(ctx: WorkerContext) {
             decisions: out.decisions,
             ms: ctx.clock.now() - started,
             rested_ms: pacer.rested,
+            phase_ms: out.phaseMs,
             // Reading and compiling the set, unless this worker had it already.
             compile_ms: compileMs,
           },

@@ -2,8 +2,9 @@ import { join, resolve } from "node:path";
 import type { PolicyDecider, PolicyDecision, PolicyRequest, PolicySetSnapshot } from "@leash/core";
 import { z } from "zod";
 import type { CompiledPolicySet } from "./compile.js";
-import { type ActivePolicySet, activatePolicySet, decideWith } from "./decide.js";
+import { type ActivePolicySet, activatePolicySet, activatePolicySetGradually, decideWith } from "./decide.js";
 import { loadPolicyDir, SCHEMA_FILE } from "./load.js";
+import type { PolicyDirLoader } from "./off-thread.js";
 import { snapshotOf } from "./snapshot.js";
 import { type DebouncedWatch, watchPolicyFiles } from "./watcher.js";
 
@@ -14,6 +15,11 @@ export const PolicyEngineOptions = z.strictObject({
   debounceMs: z.number().int().min(0).max(60_000).default(200),
   onReload: z.custom<(set: CompiledPolicySet) => void>((v) => typeof v === "function").optional(),
   onReloadError: z.custom<(error: Error) => void>((v) => typeof v === "function").optional(),
+  /**
+   * Loads the directory on a reload (the first load always runs in the process): an `OffThreadLoader`'s keeps
+   * compiling off the event loop. Defaults to loading in the process.
+   */
+  reloadWith: z.custom<PolicyDirLoader>((v) => typeof v === "function").optional(),
 });
 export type PolicyEngineOptions = z.input<typeof PolicyEngineOptions>;
 
@@ -81,9 +87,10 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
 
   const reloadNow = async (): Promise<ReloadResult> => {
     try {
-      const compiled = await loadPolicyDir(dir, { schemaPath });
+      const compiled = await (config.reloadWith ?? loadPolicyDir)(dir, { schemaPath });
       const next: 0 | 1 = slot === 0 ? 1 : 0;
-      active = activatePolicySet(slots[next], compiled);
+      // Into the idle slot, an action at a time: decisions keep using the set in use until the swap.
+      active = await activatePolicySetGradually(slots[next], compiled);
       activeId = snapshotOf(compiled).id;
       slot = next;
       counters.reloads += 1;

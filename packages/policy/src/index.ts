@@ -27,6 +27,7 @@ export {
 export { liveDecider } from "./live.js";
 export { type LoadOptions, loadPolicyDir, SCHEMA_FILE } from "./load.js";
 export { formatProblem, PolicyLoadError, type PolicyProblem } from "./load-error.js";
+export { OffThreadLoader, type PolicyDirLoader } from "./off-thread.js";
 export { cedarActionId, SENSITIVITY_RANK, toCedarRequest } from "./request.js";
 export { compileSnapshot, snapshotOf } from "./snapshot.js";
 export {

@@ -27,7 +27,7 @@ interface Waiting {
 }
 
 /** Receipts chained per script call: large enough for mass revocation, small enough to keep each call short. */
-const OUTBOX_BATCH = 500;
+const OUTBOX_BATCH = 100;
 
 /**
  * Append-only, hash-chained audit trail in a Redis stream: each entry carries the hash of the previous one, so an

@@ -229,6 +229,21 @@ describe("runReevaluation", () => {
     expect(broker.leases.leases.get("ls_zz_new")?.state).toBe("active");
   });
 
+  it("reads no record again in the tail for a lease an earlier phase decided", async () => {
+    const { broker, deps, reevaluations, task } = await setup();
+    // Issued just now, so the tail (from shortly before the start) walks them all again.
+    for (let i = 0; i < 3; i++) await givenLease(broker, { taskId: task.id });
+    const read: string[] = [];
+    const readLeases = reevaluations.leases.bind(reevaluations);
+    reevaluations.leases = (ids) => {
+      read.push(...ids);
+      return readLeases(ids);
+    };
+    const out = await runReevaluation(deps, await start(deps), new FakeLiveDecider(SET, noWrites));
+    expect(out).toMatchObject({ run: { checked: 3 } });
+    expect(read).toHaveLength(3);
+  });
+
   it("stops when a newer set is loaded, naming it", async () => {
     const { broker, deps, policySets, task } = await setup();
     await givenLease(broker, { taskId: task.id, intent: { action: "write", resource: "x" } });

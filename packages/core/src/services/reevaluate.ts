@@ -89,7 +89,12 @@ export interface ReevaluationHooks {
 export type ReevaluationRun =
   | { kind: "missing" }
   | { kind: "paused" }
-  | { kind: "finished"; run: Reevaluation; decisions?: number };
+  | {
+      kind: "finished";
+      run: Reevaluation;
+      decisions?: number;
+      phaseMs?: Partial<Record<ReevaluationPhase, number>>;
+    };
 
 /** Lease ids per store round trip: small enough that each Redis call stays short while issuance goes on. */
 export const REEVALUATION_CHUNK = 500;
@@ -117,8 +122,14 @@ export async function runReevaluation(
   const store = deps.reevaluations;
   const start = await store.begin(run.id, deps.clock.now());
   const pass = new Pass(deps, run, decider.session(), await store.liveCounts(), start.frozenAt);
-  const pages = new Pages(store, start.frozenAt);
+  const pages = new Pages(store, start.frozenAt, (ids) => store.seen(run.id, ids));
   let at: ReevaluationProgress = { phase: start.phase, cursor: start.cursor };
+  const phaseMs: Partial<Record<ReevaluationPhase, number>> = {};
+  let phaseStarted = deps.clock.now();
+  const endPhase = () => {
+    phaseMs[at.phase] = (phaseMs[at.phase] ?? 0) + deps.clock.now() - phaseStarted;
+    phaseStarted = deps.clock.now();
+  };
   let checked = run.checked;
   let lookedAt = Number.NEGATIVE_INFINITY;
   for (;;) {
@@ -131,6 +142,7 @@ export async function runReevaluation(
     const page = await pages.read(at);
     if (page.ids.length === 0) {
       const following = PHASES[PHASES.indexOf(at.phase) + 1];
+      endPhase();
       if (!following || (following === "tail" && run.dryRun)) break;
       const cursor = following === "tail" ? idFloor("ls", start.frozenAt - TAIL_MARGIN_MS) : "";
       const moved = { phase: following, cursor };
@@ -147,7 +159,7 @@ export async function runReevaluation(
     await hooks.chunkDone?.({ checked, leases: page.ids.length });
   }
   const out = await finish(deps, run, { state: "done" });
-  return out.kind === "finished" ? { ...out, decisions: pass.decisions } : out;
+  return out.kind === "finished" ? { ...out, decisions: pass.decisions, phaseMs } : out;
 }
 
 /** How often a run looks whether a newer policy set was loaded. */
@@ -166,6 +178,8 @@ class Pages {
   constructor(
     private readonly store: ReevaluationStore,
     private readonly frozenAt: number,
+    /** The ids among these that an earlier phase decided already. */
+    private readonly seen: (ids: readonly string[]) => Promise<Set<string>>,
   ) {}
 
   read(from: ReevaluationProgress): Promise<Page> {
@@ -190,7 +204,14 @@ class Pages {
 
   private async fetch(from: ReevaluationProgress): Promise<Page> {
     const { ids, to } = await this.store.next(from, REEVALUATION_CHUNK, this.frozenAt);
-    return { ids, to, leases: ids.length > 0 ? await this.store.leases(ids) : [] };
+    // The tail walks every lease issued since shortly before the start, most of them decided by the live phase:
+    // their records are not read again (after a burst of issuance, that is most of the live set).
+    let wanted = ids;
+    if (from.phase === "tail" && ids.length > 0) {
+      const decided = await this.seen(ids);
+      wanted = ids.filter((id) => !decided.has(id));
+    }
+    return { ids, to, leases: wanted.length > 0 ? await this.store.leases(wanted) : [] };
   }
 }
 
@@ -277,7 +298,8 @@ class Pass {
     const { run } = this;
     const own = (l: RecordedLease) => l.issuedAt >= this.frozenAt && l.policySet === run.policySet;
     const kept = leases.filter((l) => !own(l) && (phase !== "tail" || l.policySet !== run.policySet));
-    if (phase === "pending") return kept;
+    // Pages of the tail come without the leases an earlier phase decided.
+    if (phase === "pending" || phase === "tail") return kept;
     const recent = kept.filter((l) => l.issuedAt >= this.recent).map((l) => l.id);
     if (recent.length === 0) return kept;
     const seen = await this.deps.reevaluations.seen(run.id, recent);

@@ -9,5 +9,6 @@ if at[3] ~= "running" then return 0 end
 if (at[1] or "pending") ~= ARGV[1] or (at[2] or "") ~= ARGV[2] then return 0 end
 redis.call("HSET", KEYS[1], "phase", ARGV[3], "cursor", ARGV[4])
 redis.call("HINCRBY", KEYS[1], "checked", tonumber(ARGV[5]))
-for i = 6, #ARGV do redis.call("SADD", KEYS[2], ARGV[i]) end
+-- In slices: unpack has a limit (a page grows past its size when many leases share a deadline).
+for i = 6, #ARGV, 1000 do redis.call("SADD", KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 return 1
