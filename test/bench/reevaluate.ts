@@ -290,6 +290,8 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
     env: {
       LEASH_POLICY_DIR: dir,
       LOG_LEVEL: "info",
+      // API, worker and Redis share this machine's two cores: the deployment README advises this for such a host.
+      LEASH_WORKER_NICE: process.env.BENCH_WORKER_NICE ?? "10",
       ...(process.env.BENCH_REEVALUATE_CPU_PROFILE
         ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_REEVALUATE_CPU_PROFILE}` }
         : {}),

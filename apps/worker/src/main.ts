@@ -1,7 +1,10 @@
+import { setPriority } from "node:os";
 import { createLogger, handleShutdown, loadEnv, readLeashConfig } from "@leash/runtime";
 import { startWorker } from "./worker.js";
 
 const env = loadEnv();
+// Raising the nice value needs no privilege. On Linux it applies to the calling thread: the one running JavaScript.
+if (env.LEASH_WORKER_NICE > 0) setPriority(env.LEASH_WORKER_NICE);
 const config = await readLeashConfig(env.LEASH_CONFIG).catch((error: Error) => {
   process.stderr.write(`leash-worker: ${error.message}\n`);
   process.exit(2);

@@ -9,8 +9,8 @@ const processCpuMs = () => {
 /**
  * Keeps background work to a share of one core, so issuance keeps its latency on a machine the API shares: after
  * each step, waits in proportion to the CPU the step used (a share of 0.5 rests as long as it computed). Time spent
- * waiting for Redis is not counted: it costs the API nothing, and counting it would rest longest when the machine
- * is busiest with other work, stretching the run for nothing.
+ * waiting for Redis is not counted, or a run would rest longest when the machine is busiest with other work; the
+ * store keeps each of a run's Redis calls short instead, so issuance's commands interleave with them.
  */
 export function createPacer(clock: Clock, share: number, cpuMs: () => number = processCpuMs) {
   let since = cpuMs();

@@ -51,6 +51,11 @@ const RuntimeEnvFields = z.object({
   LEASH_BODY_LIMIT_BYTES: int(65_536),
   LEASH_POLICY_DIR: z.string().optional(),
   LEASH_WORKER_CONCURRENCY: int(64),
+  /**
+   * The nice value the worker runs its JavaScript at (0-19): on a host it shares with the API, a higher value lets
+   * issuance have the CPU first when both want it (README "Continuous authorization").
+   */
+  LEASH_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
   LEASH_DEADLINE_POLL_MS: int(100, 10),
   LEASH_PENDING_GRACE_MS: int(30_000, 1_000),
   LEASH_RECONCILE_INTERVAL_MS: int(5_000, 100),
