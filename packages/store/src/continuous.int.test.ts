@@ -289,6 +289,27 @@ describe("suspend_agent.lua", () => {
     expect((await store.leases.get(late.id))?.state).toBe("revoking");
   });
 
+  it("is not held off by an agent that keeps issuing: what is written ahead after the suspension is recorded sees it", async () => {
+    const ta = await task(A);
+    const scripts = loadScripts(redis);
+    let written = 0;
+    const suspensions = new RedisSuspensionStore(redis, keys, {
+      ...scripts,
+      // Before every call, a request of A's writes its lease ahead, as issuance does while A is not suspended.
+      suspendAgent: async (k, a) => {
+        if (!(await store.suspensions.get(A))) {
+          await lease(ta, {}, false);
+          written += 1;
+        }
+        return scripts.suspendAgent(k, a);
+      },
+    });
+    const out = await suspensions.suspend(suspension(A), true);
+    expect(out.previous).toBeNull();
+    expect(out.revoked).toHaveLength(written);
+    expect(await store.suspensions.get(A)).toEqual(suspension(A));
+  });
+
   it("reads any number of agents in one call, honours until, and survives a new connection", async () => {
     await store.suspensions.suspend(suspension(A, { until: 5_000 }), true);
     await store.suspensions.suspend(suspension(B), true);

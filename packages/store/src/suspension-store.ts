@@ -36,6 +36,11 @@ export class RedisSuspensionStore implements SuspensionStore {
         k.agentLeases(suspension.agent),
         k.agentDelegations(suspension.agent),
       ];
+      // Recorded first, on its own: from here every request of the agent's is refused, and issuance's re-read after
+      // its write-ahead aborts what it wrote. So the rounds below converge however fast the agent (or whoever holds
+      // its identity) keeps asking; the script records it again with the revocations, as before. Left recorded if
+      // they fail: a suspension in force without its revocations is the safe side, and calling again orders them.
+      const previous = await this.record(suspension);
       const walk = await this.readWalk(suspension.agent, includeDelegated);
       for (let round = 0; round < ROUNDS; round++) {
         for (const key of head) walk.delete(key);
@@ -53,7 +58,7 @@ export class RedisSuspensionStore implements SuspensionStore {
         );
         const [kind, ...rest] = Array.isArray(reply) ? reply.map(String) : [];
         if (kind === "suspended") {
-          const [previous = "", count = "0", ...ids] = rest;
+          const [, count = "0", ...ids] = rest;
           const n = Number(count);
           return { previous: parse(previous), revoked: ids.slice(0, n), due: ids.slice(n) };
         }
@@ -62,6 +67,20 @@ export class RedisSuspensionStore implements SuspensionStore {
       }
       throw new Error(`the leases of ${suspension.agent} kept growing while it was being suspended`);
     });
+  }
+
+  /** Records the suspension (and its `until`) at once; returns the one it replaced, as JSON. */
+  private async record(suspension: Suspension): Promise<string | null> {
+    const k = this.keys;
+    const multi = this.redis
+      .multi()
+      .hget(k.suspensions, suspension.agent)
+      .hset(k.suspensions, suspension.agent, JSON.stringify(suspension));
+    if (suspension.until === null) multi.zrem(k.suspensionsUntil, suspension.agent);
+    else multi.zadd(k.suspensionsUntil, suspension.until, suspension.agent);
+    const [[error, previous] = [null, null]] = (await multi.exec()) ?? [];
+    if (error) throw error;
+    return typeof previous === "string" ? previous : null;
   }
 
   /** The keys the script walks: the agent's live leases and, with delegates, its delegated tree's. */
