@@ -17,9 +17,8 @@ import { RedisSuspensionStore } from "./suspension-store.js";
 import { activationFixture, leaseFixture, taskFixture } from "./testing/fixtures.js";
 
 /**
- * Narrowing and suspension each order their revocations in the same script that records the change, with cause and
- * actor, and never leave out a lease written meanwhile: the script names what it was not told about, and is called
- * again once that has been read.
+ * Narrowing and suspension record the change first, then order the revocations of the leases written ahead before
+ * it, with cause and actor; a lease written ahead later is its issuance's to abort (it reads the change again).
  */
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
@@ -73,7 +72,7 @@ const narrowing = (t: Task, to: CeilingIntent[], from = t.ceiling): NarrowTaskIn
 });
 
 /** A store whose named script first runs `before` (a change landing between the read and the script). */
-function racing(name: "narrowTask" | "suspendAgent", before: () => Promise<void>): Scripts {
+function racing(name: "narrowFence" | "narrowTask" | "suspendAgent", before: () => Promise<void>): Scripts {
   const scripts = loadScripts(redis);
   let once = false;
   return {
@@ -92,7 +91,7 @@ async function field(l: Lease, name: string) {
   return redis.hget(keys.lease(l.id), name);
 }
 
-describe("narrow_task.lua", () => {
+describe("narrow_fence.lua and narrow_task.lua", () => {
   it("replaces the ceiling and orders the tree's leases outside it revoking, with cause, actor and instant", async () => {
     const root = await task(A);
     const child = await task(B, root);
@@ -160,14 +159,14 @@ describe("narrow_task.lua", () => {
     expect(await store.tasks.narrow(narrowing({ ...root, id: "tk_unknown" }, READ))).toBeNull();
   });
 
-  it("revokes a lease written ahead between its read and the script: it is named back, judged, revoked", async () => {
+  it("revokes a lease written ahead just before the new ceiling is recorded: the tree is read after it", async () => {
     const root = await task(A);
     const child = await task(B, root);
     let late: Lease | undefined;
     const tasks = new RedisTaskStore(
       redis,
       keys,
-      racing("narrowTask", async () => {
+      racing("narrowFence", async () => {
         late = await lease(child, { intent: write }, false);
       }),
     );
@@ -177,32 +176,13 @@ describe("narrow_task.lua", () => {
     expect(await field(late, "cancel")).toBe("ceiling_narrowed");
   });
 
-  it("refuses to narrow while a live lease it was given has not been judged, changing nothing", async () => {
-    const root = await task(A);
-    const l = await lease(root, { intent: write });
-    const reply = await loadScripts(redis).narrowTask(
-      [
-        keys.task(root.id),
-        keys.deadline,
-        keys.pending,
-        keys.taskLeases(root.id),
-        keys.taskChildren(root.id),
-        keys.lease(l.id),
-      ],
-      [prefix, root.id, JSON.stringify(WIDE), JSON.stringify(READ), 1_000, ORCH, 0],
-    );
-    expect(reply).toEqual(["unjudged", l.id]);
-    expect((await store.tasks.get(root.id))?.ceiling).toEqual(WIDE);
-    expect((await store.leases.get(l.id))?.state).toBe("active");
-  });
-
-  it("follows a sub-task registered between its read and the script", async () => {
+  it("follows a sub-task registered just before the new ceiling is recorded", async () => {
     const root = await task(A);
     let late: Lease | undefined;
     const tasks = new RedisTaskStore(
       redis,
       keys,
-      racing("narrowTask", async () => {
+      racing("narrowFence", async () => {
         late = await lease(await task(B, root), { intent: write });
       }),
     );
@@ -210,6 +190,35 @@ describe("narrow_task.lua", () => {
     if (!late || out?.kind !== "narrowed") throw new Error("no race");
     expect(out.due).toEqual([late.id]);
     expect((await store.leases.get(late.id))?.state).toBe("revoking");
+  });
+
+  it("is not held off by an agent that keeps issuing: what is written ahead after the ceiling is recorded sees it", async () => {
+    const root = await task(A);
+    const child = await task(B, root);
+    const scripts = loadScripts(redis);
+    let written = 0;
+    const keepIssuing = async () => {
+      // A request of the delegate's writes its lease ahead while the ceiling it reads still allows it.
+      if (intentWithinCeiling(write, (await store.tasks.get(root.id))?.ceiling ?? [])) {
+        await lease(child, { intent: write }, false);
+        written += 1;
+      }
+    };
+    const tasks = new RedisTaskStore(redis, keys, {
+      ...scripts,
+      narrowFence: async (k, a) => {
+        await keepIssuing();
+        return scripts.narrowFence(k, a);
+      },
+      narrowTask: async (k, a) => {
+        await keepIssuing();
+        return scripts.narrowTask(k, a);
+      },
+    });
+    const out = await tasks.narrow(narrowing(root, READ));
+    if (out?.kind !== "narrowed") throw new Error("not narrowed");
+    expect(written).toBe(1);
+    expect(out.revoked).toHaveLength(1);
   });
 });
 

@@ -4,11 +4,6 @@ import type { RedisClient } from "./connection.js";
 import type { Keyspace } from "./keys.js";
 import type { Scripts } from "./scripts.js";
 
-/** Rounds of "declare what the tree grew by, judge it, call again" before giving up on a tree that keeps growing. */
-const ROUNDS = 10;
-
-const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);
-
 /** What the script did; the caller reads the task back. */
 export type NarrowReply =
   | { kind: "narrowed"; revoked: string[]; due: string[] }
@@ -17,16 +12,17 @@ export type NarrowReply =
   | null;
 
 interface Walk {
-  /** Every key the script may touch besides its head: tree tasks' `:leases` and `:children`, live leases. */
-  keys: Set<string>;
+  /** The live leases of the tree judged outside the new ceiling. */
   outside: Set<string>;
-  inside: Set<string>;
 }
 
 /**
- * The narrowing's store step (narrow_task.lua): the tree and its live leases are read and judged here, then the
- * script checks that nothing live went unjudged, replaces the ceiling and orders the revocations atomically.
- * Whatever the tree grew by meanwhile comes back named, is judged, and the script runs again.
+ * The narrowing's store step, in two: narrow_fence.lua records the new ceiling (if the task's is still the one it
+ * was judged against), then the tree and its live leases are read and judged here (the ceiling grammar lives in
+ * TypeScript) and narrow_task.lua orders the revocation of those outside it. Every lease written ahead before the
+ * fence is in that read; every one written after is its issuance's to abort, since issuance reads the task again
+ * after its write-ahead. So an agent that keeps asking for leases cannot hold a narrowing off, as it could when
+ * the script refused to change anything while the tree held a lease it had not been told about.
  */
 export async function narrowTaskTree(
   redis: RedisClient,
@@ -34,46 +30,27 @@ export async function narrowTaskTree(
   scripts: Scripts,
   input: NarrowTaskInput,
 ): Promise<NarrowReply> {
+  const fenced = await scripts.narrowFence(
+    [keys.task(input.taskId)],
+    [JSON.stringify(input.from), JSON.stringify(input.to), input.at, input.actor],
+  );
+  if (!Array.isArray(fenced)) return null;
+  const [kind] = fenced.map(String);
+  if (kind === "not_active" || kind === "changed") return { kind };
   const walk = await readTree(redis, keys, input);
-  const head = [keys.task(input.taskId), keys.deadline, keys.pending];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const key of head) walk.keys.delete(key);
-    const reply = await scripts.narrowTask(
-      [...head, ...walk.keys],
-      [
-        keys.prefix,
-        input.taskId,
-        JSON.stringify(input.from),
-        JSON.stringify(input.to),
-        input.at,
-        input.actor,
-        walk.outside.size,
-        ...walk.outside,
-        ...walk.inside,
-      ],
-    );
-    if (!Array.isArray(reply)) return null;
-    const [kind, ...rest] = reply.map(String);
-    if (kind === "not_active" || kind === "changed") return { kind };
-    if (kind === "narrowed") {
-      const count = Number(rest[0]);
-      return { kind, revoked: rest.slice(1, 1 + count), due: rest.slice(1 + count) };
-    }
-    const names = kind === "unjudged" ? rest.map((id) => keys.lease(id)) : rest;
-    for (const name of names) walk.keys.add(name);
-    await judge(redis, keys, input, walk, leaseIdsOf(keys, names));
-  }
-  throw new Error(`the task tree of ${input.taskId} kept growing while it was being narrowed`);
-}
-
-function leaseIdsOf(keys: Keyspace, names: readonly string[]): string[] {
-  const marker = keys.lease("");
-  return names.filter((n) => n.startsWith(marker)).map((n) => n.slice(marker.length));
+  const outside = [...walk.outside];
+  const reply = await scripts.narrowTask(
+    [keys.deadline, ...outside.map((id) => keys.lease(id))],
+    [input.at, input.actor, ...outside],
+  );
+  const [, count = "0", ...ids] = Array.isArray(reply) ? reply.map(String) : [];
+  const n = Number(count);
+  return { kind: "narrowed", revoked: ids.slice(0, n), due: ids.slice(n) };
 }
 
 /** The tree's `:leases` and `:children` keys, one pipelined read per level, then its live leases judged. */
 async function readTree(redis: RedisClient, keys: Keyspace, input: NarrowTaskInput): Promise<Walk> {
-  const walk: Walk = { keys: new Set(), outside: new Set(), inside: new Set() };
+  const walk: Walk = { outside: new Set() };
   const leaseIds: string[] = [];
   const seen = new Set<string>();
   let level = [input.taskId];
@@ -81,7 +58,6 @@ async function readTree(redis: RedisClient, keys: Keyspace, input: NarrowTaskInp
     const pipeline = redis.pipeline();
     for (const id of level) {
       seen.add(id);
-      walk.keys.add(keys.taskLeases(id)).add(keys.taskChildren(id));
       pipeline.zrange(keys.taskLeases(id), 0, -1).smembers(keys.taskChildren(id));
     }
     const next: string[] = [];
@@ -96,7 +72,7 @@ async function readTree(redis: RedisClient, keys: Keyspace, input: NarrowTaskInp
   return walk;
 }
 
-/** Reads the leases, declares the live ones and sorts the pending or active ones by the caller's judgement. */
+/** Reads the leases and keeps the pending or active ones the caller judges outside the new ceiling. */
 async function judge(
   redis: RedisClient,
   keys: Keyspace,
@@ -105,10 +81,8 @@ async function judge(
   ids: readonly string[],
 ): Promise<void> {
   for (const lease of await readLeases(redis, keys, ids)) {
-    if (!LIVE.has(lease.state)) continue;
-    walk.keys.add(keys.lease(lease.id));
     if (lease.state !== "pending" && lease.state !== "active") continue;
-    (input.outside(lease) ? walk.outside : walk.inside).add(lease.id);
+    if (input.outside(lease)) walk.outside.add(lease.id);
   }
 }
 

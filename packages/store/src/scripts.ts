@@ -18,6 +18,7 @@ const FILES = {
   claimDue: "claim_due",
   createTask: "create_task",
   endTask: "end_task",
+  narrowFence: "narrow_fence",
   narrowTask: "narrow_task",
   suspendAgent: "suspend_agent",
   liftSuspension: "lift_suspension",
@@ -48,6 +49,7 @@ export type ScriptName = keyof typeof FILES;
 const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "createTask",
   "endTask",
+  "narrowFence",
   "narrowTask",
   "suspendAgent",
   "liftSuspension",

@@ -59,8 +59,8 @@ function outsideOf(ceiling: readonly CeilingIntent[]) {
 
 /**
  * `PATCH /v1/tasks/{id}`: narrowing only. The new ceiling must be within the current one by the sub-task rule
- * (equal is accepted and revokes nothing); the store replaces it and orders the revocation of every live lease of
- * the task and its descendants now outside it (cause `ceiling_narrowed`) in one step.
+ * (equal is accepted and revokes nothing); the store replaces it, then orders the revocation of every live lease of
+ * the task and its descendants now outside it (cause `ceiling_narrowed`); issuance aborts what is written later.
  */
 export async function narrowTask(
   deps: BrokerDeps,
