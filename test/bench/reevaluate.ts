@@ -349,9 +349,11 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
         ][];
         const groups = new Map<string, number[]>();
         for (const [, , us, args] of slow) {
-          const key = `${args[0]} ${String(args[1]).slice(0, 8)} ${String(args[3] ?? "")
-            .replace(/[0-9a-f-]{36}/, "P")
-            .slice(0, 40)}`;
+          const [command = "", first = ""] = args.map(String);
+          const key =
+            command === "evalsha"
+              ? `evalsha ${first.slice(0, 8)}`
+              : `${command} ${first.replace(/\{[^}]*\}/, "{P}").replace(/(ls|tk|re)_[0-9a-z]+/g, "$1_*")}`;
           groups.set(key, [...(groups.get(key) ?? []), us]);
         }
         for (const [key, us] of [...groups].sort((a, b) => b[1].length - a[1].length))
@@ -368,7 +370,17 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
       if (process.env.BENCH_REEVALUATE_SAMPLES)
         writeFileSync(
           `${process.env.BENCH_REEVALUATE_SAMPLES}.${r + 1}.json`,
-          JSON.stringify({ written, started: Date.parse(run.created_at), done, samples: p.samples }),
+          JSON.stringify({
+            written,
+            started: Date.parse(run.created_at),
+            done,
+            samples: p.samples,
+            // The API's own view of each request (its access log: when it answered, how long it took).
+            api: (stack.outputs().api0 ?? "")
+              .split("\n")
+              .filter((l) => l.includes('"msg":"request"') && l.includes("/v1/leases"))
+              .map((l) => JSON.parse(l) as { time: number; ms: number }),
+          }),
         );
       const idle = window(p.samples, written - BEFORE_MS, written);
       // The contract's window is the re-evaluation itself: from its start (after the reload) to its end.
