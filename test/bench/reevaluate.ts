@@ -368,6 +368,9 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
       await p.stop();
       const lastDead = await lastRevokedAt(stack, `deny-${r}`, LEASES + issued);
       if (process.env.BENCH_REEVALUATE_SAMPLES)
+        for (const [name, output] of Object.entries(stack.outputs()))
+          writeFileSync(`${process.env.BENCH_REEVALUATE_SAMPLES}.${r + 1}.${name}.log`, output);
+      if (process.env.BENCH_REEVALUATE_SAMPLES)
         writeFileSync(
           `${process.env.BENCH_REEVALUATE_SAMPLES}.${r + 1}.json`,
           JSON.stringify({

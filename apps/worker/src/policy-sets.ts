@@ -39,6 +39,21 @@ export class PolicySetCache {
     return compiled;
   }
 
+  /**
+   * Compiles the set `rounds` times and keeps nothing (one Cedar slot of its own): the JIT needs several compiles
+   * before Cedar's parsing and validation run at speed (the first reload after a start compiled in 0.7-0.8 s, later
+   * ones in 0.2-0.3 s).
+   */
+  async warm(id: string, rounds: number): Promise<void> {
+    const snapshot = await this.sets.get(id);
+    if (!snapshot) return;
+    for (let round = 0; round < rounds; round++) {
+      liveDecider("leash-reevaluation-warm", compileSnapshot(snapshot));
+      // Between rounds, whatever else the worker has to do goes first.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   release(id: string): void {
     const entry = this.entries.get(id);
     if (entry) entry.users = Math.max(0, entry.users - 1);

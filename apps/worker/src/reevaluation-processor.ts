@@ -1,4 +1,4 @@
-import { failReevaluation, type ReevaluationDeps, runReevaluation } from "@leash/core";
+import { failReevaluation, type ReevaluationDeps, runReevaluation, sleepOn } from "@leash/core";
 import { ReevaluationJob } from "@leash/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { WorkerContext } from "./context.js";
@@ -12,6 +12,9 @@ import { PolicySetCache } from "./policy-sets.js";
  * (BENCHMARKS.md).
  */
 const WORK_SHARE = 0.7;
+/** Compiles of the loaded set at start, kept by none, to warm the JIT (PolicySetCache.warm). */
+const WARM_COMPILES = 3;
+const WARM_WAIT_MS = 60_000;
 
 /**
  * Runs a re-evaluation (core `runReevaluation`) as a BullMQ job with the policy set the store holds for it,
@@ -21,16 +24,21 @@ const WORK_SHARE = 0.7;
 export function reevaluationProcessor(ctx: WorkerContext) {
   const { env, store } = ctx;
   const sets = new PolicySetCache(store.policySets);
-  // The first compile in a process is several times slower (Cedar's wasm and the JIT warm up): pay it at start,
-  // not in the first reload's path from a policy file's write to the revocations it brings.
-  void store.policySets
-    .current()
-    .then(async (id) => {
-      if (id === null) return;
-      await sets.acquire(id);
-      sets.release(id);
-    })
-    .catch(() => undefined);
+  // The first compiles in a process are several times slower (Cedar's wasm and the JIT warm up): pay them at
+  // start, not in the first reload's path from a policy file's write to the revocations it brings.
+  // The API records the set it loads as it starts, maybe after this worker does: wait for it a while.
+  void (async () => {
+    for (let wait = 0; wait < WARM_WAIT_MS; wait += 1_000) {
+      const id = await store.policySets.current();
+      if (id !== null) {
+        await sets.warm(id, WARM_COMPILES);
+        await sets.acquire(id);
+        sets.release(id);
+        return;
+      }
+      await sleepOn(ctx.clock, 1_000);
+    }
+  })().catch(() => undefined);
   const deps: ReevaluationDeps = {
     reevaluations: store.reevaluations,
     policySets: store.policySets,
