@@ -14,6 +14,7 @@ const ALL_SECTIONS = [
   "gateway",
   "token",
   "ops",
+  "capacity",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

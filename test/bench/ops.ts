@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "@leash/devstack";
 import { connectRedis, type RedisClient } from "@leash/store";
-import { type Counts, measureOps, type OpsFigure } from "../support/ops.js";
+import { type Counts, measureOps, type OpsFigure, type OpsTarget } from "../support/ops.js";
 import { createAgents } from "./agents.js";
-import { startBenchStack } from "./stack.js";
+import { type BenchStack, startBenchStack } from "./stack.js";
 
 /**
  * Section `ops`: Redis commands per issuance and per revocation (see test/support/ops.ts for what is counted), for
@@ -126,19 +126,25 @@ async function follow(url: string) {
   };
 }
 
+/** An orchestrator and eight agents on `stack`, after a small warm-up measurement: the JIT, connections, every
+ * script loaded once (a first EVALSHA misses and falls back to EVAL). */
+export async function warmOpsTarget(stack: BenchStack): Promise<OpsTarget> {
+  const orchestrator = await stack.issuer.mint({
+    sub: "spiffe://dev.local/orchestrator",
+    ttlSeconds: 86_400,
+  });
+  const agents = await createAgents(stack, orchestrator, 8);
+  const target = { redis: stack.redis, keys: stack.keys, post: stack.post, orchestrator, agents };
+  await measureOps(target, { leases: 50, perTask: 5, idleMs: 100 });
+  return target;
+}
+
 export async function opsSection(redisUrl: string, log: (line: string) => void): Promise<OpsSection> {
   const stack = await startBenchStack({ redisUrl });
   const feed = await follow(redisUrl);
   const mark = feed.mark(stack.redis);
   try {
-    const orchestrator = await stack.issuer.mint({
-      sub: "spiffe://dev.local/orchestrator",
-      ttlSeconds: 86_400,
-    });
-    const agents = await createAgents(stack, orchestrator, 8);
-    const target = { redis: stack.redis, keys: stack.keys, post: stack.post, orchestrator, agents };
-    // Warm-up: JIT, connections, every script loaded once (a first EVALSHA misses and falls back to EVAL).
-    await measureOps(target, { leases: 50, perTask: 5, idleMs: 100 });
+    const target = await warmOpsTarget(stack);
     const shapes: OpsSection["shapes"] = [];
     for (const perTask of SHAPES) {
       log(`ops: ${LEASES} issuances, ${perTask} per task, then their tasks' completion`);

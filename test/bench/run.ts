@@ -4,6 +4,7 @@ import { startRedisServer } from "@leash/devstack";
 import { benchPolicyDecisions } from "@leash/policy";
 import { seedActiveLeases } from "../support/seed.js";
 import { createAgents, PROVIDERS } from "./agents.js";
+import { type CapacityRun, capacity, capacityReport } from "./capacity.js";
 import { CONFIG, wants } from "./config.js";
 import { type GatewayFigure, gatewayBench, gatewayReport } from "./gateway.js";
 import { issuance, overhead, perProvider } from "./issuance.js";
@@ -35,6 +36,7 @@ let quotas: QuotaCostFigure | undefined;
 let reevaluation: ReevaluateFigure | undefined;
 let kit: KitFigure | undefined;
 let ops: OpsSection | undefined;
+let capacityRuns: CapacityRun[] | undefined;
 let gateway: GatewayFigure[] | undefined;
 let token: TokenEndpointFigure | undefined;
 try {
@@ -120,6 +122,7 @@ try {
     gateway = await gatewayBench(redis.url);
   }
   if (wants("ops")) ops = await opsSection(redis.url, log);
+  if (wants("capacity")) capacityRuns = await capacity(redis.url, log, CONFIG.runs);
   if (wants("token")) {
     log("the OAuth token endpoint against POST /v1/leases");
     token = await tokenEndpointBench(redis.url);
@@ -154,6 +157,7 @@ const text =
   (kit ? kitReport(kit) : "") +
   (gateway ? gatewayReport(gateway) : "") +
   (token ? tokenEndpointReport(token) : "") +
-  (ops ? opsReport(ops) : "");
+  (ops ? opsReport(ops) : "") +
+  (capacityRuns ? capacityReport(capacityRuns) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);
