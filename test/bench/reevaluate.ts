@@ -330,9 +330,11 @@ export async function reevaluate(redisUrl: string, log: (line: string) => void):
       const p = probe(stack, probers);
       await sleep(WARMUP_MS + BEFORE_MS);
       const statsBefore = await commandStats(stack);
-      await stack.redis.call("CONFIG", "SET", "slowlog-log-slower-than", "1000");
-      await stack.redis.call("CONFIG", "SET", "slowlog-max-len", "100000");
-      await stack.redis.call("SLOWLOG", "RESET");
+      if (process.env.BENCH_SLOWLOG) {
+        await stack.redis.call("CONFIG", "SET", "slowlog-log-slower-than", "1000");
+        await stack.redis.call("CONFIG", "SET", "slowlog-max-len", "100000");
+        await stack.redis.call("SLOWLOG", "RESET");
+      }
       const written = Date.now();
       writeFileSync(
         join(dir, `change-${r}.cedar`),
