@@ -3,7 +3,7 @@ import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot, Rol
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
-import type { CheckpointSigner, RedisAuditLog, Store } from "@leash/store";
+import type { CheckpointSigner, Store } from "@leash/store";
 import type { ApiEnv } from "./env.js";
 
 /** Everything a route may use, built once at boot (see main.ts). */
@@ -14,7 +14,7 @@ export interface ApiContext {
   store: Store;
   producers: Producers;
   verifier: IdentityVerifier;
-  audit: RedisAuditLog;
+  audit: Store["audit"];
   signingKeys: SigningKeyFile;
   publicUrl: string;
   /** The roles the trust file gives a subject: for callers known by an access token rather than a workload JWT. */

@@ -2,7 +2,7 @@ import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, OffThreadLoader, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
-import { createProducers, queuePrefix } from "@leash/queue";
+import { createShardedProducers } from "@leash/queue";
 import {
   apiMetrics,
   buildProviders,
@@ -12,7 +12,7 @@ import {
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
-import { connectRedis, createStore, describeTarget, redisTargetOf, waitReady } from "@leash/store";
+import { connectRedis, describeTarget, openStore, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { policyFollower } from "./policy-follower.js";
 import { createReplayCache } from "./replay-cache.js";
@@ -39,9 +39,15 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const clock = systemClock;
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability, clock });
+  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
+    durability,
+    clock,
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  const store = opened.store;
   const audit = store.audit;
-  const producers = createProducers(queueRedis, queuePrefix(env.LEASH_REDIS_PREFIX));
+  const producers = createShardedProducers(queueRedis, opened.prefixes);
   const verifier = createIdentityVerifier(config.trust);
   const registry = await buildProviders(env, config, clock, {
     gatewayRevocations: store.gatewayRevocations,
@@ -107,6 +113,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     approvals: store.approvals,
     breakGlass: store.breakGlass,
     suspensions: store.suspensions,
+    placement: { open: opened.map.open },
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
       maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,

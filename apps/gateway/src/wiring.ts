@@ -17,8 +17,8 @@ import {
 import {
   connectRedis,
   createLiveLeaseView,
-  createStore,
   describeTarget,
+  openStore,
   redisTargetOf,
   waitReady,
 } from "@leash/store";
@@ -44,7 +44,14 @@ export async function wireGateway(
   const subscriber = connectRedis(target, { mode: "worker", name: "leash-gateway-feed" });
   subscriber.on("error", () => undefined); // reported through the view's onError
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability, clock });
+  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
+    durability,
+    clock,
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  // Gateway revocations and traffic live on shard 0 (the feed below follows it); audit events go to their lease's.
+  const store = opened.store;
   const view = createLiveLeaseView(
     { redis, subscriber, prefix: env.LEASH_REDIS_PREFIX },
     {

@@ -29,7 +29,8 @@ export function startDeadlinePoller(ctx: WorkerContext): () => Promise<void> {
       if (outcome)
         await ctx.producers.revoke(outcome.revoking.map((leaseId) => ({ leaseId, reason: "task_expired" })));
     }
-    await liftLapsedSuspensions({ suspensions: ctx.store.suspensions, audit: ctx.audit, clock: ctx.clock });
+    if (ctx.crossShard)
+      await liftLapsedSuspensions({ suspensions: ctx.store.suspensions, audit: ctx.audit, clock: ctx.clock });
     // Receipts left in the outbox by any transition (a worker that died before chaining them included).
     await ctx.audit.drain();
   }

@@ -66,6 +66,7 @@ function context(clock: Clock) {
     audit,
     logger: createLogger("test", "silent"),
     metrics: workerMetrics(),
+    crossShard: true,
   };
   return { ctx, fake, prefix: queuePrefix(prefix) };
 }

@@ -1,16 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { systemClock } from "@leash/core";
+import { type Clock, systemClock } from "@leash/core";
+import { checkpointSigner, SigningKeyFile } from "@leash/providers";
 import { createProducers, MaintenanceJob, QUEUES, revokeBackoffMs } from "@leash/queue";
 import {
   buildProviders,
   createLogger,
   type LeashConfigFile,
+  type Logger,
   type RuntimeEnv,
+  type WorkerMetrics,
   workerMetrics,
 } from "@leash/runtime";
-import { connectRedis, createStore, redisTargetOf, WORKER_HEARTBEAT_INTERVAL_MS } from "@leash/store";
+import {
+  type CheckpointSigner,
+  connectRedis,
+  type OpenedStore,
+  openStore,
+  redisTargetOf,
+  type Store,
+  WORKER_HEARTBEAT_INTERVAL_MS,
+} from "@leash/store";
 import { Queue, Worker } from "bullmq";
-import { auditTrimmer } from "./audit-trim.js";
+import { auditAnchorer, auditTrimmer } from "./audit-trim.js";
 import { campaignProcessor } from "./campaign-processor.js";
 import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
@@ -41,38 +52,115 @@ export async function startWorker(
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const clock = systemClock;
-  const store = createStore(redis, env.LEASH_REDIS_PREFIX, { durability, clock });
-  const audit = store.audit;
-  const { connection, prefix } = store.queueConnection();
-  const producers = createProducers(connection, prefix);
+  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
+    durability,
+    clock,
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  const store = opened.store;
   const registry = await buildProviders(env, config, clock, {
     gatewayRevocations: store.gatewayRevocations,
     oauthRevocations: store.oauthRevocations,
   });
-  const providers = registry.providers;
+  const metrics = workerMetrics();
+  const metricsServer =
+    env.LEASH_WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await serveWorkerMetrics(metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
+  const signer = checkpointSigner(new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE));
+  // Each shard is worked as a store of its own: its queues, its deadline index, its audit chain.
+  const shards = await Promise.all(
+    opened.cells.map((cell, shard) =>
+      startShard({
+        env,
+        clock,
+        logger,
+        metrics,
+        registry,
+        shard,
+        cell,
+        whole: store,
+        anchor: opened.anchor,
+        signer,
+      }),
+    ),
+  );
+  const workerId = randomUUID();
+  const beat = () => store.workers.beat(workerId).catch(() => undefined);
+  await beat();
+  const heartbeat = setInterval(beat, WORKER_HEARTBEAT_INTERVAL_MS);
+  logger.info(
+    {
+      concurrency: env.LEASH_WORKER_CONCURRENCY,
+      poll_ms: env.LEASH_DEADLINE_POLL_MS,
+      shards: opened.map.count,
+      ...(metricsServer ? { metrics_port: metricsServer.port } : {}),
+    },
+    "leash worker started",
+  );
+
+  let stopped = false;
+  return async function stop(deadline?: AbortSignal) {
+    if (stopped) return;
+    stopped = true;
+    // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
+    // commands: past the deadline drop the connection so nothing is left pending.
+    deadline?.addEventListener("abort", () => redis.disconnect(), { once: true });
+    clearInterval(heartbeat);
+    await Promise.all(shards.map((stopShard) => stopShard(deadline)));
+    await registry.close();
+    await metricsServer?.close();
+    await store.workers.leave(workerId).catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    logger.info("leash worker stopped");
+  };
+}
+
+interface ShardDeps {
+  env: RuntimeEnv;
+  clock: Clock;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  registry: Awaited<ReturnType<typeof buildProviders>>;
+  /** Which shard, and its store; `whole` is the store over every shard (the same with one). */
+  shard: number;
+  cell: Store;
+  whole: Store;
+  anchor: OpenedStore["anchor"];
+  signer: CheckpointSigner;
+}
+
+/**
+ * Starts the consumers of one shard; the returned function stops them gracefully: jobs in flight finish first.
+ * Once `deadline` aborts, jobs in flight are cancelled too: their provider calls abort and they are retried later.
+ */
+async function startShard(deps: ShardDeps): Promise<(deadline?: AbortSignal) => Promise<void>> {
+  const { env, cell: store, logger } = deps;
+  const audit = store.audit;
+  const { connection, prefix } = store.queueConnection();
+  const producers = createProducers(connection, prefix);
+  const providers = deps.registry.providers;
   const ctx: WorkerContext = {
     env,
-    clock,
+    clock: deps.clock,
     store,
     producers,
     revoker: {
       leases: store.leases,
       providers,
       audit,
-      clock,
+      clock: deps.clock,
       timeoutMs: env.LEASH_MINT_TIMEOUT_MS * REVOKE_CALL_BUDGET,
     },
     audit,
-    logger,
-    metrics: workerMetrics(),
+    logger: deps.shard === 0 ? logger : logger.child({ shard: deps.shard }),
+    metrics: deps.metrics,
+    crossShard: deps.shard === 0,
   };
-  const metricsServer =
-    env.LEASH_WORKER_METRICS_PORT === undefined
-      ? undefined
-      : await serveWorkerMetrics(ctx.metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
-
   const trimAuditNow = auditTrimmer(ctx, audit);
   const sweepNow = retentionSweeper(ctx);
+  const anchorNow = auditAnchorer(ctx, deps.anchor, deps.signer);
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
   // BullMQ fails a job that stalls more than once (its worker died, or its event loop starved past the lock); a
   // failed revoke job would keep its id, so the deadline index could never enqueue that lease again. Revocations
@@ -111,6 +199,7 @@ export async function startWorker(
         const { kind } = MaintenanceJob.parse(job.data);
         if (kind === "trim_audit") return trimAuditNow();
         if (kind === "sweep_retention") return sweepNow();
+        if (kind === "anchor_audit") return anchorNow();
         return kind === "reconcile" ? reconcile(ctx) : {};
       },
       { connection, prefix, concurrency: 1 },
@@ -126,6 +215,17 @@ export async function startWorker(
   }
 
   const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
+  if (ctx.crossShard && deps.whole !== deps.cell) {
+    await maintenance.upsertJobScheduler(
+      "anchor-audit",
+      { every: env.LEASH_AUDIT_ANCHOR_INTERVAL_MS },
+      {
+        name: "anchor-audit",
+        data: { kind: "anchor_audit" },
+        opts: { removeOnComplete: 10, removeOnFail: 10 },
+      },
+    );
+  }
   await maintenance.upsertJobScheduler(
     "reconcile",
     { every: env.LEASH_RECONCILE_INTERVAL_MS },
@@ -147,47 +247,21 @@ export async function startWorker(
   );
 
   const stopPoller = startDeadlinePoller(ctx);
-  const workerId = randomUUID();
-  const beat = () => store.workers.beat(workerId).catch(() => undefined);
-  await beat();
-  const heartbeat = setInterval(beat, WORKER_HEARTBEAT_INTERVAL_MS);
-  logger.info(
-    {
-      concurrency: env.LEASH_WORKER_CONCURRENCY,
-      poll_ms: env.LEASH_DEADLINE_POLL_MS,
-      ...(metricsServer ? { metrics_port: metricsServer.port } : {}),
-    },
-    "leash worker started",
-  );
-
-  let stopped = false;
-  return async function stop(deadline?: AbortSignal) {
-    if (stopped) return;
-    stopped = true;
+  return async function stopShard(deadline?: AbortSignal) {
     // A campaign in flight hands its remaining chunks back to the queue rather than hold up the stop.
     campaigns.cancelAllJobs("stopping");
     reevaluations.cancelAllJobs("stopping");
-    // With maxRetriesPerRequest null every command waits for Redis forever, and BullMQ's close() waits for its
-    // commands: past the deadline drop the connection so nothing is left pending.
-    // Past the deadline, jobs in flight are cancelled too: their provider calls abort and they are retried later.
     deadline?.addEventListener(
       "abort",
       () => {
         for (const w of workers) w.cancelAllJobs("shutdown deadline");
-        redis.disconnect();
       },
       { once: true },
     );
-    clearInterval(heartbeat);
     await stopPoller();
     // close() waits for in-flight jobs to finish.
     await Promise.all(workers.map((w) => w.close()));
     await maintenance.close();
     await producers.close();
-    await registry.close();
-    await metricsServer?.close();
-    await store.workers.leave(workerId).catch(() => undefined);
-    await redis.quit().catch(() => undefined);
-    logger.info("leash worker stopped");
   };
 }

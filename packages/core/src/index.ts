@@ -20,6 +20,7 @@ export * from "./quota.js";
 export * from "./reevaluation.js";
 export * from "./resource.js";
 export * from "./services/index.js";
+export * from "./shards.js";
 export * from "./suspension.js";
 export * from "./task.js";
 export * from "./ttl.js";

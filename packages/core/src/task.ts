@@ -25,4 +25,6 @@ export interface Task {
   bodyHash: string;
   /** Limits on the leases of this task and its descendants (absent: only its ancestors' and the trust file's). */
   quota?: TaskQuota | null;
+  /** The shard of the task's tree, recorded when its id does not name it (see shards.ts); absent means the id's. */
+  shard?: number;
 }

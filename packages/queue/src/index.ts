@@ -1,2 +1,3 @@
 export * from "./producer.js";
 export * from "./queues.js";
+export * from "./sharded.js";

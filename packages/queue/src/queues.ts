@@ -22,7 +22,7 @@ export const ReevaluationJob = z.strictObject({ reevaluationId: z.string().min(1
 export type ReevaluationJob = z.infer<typeof ReevaluationJob>;
 
 export const MaintenanceJob = z.strictObject({
-  kind: z.enum(["reconcile", "prune", "trim_audit", "sweep_retention"]),
+  kind: z.enum(["reconcile", "prune", "trim_audit", "sweep_retention", "anchor_audit"]),
 });
 export type MaintenanceJob = z.infer<typeof MaintenanceJob>;
 

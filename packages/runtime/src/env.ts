@@ -42,6 +42,13 @@ const RuntimeEnvFields = z.object({
     // Redis Cluster hashes what lies between the first "{" and the next "}", when that is not empty.
     .regex(/^[^{]*\{[^}]+\}/, "must contain a {hash tag}")
     .default("leash:{leash}:"),
+  /**
+   * How many shards (hash tags) Leash spreads its keys over, so a Redis Cluster carries it on several primaries
+   * (README "Beyond one Redis"). Changing it on a store that holds data is `leash shards migrate`.
+   */
+  LEASH_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
+  /** How often the worker anchors every shard's audit chain head in a signed record (with several shards). */
+  LEASH_AUDIT_ANCHOR_INTERVAL_MS: int(10_000, 100),
   LEASH_ENVIRONMENT: z.string().default("production"),
   LEASH_DEFAULT_TTL_SECONDS: int(300),
   LEASH_MAX_TTL_SECONDS: int(3600),

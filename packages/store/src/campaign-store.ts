@@ -1,4 +1,5 @@
 import {
+  type AuditEvent,
   type Campaign,
   type CampaignState,
   type CampaignStore,
@@ -24,10 +25,20 @@ export class RedisCampaignStore implements CampaignStore {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  create(campaign: NewCampaign, targets: readonly string[]): Promise<void> {
+  /**
+   * With `part`, this is one shard's part of a campaign over several (it audits no completion of its own); `shards`
+   * on the home shard's part lists the shards that have one.
+   */
+  create(
+    campaign: NewCampaign,
+    targets: readonly string[],
+    part?: { shards?: readonly number[] },
+  ): Promise<void> {
     return guard("create campaign", async () => {
       const multi = this.redis.multi();
       multi.hset(this.keys.campaign(campaign.id), {
+        ...(part ? { part: "1" } : {}),
+        ...(part?.shards ? { shards: JSON.stringify(part.shards) } : {}),
         id: campaign.id,
         reason: campaign.reason,
         by: campaign.requestedBy,
@@ -69,6 +80,25 @@ export class RedisCampaignStore implements CampaignStore {
         state,
         completedAt: h.completed ? Number(h.completed) : null,
       };
+    });
+  }
+
+  /** The shards that hold a part of a campaign run in parts, from its home part (null: not in parts). */
+  parts(id: string): Promise<number[] | null> {
+    return guard("read campaign parts", async () => {
+      const shards = await this.redis.hget(this.keys.campaign(id), "shards");
+      return shards ? (JSON.parse(shards) as number[]) : null;
+    });
+  }
+
+  /** Marks the whole campaign completed on its home part and writes its one `revocation.completed`, once. */
+  completeWhole(id: string, at: number, event: AuditEvent): Promise<boolean> {
+    return guard("complete campaign", async () => {
+      const reply = await this.scripts.wholeComplete(
+        [this.keys.campaign(id), this.keys.auditOutbox],
+        [at, JSON.stringify({ ts: at, ...event })],
+      );
+      return reply === 1;
     });
   }
 

@@ -75,6 +75,7 @@ export function taskToFields(task: Task): string[] {
   };
   if (task.parentId !== null) fields.parent = task.parentId;
   if (task.quota) fields.quota = JSON.stringify(task.quota);
+  if (task.shard !== undefined) fields.shard = String(task.shard);
   return Object.entries(fields).flat();
 }
 
@@ -95,5 +96,6 @@ export function taskFromHash(h: Record<string, string>): Task | null {
     endedAt: num(h.ended),
     bodyHash: h.body_hash ?? "",
     ...(h.quota ? { quota: JSON.parse(h.quota) as TaskQuota } : {}),
+    ...(h.shard ? { shard: Number(h.shard) } : {}),
   };
 }

@@ -1,33 +1,6 @@
-import {
-  type ApprovalStore,
-  type BreakGlassStore,
-  type CampaignStore,
-  type Clock,
-  type DpopReplayCache,
-  type GatewayRevocations,
-  type OAuthRevocationFeed,
-  type SuspensionStore,
-  systemClock,
-} from "@leash/core";
-import { RedisApprovalStore } from "./approval-store.js";
-import { RedisAuditLog } from "./audit-log.js";
-import { RedisBreakGlassStore } from "./break-glass-store.js";
-import { RedisCampaignStore } from "./campaign-store.js";
-import type { RedisClient } from "./connection.js";
-import type { Durability } from "./durable.js";
-import { RedisGatewayRevocations } from "./gateway-revocations.js";
-import { RedisGatewayTraffic } from "./gateway-traffic.js";
-import { keyspace } from "./keys.js";
-import { RedisLeaseStore } from "./lease-store.js";
-import { RedisDpopReplayCache, RedisOAuthRevocationFeed } from "./oauth.js";
-import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
-import { RedisRetention } from "./retention.js";
-import { loadScripts } from "./scripts.js";
-import { RedisSuspensionStore } from "./suspension-store.js";
-import { RedisTaskStore } from "./task-store.js";
-import { RedisWorkerHeartbeat, type WorkerHeartbeat } from "./worker-heartbeat.js";
-
 export { RedisApprovalStore } from "./approval-store.js";
+export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";
+export type { AuditCheckpoint, CheckpointSigner, TrimResult } from "./audit-retention.js";
 export { RedisBreakGlassStore } from "./break-glass-store.js";
 export { RedisCampaignStore } from "./campaign-store.js";
 export {
@@ -55,85 +28,32 @@ export {
 } from "./live-lease-view.js";
 export { isFeedCursor } from "./oauth.js";
 export { RedisRetention, type SweepResult } from "./retention.js";
+export {
+  createShardedStore,
+  type OpenedStore,
+  openStore,
+  type ShardedStore,
+  type ShardedStoreOptions,
+} from "./sharded/index.js";
+export {
+  readShardMap,
+  resolveShardMap,
+  type ShardMap,
+  ShardMapMismatch,
+  writeShardMap,
+} from "./sharded/shard-map.js";
+export { keySlot, shardPrefixes } from "./sharded/slots.js";
+export {
+  createStore,
+  DEFAULT_PREFIX,
+  type Public,
+  type QueueConnection,
+  type Store,
+  type StoreOptions,
+} from "./store.js";
 export { RedisTaskStore } from "./task-store.js";
 export {
   WORKER_HEARTBEAT_INTERVAL_MS,
   WORKER_HEARTBEAT_TTL_MS,
   type WorkerHeartbeat,
 } from "./worker-heartbeat.js";
-
-export const DEFAULT_PREFIX = "leash:{leash}:";
-
-/** A Redis connection for BullMQ (queues, the queue dashboard), with the prefix its keys must carry. */
-export interface QueueConnection {
-  connection: RedisClient;
-  prefix: string;
-}
-
-/** What the apps get of Redis: ports, and a connection for BullMQ only. */
-export interface Store {
-  leases: RedisLeaseStore;
-  tasks: RedisTaskStore;
-  campaigns: CampaignStore;
-  /** Removes ended leases, tasks and campaigns past LEASH_LEASE_RETENTION_SECONDS. */
-  retention: RedisRetention;
-  approvals: ApprovalStore;
-  breakGlass: BreakGlassStore;
-  /** The hash-chained audit log (the worker chains the receipts the scripts leave in its outbox: `drain`). */
-  audit: RedisAuditLog;
-  /** Worker liveness, written by the worker and read by the API's readiness. */
-  workers: WorkerHeartbeat;
-  /** Suspended identities (and, in the same step as a suspension, the revocation of their leases). */
-  suspensions: SuspensionStore;
-  /** Revocations of gateway leases, recorded and announced to the gateways (see `createLiveLeaseView`). */
-  gatewayRevocations: GatewayRevocations;
-  /** Gateway traffic per lease and per agent, counted from the gateways' audited batches (for the console). */
-  gatewayTraffic: RedisGatewayTraffic;
-  /** Re-evaluations of the live leases (after a policy reload or on request), with their progress. */
-  reevaluations: RedisReevaluationStore;
-  /** The policy sets loaded (and dry runs' candidates), so a worker decides with exactly the same set. */
-  policySets: RedisPolicySetStore;
-  /** DPoP proofs seen by the token endpoint (RFC 9449 replay protection). */
-  dpopReplay: DpopReplayCache;
-  /** Ended OAuth access tokens, in the order they ended, for resource servers (`GET /oauth/revocations`). */
-  oauthRevocations: OAuthRevocationFeed;
-  /** The store's connection for BullMQ, which keeps its own keys under `prefix`. */
-  queueConnection(): QueueConnection;
-}
-
-export interface StoreOptions {
-  /** Acknowledged writes wait for this many replicas (WAIT); none by default. */
-  durability?: Durability;
-  /** Where the store's recorded times come from (the system clock by default). */
-  clock?: Clock;
-}
-
-export function createStore(
-  redis: RedisClient,
-  prefix: string = DEFAULT_PREFIX,
-  options: StoreOptions = {},
-): Store {
-  const keys = keyspace(prefix);
-  const scripts = loadScripts(redis, options.durability);
-  const clock = options.clock ?? systemClock;
-  return {
-    leases: new RedisLeaseStore(redis, keys, scripts, clock),
-    tasks: new RedisTaskStore(redis, keys, scripts),
-    campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability, clock),
-    retention: new RedisRetention(redis, keys, scripts),
-    approvals: new RedisApprovalStore(redis, keys, scripts, clock),
-    breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
-    audit: new RedisAuditLog(redis, prefix, { durability: options.durability, clock }),
-    workers: new RedisWorkerHeartbeat(redis, keys, clock),
-    suspensions: new RedisSuspensionStore(redis, keys, scripts),
-    gatewayRevocations: new RedisGatewayRevocations(keys, scripts, clock),
-    gatewayTraffic: new RedisGatewayTraffic(redis, keys, clock),
-    reevaluations: new RedisReevaluationStore(redis, keys, scripts),
-    policySets: new RedisPolicySetStore(redis, keys, scripts),
-    dpopReplay: new RedisDpopReplayCache(redis, keys, clock),
-    oauthRevocations: new RedisOAuthRevocationFeed(redis, keys, scripts, clock),
-    queueConnection: () => ({ connection: redis, prefix: keys.queues }),
-  };
-}
-export { chainHash, RedisAuditLog, type StoredAuditEvent } from "./audit-log.js";
-export type { AuditCheckpoint, CheckpointSigner, TrimResult } from "./audit-retention.js";

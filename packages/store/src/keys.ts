@@ -19,6 +19,15 @@ export interface Keyspace {
   agentTasks(agent: string): string;
   /** A DPoP proof seen (by a digest of its key thumbprint and `jti`), until its acceptance window ends. */
   dpopProof(digest: string): string;
+  /**
+   * The shard of a task whose id does not name it (an orchestrator chose the id), kept on shard 0; and the shard
+   * map itself (see sharded/shard-map.ts).
+   */
+  placement(taskId: string): string;
+  shardMap: string;
+  /** The signed anchors that tie every shard's audit chain together, and the last one's hash, on shard 0. */
+  auditAnchors: string;
+  auditAnchorHead: string;
   /** The stream of ended access tokens (`jti`, `aud`, `exp`) resource servers follow (`GET /oauth/revocations`). */
   oauthRevocations: string;
   /** All leases, newest last. */
@@ -124,6 +133,10 @@ export function keyspace(prefix: string): Keyspace {
     agentTasks: (agent) => `${prefix}agent:${digest(agent)}:tasks`,
     dpopProof: (proof) => `${prefix}dpop:${proof}`,
     oauthRevocations: `${prefix}oauth:revocations`,
+    placement: (taskId) => `${prefix}placement:${taskId}`,
+    shardMap: `${prefix}shards`,
+    auditAnchors: `${prefix}audit:anchors`,
+    auditAnchorHead: `${prefix}audit:anchors:head`,
     leases: `${prefix}leases`,
     deadline: `${prefix}deadline`,
     pending: `${prefix}pending`,

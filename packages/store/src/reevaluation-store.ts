@@ -1,4 +1,5 @@
 import {
+  type AuditEvent,
   type Denial,
   type DeniedLease,
   type Intent,
@@ -65,11 +66,17 @@ export class RedisReevaluationStore implements ReevaluationStore {
     this.k = reevaluationKeys(keys);
   }
 
-  create(run: NewReevaluation): Promise<void> {
+  /**
+   * With `part`, this is one shard's part of a run over several (it audits no completion of its own); `shards` on
+   * the home shard's part lists the shards that have one.
+   */
+  create(run: NewReevaluation, part?: { shards?: readonly number[] }): Promise<void> {
     return guard("create re-evaluation", async () => {
       const multi = this.redis.multi();
       const key = this.k.run(run.id);
       multi.hset(key, {
+        ...(part ? { part: "1" } : {}),
+        ...(part?.shards ? { shards: JSON.stringify(part.shards) } : {}),
         id: run.id,
         trigger: run.trigger,
         dry: run.dryRun ? "1" : "0",
@@ -114,6 +121,25 @@ export class RedisReevaluationStore implements ReevaluationStore {
       // Records past their retention have expired: their index entries go with them.
       if (gone.length > 0) await this.redis.zrem(this.k.runs, ...gone);
       return out;
+    });
+  }
+
+  /** The shards that hold a part of a run in parts, from its home part (null: not in parts). */
+  parts(id: string): Promise<number[] | null> {
+    return guard("read re-evaluation parts", async () => {
+      const shards = await this.redis.hget(this.k.run(id), "shards");
+      return shards ? (JSON.parse(shards) as number[]) : null;
+    });
+  }
+
+  /** Marks the whole run completed on its home part and writes its one `reevaluation.completed`, once. */
+  completeWhole(id: string, at: number, event: AuditEvent): Promise<boolean> {
+    return guard("complete re-evaluation", async () => {
+      const reply = await this.scripts.wholeComplete(
+        [this.k.run(id), this.keys.auditOutbox],
+        [at, JSON.stringify({ ts: at, ...event })],
+      );
+      return reply === 1;
     });
   }
 

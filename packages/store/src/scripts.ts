@@ -37,6 +37,8 @@ const FILES = {
   gatewayPing: "gateway_ping",
   gatewayTraffic: "gateway_traffic",
   oauthRevoked: "oauth_revoked",
+  wholeComplete: "whole_complete",
+  anchorAppend: "anchor_append",
 } as const;
 
 export type ScriptName = keyof typeof FILES;

@@ -69,8 +69,11 @@ export class RedisSuspensionStore implements SuspensionStore {
     });
   }
 
-  /** Records the suspension (and its `until`) at once; returns the one it replaced, as JSON. */
-  private async record(suspension: Suspension): Promise<string | null> {
+  /**
+   * Records the suspension (and its `until`) alone, the first step of `suspend`: from here every request of the
+   * agent is refused. Returns the one it replaced, as JSON.
+   */
+  async record(suspension: Suspension): Promise<string | null> {
     const k = this.keys;
     const multi = this.redis
       .multi()

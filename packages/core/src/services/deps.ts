@@ -6,6 +6,7 @@ import type { PolicyDecider } from "../policy.js";
 import type { LeaseStore, RevocationQueue, TaskStore } from "../ports.js";
 import type { CredentialProvider } from "../provider.js";
 import type { Quota } from "../quota.js";
+import type { TaskPlacement } from "../shards.js";
 import type { SuspensionStore } from "../suspension.js";
 
 export interface BrokerConfig {
@@ -49,4 +50,6 @@ export interface BrokerDeps {
   /** Suspended identities: refused everything, and nothing is issued under tasks descending from theirs. */
   suspensions: SuspensionStore;
   config: BrokerConfig;
+  /** Where new task trees go when the store has several shards (absent: one shard). */
+  placement?: TaskPlacement;
 }

@@ -5,6 +5,7 @@ import { newId } from "../ids.js";
 import type { CeilingIntent } from "../intent.js";
 import type { LeaseState, ProviderName } from "../lease.js";
 import { inheritedTaskQuota, type QuotaUsage, type TaskQuota, taskPool } from "../quota.js";
+import { placeRoot, shardInId, taskShard, withShard } from "../shards.js";
 import type { Task } from "../task.js";
 import { bodyHash } from "./body-hash.js";
 import type { BrokerDeps } from "./deps.js";
@@ -35,6 +36,8 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
   }
   const deadline = now + input.ttlSeconds * 1000;
   let depth = 0;
+  const named = input.id === undefined ? null : shardInId(input.id);
+  let shard = named ?? placeRoot(deps.placement);
   if (input.parentId !== undefined) {
     // A parent the caller may not read is answered like a missing one, so task ids cannot be probed.
     const parent = await visibleTask(deps, caller, input.parentId);
@@ -58,6 +61,7 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
     }
     if (input.quota) await checkSubTaskQuota(deps, parent, input.quota);
     depth = parent.depth + 1;
+    shard = taskShard(parent);
     if (depth > deps.config.maxDelegationDepth) {
       throw new LeashError(
         "forbidden",
@@ -69,8 +73,16 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
   }
 
   const hash = bodyHash({ ...input, id: undefined });
+  // An id of the generated form names its shard, and routing trusts it: it must name the one the task goes to.
+  if (named !== null && (named !== shard || named >= (deps.placement?.open ?? 1))) {
+    throw new LeashError(
+      "invalid_request",
+      `id: ids of the form tk_<25 characters>.<n> name a shard, and ${input.id} names one this task cannot go to`,
+    );
+  }
+  const id = input.id ?? withShard(newId("tk", now), shard);
   const task: Task = {
-    id: input.id ?? newId("tk", now),
+    id,
     agent: input.agent,
     ceiling: input.ceiling,
     ttlSeconds: input.ttlSeconds,
@@ -84,6 +96,8 @@ export async function registerTask(deps: BrokerDeps, caller: WorkloadIdentity, i
     endedAt: null,
     bodyHash: hash,
     ...(input.quota ? { quota: input.quota } : {}),
+    // An id that does not name the tree's shard (one an orchestrator chose) records it.
+    ...((shardInId(id) ?? 0) !== shard ? { shard } : {}),
   };
   const outcome = await deps.tasks.create(task);
   if (!outcome.created && outcome.task.bodyHash !== hash) {

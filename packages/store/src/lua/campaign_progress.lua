@@ -21,6 +21,11 @@ local revoked = redis.call("SCARD", KEYS[2])
 if revoked < matched then return 0 end
 local now = tonumber(ARGV[1])
 if redis.call("HSETNX", KEYS[1], "completed", now) == 0 then return 0 end
+-- A campaign run in parts (one per shard) is audited once, for the whole, when its last part completes.
+if redis.call("HGET", KEYS[1], "part") == "1" then
+  redis.call("ZADD", KEYS[5], now, c[1])
+  return 1
+end
 local event = {
   ts = now,
   type = "revocation.completed",

@@ -13,7 +13,8 @@ redis.call("HSET", KEYS[1], "state", ARGV[2], "completed", now, "problems", ARGV
 redis.call("UNLINK", KEYS[2], KEYS[3])
 local keep = tonumber(ARGV[5])
 for _, key in ipairs({ KEYS[1], KEYS[4], KEYS[5] }) do redis.call("PEXPIRE", key, keep) end
-if r[8] == "1" then return 1 end
+-- A dry run is not audited; a run in parts (one per shard) is audited once, for the whole, by its last part.
+if r[8] == "1" or redis.call("HGET", KEYS[1], "part") == "1" then return 1 end
 local by_policy = {}
 local counts = redis.call("HGETALL", KEYS[4])
 for i = 1, #counts, 2 do by_policy[counts[i]] = tonumber(counts[i + 1]) end

@@ -3,6 +3,7 @@ import { newId } from "../../ids.js";
 import type { Lease } from "../../lease.js";
 import { isSession } from "../../oauth/session.js";
 import { type PolicyDecision, type PolicyRequest, policyDecisionDetail } from "../../policy.js";
+import { taskShard, withShard } from "../../shards.js";
 import { leaseTtlSeconds } from "../../ttl.js";
 import { bodyHash } from "../body-hash.js";
 import { type AskedFor, policyRequestFor } from "../policy-request.js";
@@ -16,7 +17,8 @@ import type { AwaitingApproval, Decided, Verified } from "./context.js";
  */
 export async function decide(ctx: Verified): Promise<Decided | AwaitingApproval> {
   const { decision, policyDetail } = await consultPolicy(ctx);
-  const leaseId = newId("ls", ctx.now);
+  // A lease lives in its task tree's shard, and its id says which.
+  const leaseId = withShard(newId("ls", ctx.now), taskShard(ctx.task));
   const requestHash = bodyHash(ctx.request);
   const step = await stepUp(
     ctx.deps,

@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import type { AuditEvent } from "@leash/core";
+import type { RedisAuditLog, StoredAuditEvent } from "../audit-log.js";
+import type { CheckpointSigner, TrimResult } from "../audit-retention.js";
+import type { RedisClient } from "../connection.js";
+import { guard } from "../guard.js";
+import { keyspace } from "../keys.js";
+import { loadScript, type ScriptRunner } from "../scripts.js";
+import type { Public } from "../store.js";
+import type { ShardRouter } from "./router.js";
+
+type VerifyResult = Awaited<ReturnType<RedisAuditLog["verify"]>>;
+
+/** Anchors kept on shard 0 (about a day at one every ten seconds); verification starts at the oldest kept. */
+const ANCHORS_KEPT = 10_000;
+
+/** One shard's chain head as an anchor records it. */
+interface AnchoredHead {
+  shard: number;
+  id: string;
+  hash: string;
+}
+
+interface Anchor {
+  at: number;
+  prev: string;
+  heads: AnchoredHead[];
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * The audit log over every shard: each shard keeps its own hash chain (its scripts write receipts to it), and an
+ * anchor on shard 0, signed, records every chain's head at intervals and links to the anchor before it. Events go
+ * to the shard of their lease or task; reads merge the chains by event id (time).
+ */
+export class ShardedAuditLog implements Public<RedisAuditLog> {
+  readonly stream: string;
+  readonly checkpoint: string;
+  private readonly anchorScript: ScriptRunner;
+
+  constructor(
+    private readonly router: ShardRouter,
+    private readonly redis: RedisClient,
+  ) {
+    this.stream = router.home.audit.stream;
+    this.checkpoint = router.home.audit.checkpoint;
+    this.anchorScript = loadScript(redis, "anchorAppend");
+  }
+
+  private async shardOf(event: AuditEvent) {
+    if (event.leaseId) return this.router.ofId(event.leaseId);
+    if (event.taskId) return await this.router.ofTask(event.taskId);
+    return this.router.home;
+  }
+
+  async append(event: AuditEvent): Promise<void> {
+    await (await this.shardOf(event)).audit.append(event);
+  }
+
+  async appendMany(events: readonly AuditEvent[]): Promise<void> {
+    const shards = await Promise.all(events.map((e) => this.shardOf(e)));
+    const parts = new Map<(typeof shards)[number], AuditEvent[]>();
+    events.forEach((event, i) => {
+      const shard = shards[i] ?? this.router.home;
+      parts.set(shard, [...(parts.get(shard) ?? []), event]);
+    });
+    await Promise.all([...parts].map(([shard, part]) => shard.audit.appendMany(part)));
+  }
+
+  async drain(): Promise<void> {
+    await this.router.all((s) => s.audit.drain());
+  }
+
+  async pending(): Promise<number> {
+    return (await this.router.all((s) => s.audit.pending())).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Oldest first after `since`. Two shards can give the same id to events in the same millisecond, so a page never
+   * ends between events that share an id: the next page starts after it and would skip the others.
+   */
+  async read(since: string, limit: number): Promise<StoredAuditEvent[]> {
+    const merged = (await this.router.all((s) => s.audit.read(since, limit + 1)))
+      .flat()
+      .sort((a, b) => compareIds(a.id, b.id));
+    const kept = merged.slice(0, limit);
+    const last = kept.at(-1);
+    if (!last || merged.length <= limit || merged[limit]?.id !== last.id) return kept;
+    const whole = kept.filter((e) => e.id !== last.id);
+    return whole.length > 0 ? whole : merged.filter((e) => compareIds(e.id, last.id) <= 0);
+  }
+
+  async tail(limit: number): Promise<StoredAuditEvent[]> {
+    return (await this.router.all((s) => s.audit.tail(limit)))
+      .flat()
+      .sort((a, b) => compareIds(b.id, a.id))
+      .slice(0, limit);
+  }
+
+  /** Every shard's chain, then the anchors: each links to the one before, and each head it names is on its chain. */
+  async verify(signer?: CheckpointSigner): Promise<VerifyResult> {
+    const results = await this.router.all((s) => s.audit.verify(signer));
+    const checked = results.reduce((n, r) => n + r.checked, 0);
+    const bad = results.findIndex((r) => !r.ok);
+    if (bad >= 0) {
+      const first = results[bad]?.firstBad;
+      return {
+        ok: false,
+        checked,
+        firstBad: { id: first?.id ?? "", reason: `shard ${bad}: ${first?.reason}` },
+      };
+    }
+    const anchors = await this.verifyAnchors(signer);
+    return anchors === null ? { ok: true, checked } : { ok: false, checked, firstBad: anchors };
+  }
+
+  async trim(signer: CheckpointSigner, before: number): Promise<TrimResult> {
+    const results = await this.router.all((s) => s.audit.trim(signer, before));
+    const refused = results.find((r) => "refused" in r);
+    if (refused) return refused;
+    const trimmed = results.reduce((n, r) => n + ("trimmed" in r ? r.trimmed : 0), 0);
+    const firstKept = results
+      .flatMap((r) => ("firstKept" in r && r.firstKept ? [r.firstKept] : []))
+      .sort()[0];
+    return firstKept ? { trimmed, firstKept } : { trimmed: 0, firstKept: null, resigned: false };
+  }
+
+  /**
+   * Records every shard's chain head in a signed anchor on shard 0. Returns false when another worker's anchor
+   * came first (that one serves as well).
+   */
+  async anchor(signer: CheckpointSigner, at: number): Promise<boolean> {
+    const keys = keyspace(this.router.home.prefix);
+    return await guard("anchor audit chains", async () => {
+      const heads = await this.router.all(async (s, shard): Promise<AnchoredHead> => {
+        const [last] = await s.audit.tail(1);
+        return { shard, id: last?.id ?? "", hash: last?.hash ?? "" };
+      });
+      const prev = (await this.redis.get(keys.auditAnchorHead)) ?? "";
+      const body = JSON.stringify({ at, prev, heads } satisfies Anchor);
+      const hash = digest(body);
+      const signature = await signer.sign({ first_id: "anchor", prev_hash: hash, at });
+      const reply = await this.anchorScript(
+        [keys.auditAnchors, keys.auditAnchorHead],
+        [prev, hash, body, signature, ANCHORS_KEPT],
+      );
+      return reply === 1;
+    });
+  }
+
+  private async verifyAnchors(signer?: CheckpointSigner): Promise<{ id: string; reason: string } | null> {
+    const keys = keyspace(this.router.home.prefix);
+    const rows = await this.redis.xrange(keys.auditAnchors, "-", "+");
+    let prev: string | null = null;
+    for (const [id, flat] of rows) {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) f[flat[i] ?? ""] = flat[i + 1] ?? "";
+      const body = f.a ?? "";
+      const anchor = JSON.parse(body || "{}") as Anchor;
+      if (digest(body) !== f.h) return { id, reason: "anchor altered" };
+      if (prev !== null && anchor.prev !== prev) return { id, reason: "anchor chain broken" };
+      if (signer && (await signer.verify(f.s ?? ""))?.prev_hash !== f.h)
+        return { id, reason: "anchor signature does not verify" };
+      for (const head of anchor.heads) {
+        const problem = await this.headProblem(head);
+        if (problem) return { id, reason: `anchor: shard ${head.shard}: ${problem}` };
+      }
+      prev = f.h ?? "";
+    }
+    return null;
+  }
+
+  /** Whether the anchored head is still on its shard's chain, or was trimmed off behind its checkpoint. */
+  private async headProblem(head: AnchoredHead): Promise<string | null> {
+    if (head.id === "") return null;
+    const store = this.router.shards[head.shard];
+    if (!store) return "shard missing";
+    const [entry] = await this.redis.xrange(store.audit.stream, head.id, head.id);
+    if (entry) {
+      const fields = entry[1];
+      const hash = fields[fields.indexOf("h") + 1];
+      return hash === head.hash ? null : `event ${head.id} altered`;
+    }
+    const [first] = await store.audit.read("-", 1);
+    return first && compareIds(first.id, head.id) > 0 ? null : `event ${head.id} missing from the chain`;
+  }
+}
+
+/** Stream ids `<ms>-<seq>` in order. */
+function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split("-").map(Number);
+  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  return am - bm || as - bs;
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import { type Lease, newId, type Task, withShard } from "@leash/core";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { connectRedis } from "../connection.js";
+import { keyspace } from "../keys.js";
+import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
+import { createShardedStore, openStore } from "./index.js";
+import { keySlot } from "./slots.js";
+
+const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
+afterAll(() => redis.quit());
+
+const SHARDS = 4;
+const newPrefix = () => `t:{${randomUUID()}}:`;
+const signer = {
+  sign: async (c: { first_id: string; prev_hash: string; at: number }) => JSON.stringify(c),
+  verify: async (token: string) => JSON.parse(token) as { first_id: string; prev_hash: string; at: number },
+};
+
+function sharded(prefix = newPrefix()) {
+  return createShardedStore(redis, prefix, { count: SHARDS, open: SHARDS, generation: 1 }, { retentionMs: 60_000 });
+}
+
+/** A task of shard `shard`, with `n` active leases. */
+async function tree(store: ReturnType<typeof sharded>, shard: number, n: number, agent = "spiffe://t/agent/a") {
+  const task: Task = taskFixture({ id: withShard(newId("tk"), shard), agent });
+  await store.tasks.create(task);
+  const leases: Lease[] = [];
+  for (let i = 0; i < n; i++) {
+    const lease = leaseFixture(task.id, { id: withShard(newId("ls"), shard), agent });
+    await store.leases.createPending(lease);
+    await store.leases.activate(lease.id, activationFixture());
+    leases.push(lease);
+  }
+  return { task, leases };
+}
+
+describe("a store over several shards", () => {
+  it("keeps each task tree whole in its shard's slot, and finds it from the id alone", async () => {
+    const store = sharded();
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const { task, leases } = await tree(store, shard, 2);
+      const own = keyspace(store.router.at(shard).prefix);
+      expect(await redis.exists(own.task(task.id), own.lease(leases[0]?.id ?? ""))).toBe(2);
+      expect(keySlot(own.task(task.id))).toBe(keySlot(store.router.at(shard).prefix));
+      expect((await store.tasks.get(task.id))?.id).toBe(task.id);
+      expect((await store.leases.get(leases[1]?.id ?? ""))?.state).toBe("active");
+    }
+    expect(new Set(store.router.shards.map((s) => keySlot(s.prefix))).size).toBe(SHARDS);
+  });
+
+  it("places a task whose id an orchestrator chose once: a re-registration finds it where it went", async () => {
+    const store = sharded();
+    const id = `job-${randomUUID()}`;
+    const first = await store.tasks.create(taskFixture({ id, shard: 3 }));
+    expect(first.created).toBe(true);
+    const again = await store.tasks.create(taskFixture({ id, shard: 1 }));
+    expect(again.created).toBe(false);
+    expect((await store.tasks.get(id))?.shard).toBe(3);
+    const fresh = createShardedStore(redis, store.prefix, { count: SHARDS, open: SHARDS, generation: 1 }, {
+      retentionMs: 60_000,
+    });
+    expect((await fresh.tasks.get(id))?.id).toBe(id);
+  });
+
+  it("lists, counts and exposes the leases of every shard, newest first, across pages", async () => {
+    const store = sharded();
+    const all: string[] = [];
+    for (let shard = 0; shard < SHARDS; shard++) all.push(...(await tree(store, shard, 3)).leases.map((l) => l.id));
+    expect(await store.leases.liveCount({ agent: "spiffe://t/agent/a" })).toBe(12);
+    expect((await store.leases.exposure("spiffe://t/agent/a", true)).length).toBe(12);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const got = await store.leases.list({ agent: "spiffe://t/agent/a", limit: 5, ...(cursor ? { cursor } : {}) });
+      seen.push(...got.items.map((l) => l.id));
+      if (got.nextCursor === null) break;
+      cursor = got.nextCursor;
+    }
+    expect(seen).toEqual([...all].sort().reverse());
+  });
+
+  it("runs a campaign in parts and audits its completion once, for the whole", async () => {
+    const store = sharded();
+    const targets = [...(await tree(store, 1, 2)).leases, ...(await tree(store, 2, 3)).leases].map((l) => l.id);
+    const id = newId("rv");
+    const campaign = { id, reason: "r", requestedBy: "sec", selector: {}, createdAt: Date.now(), matched: 5 };
+    await store.campaigns.create(campaign, targets);
+    expect(await store.campaigns.parts(id)).toEqual([0, 1, 2]);
+    expect((await store.campaigns.get(id))?.matched).toBe(5);
+    const cells = store.cells();
+    const completed: boolean[] = [];
+    for (const shard of [0, 1, 2]) {
+      const cell = cells[shard];
+      if (!cell) throw new Error("no cell");
+      const part = await cell.campaigns.targets(id, 0, 10);
+      completed.push(await cell.campaigns.advance(id, part.length, part));
+    }
+    expect(completed).toEqual([false, false, true]);
+    expect(await store.campaigns.get(id)).toMatchObject({ matched: 5, revoked: 5, state: "done" });
+    await store.audit.drain();
+    const events = (await store.audit.tail(50)).filter((e) => e.type === "revocation.completed");
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail).toMatchObject({ campaign: id, matched: 5, revoked: 5 });
+  });
+
+  it("records a suspension on every shard before revoking, and each shard revokes its own leases", async () => {
+    const store = sharded();
+    const agent = `spiffe://t/agent/${randomUUID()}`;
+    const a = await tree(store, 0, 1, agent);
+    const b = await tree(store, 3, 2, agent);
+    const outcome = await store.suspensions.suspend({ agent, reason: "x", until: null, by: "sec", at: Date.now() }, true);
+    expect(outcome.revoked.sort()).toEqual([...a.leases, ...b.leases].map((l) => l.id).sort());
+    for (const shard of store.router.shards) expect((await shard.suspensions.get(agent))?.reason).toBe("x");
+    expect((await store.suspensions.firstSuspended([agent], Date.now()))?.agent).toBe(agent);
+    await store.suspensions.lift(agent);
+    for (const shard of store.router.shards) expect(await shard.suspensions.get(agent)).toBeNull();
+  });
+
+  it("verifies every shard's chain and the anchors, and catches a shard whose chain lost its end", async () => {
+    const store = sharded();
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const { leases } = await tree(store, shard, 1);
+      await store.audit.append({ type: "lease.issued", actor: "a", leaseId: leases[0]?.id ?? "", outcome: "ok" });
+    }
+    await store.audit.append({ type: "policy.reloaded", actor: null, outcome: "ok" });
+    expect(await store.audit.anchor(signer, Date.now())).toBe(true);
+    expect(await store.audit.verify(signer)).toMatchObject({ ok: true, checked: SHARDS + 1 });
+    expect((await store.audit.read("-", 100)).length).toBe(SHARDS + 1);
+    // Dropping shard 2's last event and moving its head back keeps its own chain whole: only the anchor tells.
+    const shard2 = keyspace(store.router.at(2).prefix);
+    const [[lastId] = [""]] = await redis.xrevrange(shard2.audit, "+", "-", "COUNT", 1);
+    await redis.xdel(shard2.audit, lastId);
+    await redis.del(shard2.auditHead);
+    const broken = await store.audit.verify(signer);
+    expect(broken.ok).toBe(false);
+    expect(broken.firstBad?.reason).toMatch(/shard 2/);
+  });
+
+  it("starts a new store sharded at once, and refuses to shard one that holds data without a migration", async () => {
+    const fresh = newPrefix();
+    const opened = await openStore(redis, fresh, SHARDS, { retentionMs: 60_000 });
+    expect(opened.map).toMatchObject({ count: SHARDS, open: SHARDS });
+    expect((await openStore(redis, fresh, 2, { retentionMs: 60_000 })).note).toMatch(/following the map/);
+    const used = newPrefix();
+    const plain = await openStore(redis, used, 1, { retentionMs: 60_000 });
+    await plain.store.tasks.create(taskFixture());
+    await expect(openStore(redis, used, SHARDS, { retentionMs: 60_000 })).rejects.toThrow(/leash shards migrate/);
+  });
+});
