@@ -8,7 +8,7 @@ const config = await readLeashConfig(env.LEASH_CONFIG).catch((error: Error) => {
   process.stderr.write(`leash-api: ${error.message}\n`);
   process.exit(2);
 });
-const { ctx, close } = await wireApi(env, config).catch((error: Error) => {
+const { ctx, close, followShards } = await wireApi(env, config).catch((error: Error) => {
   // Configuration problems (an invalid policy set, an unreachable Redis) end start-up with their own message.
   process.stderr.write(`leash-api: ${error.message}\n`);
   process.exit(2);
@@ -32,13 +32,19 @@ function drain(): Promise<void> {
   });
 }
 
-handleShutdown({
+let restart = false;
+const begin = handleShutdown({
   timeoutMs: env.LEASH_SHUTDOWN_TIMEOUT_MS,
   logger: ctx.logger,
   // Past the deadline the process exits with requests in flight (exit 1); the clients' sockets go with it.
   async stop() {
     await drain();
     await close();
-    return "clean";
+    return restart ? "restart" : "clean";
   },
+});
+// Shards added by `leash shards migrate` are served once the process starts again: its supervisor restarts it.
+followShards(() => {
+  restart = true;
+  begin("shard map grew");
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type BrokerDeps, systemClock } from "@leash/core";
 import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, OffThreadLoader, type PolicyEngine, snapshotOf } from "@leash/policy";
@@ -113,7 +114,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     approvals: store.approvals,
     breakGlass: store.breakGlass,
     suspensions: store.suspensions,
-    placement: { open: opened.map.open },
+    placement: opened.placement,
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
       maxTtlSeconds: env.LEASH_MAX_TTL_SECONDS,
@@ -161,9 +162,21 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       }
     },
   };
+  let mapFollower: { stop(): void } | undefined;
   return {
     ctx,
+    /** Follows the shard map; `grew` when shards were added, which this process can serve only once restarted. */
+    followShards(grew: () => void) {
+      mapFollower = opened.follow(`api-${randomUUID()}`, {
+        grew: (map) => {
+          logger.warn({ shards: map.count }, "the shard map grew: stopping to start again with it");
+          grew();
+        },
+        error: (error) => logger.warn({ error: error.message }, "could not read the shard map"),
+      });
+    },
     async close() {
+      mapFollower?.stop();
       await producers.close();
       await registry.close();
       policy?.close();

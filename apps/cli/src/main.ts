@@ -13,6 +13,7 @@ import { policyTest } from "./commands/policy-test.js";
 import { policyValidate } from "./commands/policy-validate.js";
 import { policyWhatIf } from "./commands/policy-what-if.js";
 import { revoke } from "./commands/revoke.js";
+import { shardsMigrate } from "./commands/shards-migrate.js";
 import { AuthError, type Command, EXIT, UsageError, wantsHelp } from "./commands/support/command.js";
 import { errPaint, type Io, processIo } from "./commands/support/io.js";
 
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   policyValidate,
   policyTest,
   policyWhatIf,
+  shardsMigrate,
 ];
 
 /** Wide enough for the longest command path, so summaries line up with a gap after it. */

@@ -9,15 +9,22 @@ const config = await readLeashConfig(env.LEASH_CONFIG).catch((error: Error) => {
   process.stderr.write(`leash-worker: ${error.message}\n`);
   process.exit(2);
 });
-const stop = await startWorker(env, config);
+let restart = false;
+let begin: ((reason: "shard map grew") => void) | undefined;
+// Shards added by `leash shards migrate` are worked once the process starts again: its supervisor restarts it.
+const stop = await startWorker(env, config, () => {
+  restart = true;
+  begin?.("shard map grew");
+});
 
-handleShutdown({
+begin = handleShutdown({
   timeoutMs: env.LEASH_SHUTDOWN_TIMEOUT_MS,
   logger: createLogger("leash-worker", env.LOG_LEVEL),
   // Jobs still running at the deadline are abandoned (exit 1): their locks lapse and another worker runs them
   // again, which revocations and campaigns allow.
   async stop(deadline) {
     await stop(deadline);
-    return "clean";
+    return restart ? "restart" : "clean";
   },
 });
+if (restart) begin("shard map grew");

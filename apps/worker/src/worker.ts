@@ -45,6 +45,8 @@ const REVOKE_CALL_BUDGET = 8;
 export async function startWorker(
   env: RuntimeEnv,
   config: LeashConfigFile,
+  /** Shards were added: this process works them only once started again. */
+  onShardMapGrew: () => void = () => undefined,
 ): Promise<(deadline?: AbortSignal) => Promise<void>> {
   const logger = createLogger("leash-worker", env.LOG_LEVEL);
   const redis = connectRedis(redisTargetOf(env), { mode: "worker", name: "leash-worker" });
@@ -87,6 +89,13 @@ export async function startWorker(
     ),
   );
   const workerId = randomUUID();
+  const follower = opened.follow(`worker-${workerId}`, {
+    grew: (map) => {
+      logger.warn({ shards: map.count }, "the shard map grew: stopping to start again with it");
+      onShardMapGrew();
+    },
+    error: (error) => logger.warn({ error: error.message }, "could not read the shard map"),
+  });
   const beat = () => store.workers.beat(workerId).catch(() => undefined);
   await beat();
   const heartbeat = setInterval(beat, WORKER_HEARTBEAT_INTERVAL_MS);
@@ -108,6 +117,7 @@ export async function startWorker(
     // commands: past the deadline drop the connection so nothing is left pending.
     deadline?.addEventListener("abort", () => redis.disconnect(), { once: true });
     clearInterval(heartbeat);
+    follower.stop();
     await Promise.all(shards.map((stopShard) => stopShard(deadline)));
     await registry.close();
     await metricsServer?.close();

@@ -120,3 +120,13 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   process.stderr.write(`leash: invalid environment\n${lines.join("\n")}\n`);
   process.exit(2);
 }
+
+/** What `leash shards migrate` needs of the environment: how to reach Redis, the prefix and LEASH_SHARDS. */
+export const ShardsEnv = z
+  .object({
+    ...RedisEnvShape,
+    LEASH_REDIS_PREFIX: RuntimeEnvFields.shape.LEASH_REDIS_PREFIX,
+    LEASH_SHARDS: RuntimeEnvFields.shape.LEASH_SHARDS,
+  })
+  .superRefine(checkRedisDeployment);
+export type ShardsEnv = z.infer<typeof ShardsEnv>;

@@ -4,14 +4,20 @@
  * keep it alive, since a supervisor waiting on it would wait forever. A second signal ends it at once.
  */
 
-/** `clean`: everything finished; `abandoned`: work in flight was given up (another process will take it over). */
-export type StopOutcome = "clean" | "abandoned";
+/**
+ * `clean`: everything finished; `abandoned`: work in flight was given up (another process will take it over);
+ * `restart`: everything finished, and the process must start again (the shard map grew under it).
+ */
+export type StopOutcome = "clean" | "abandoned" | "restart";
 
 export const SHUTDOWN_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 export type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
 
-/** Exit codes: 0 after a clean stop; 1 when work was abandoned, the deadline hit or a second signal cut it short. */
-export const SHUTDOWN_EXIT = { clean: 0, abandoned: 1 } as const;
+/**
+ * Exit codes: 0 after a clean stop; 1 when work was abandoned, the deadline hit or a second signal cut it short;
+ * 75 (EX_TEMPFAIL) when the process stopped to be started again.
+ */
+export const SHUTDOWN_EXIT = { clean: 0, abandoned: 1, restart: 75 } as const;
 
 /**
  * The same stop is often delivered twice within milliseconds: a terminal signals its whole process group and
@@ -46,7 +52,7 @@ export interface ShutdownOptions {
   now?: () => number;
 }
 
-export type ShutdownReason = ShutdownSignal | "parent exited";
+export type ShutdownReason = ShutdownSignal | "parent exited" | "shard map grew";
 
 /**
  * Installs the handlers; returns a function starting the same shutdown (e.g. when a child process exited). Exits

@@ -35,6 +35,7 @@ export {
   type ShardedStore,
   type ShardedStoreOptions,
 } from "./sharded/index.js";
+export { type MigrationOptions, type MigrationReport, migrateShards } from "./sharded/migrate.js";
 export {
   readShardMap,
   resolveShardMap,

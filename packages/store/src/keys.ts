@@ -25,6 +25,8 @@ export interface Keyspace {
    */
   placement(taskId: string): string;
   shardMap: string;
+  /** Process id -> the shard map generation it follows and when it last said so (`<generation> <ms>`). */
+  shardFollowers: string;
   /** The signed anchors that tie every shard's audit chain together, and the last one's hash, on shard 0. */
   auditAnchors: string;
   auditAnchorHead: string;
@@ -135,6 +137,7 @@ export function keyspace(prefix: string): Keyspace {
     oauthRevocations: `${prefix}oauth:revocations`,
     placement: (taskId) => `${prefix}placement:${taskId}`,
     shardMap: `${prefix}shards`,
+    shardFollowers: `${prefix}shards:followers`,
     auditAnchors: `${prefix}audit:anchors`,
     auditAnchorHead: `${prefix}audit:anchors:head`,
     leases: `${prefix}leases`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LeashError } from "../errors.js";
+import { newId } from "../ids.js";
 import type { Intent } from "../intent.js";
+import { shardInId, withShard } from "../shards.js";
 import {
   type FakeBroker,
   FakePolicy,
@@ -459,5 +461,18 @@ describe("issueLease: cancellation", () => {
       expect(broker.clock.now() - started).toBeLessThan(60_000);
     };
     await issued(issueLease(broker, agent, ask(task.id), "key-1"));
+  });
+});
+
+describe("issueLease over several shards", () => {
+  it("names the task tree's shard in the lease id", async () => {
+    const broker = Object.assign(fakeBroker(), { placement: { open: 4 } });
+    for (const shard of [0, 3]) {
+      const task = await givenTask(broker, { id: withShard(newId("tk"), shard) });
+      const out = await issued(issueLease(broker, agent, ask(task.id)));
+      expect(shardInId(out.lease.id) ?? 0).toBe(shard);
+    }
+    const chosen = await givenTask(broker, { id: "chosen-by-orchestrator", shard: 2 });
+    expect(shardInId((await issued(issueLease(broker, agent, ask(chosen.id)))).lease.id)).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LeashError } from "../errors.js";
+import { taskShard } from "../shards.js";
 import { FakeProvider, fakeBroker, givenTask, identity } from "../testing/index.js";
 import { endTask, getTask, type RegisterTask, registerTask } from "./tasks.js";
 
@@ -179,5 +180,48 @@ describe("endTask", () => {
     expect((await failure(endTask(broker, stranger, task.id, "completed"))).code).toBe("not_found");
     expect((await failure(getTask(broker, stranger, task.id))).code).toBe("not_found");
     expect((await getTask(broker, AGENT, task.id)).task.id).toBe(task.id);
+  });
+});
+
+describe("registerTask over several shards", () => {
+  const sharded = () => Object.assign(fakeBroker(), { placement: { open: 4 } });
+
+  it("spreads root tasks over the open shards, and keeps every sub-task and lease in its root's", async () => {
+    const broker = sharded();
+    const shards = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const { task } = await registerTask(broker, ORCH, body());
+      shards.add(taskShard(task));
+      expect(task.id).toMatch(/^tk_[0-9a-z]{25}(\.[1-3])?$/);
+      expect(task.shard).toBeUndefined();
+    }
+    expect([...shards].sort()).toEqual([0, 1, 2, 3]);
+    const root = (await registerTask(broker, ORCH, body({ id: "orchestrator-chosen" }))).task;
+    const child = (await registerTask(broker, AGENT, body({ agent: SUB, parentId: root.id }))).task;
+    expect(taskShard(child)).toBe(taskShard(root));
+    const grandchild = (
+      await registerTask(
+        broker,
+        identity(SUB, "agent"),
+        body({ agent: SUB, parentId: child.id, id: "chosen-2" }),
+      )
+    ).task;
+    expect(taskShard(grandchild)).toBe(taskShard(root));
+  });
+
+  it("refuses an id of the generated form that names a shard the task cannot go to", async () => {
+    const broker = sharded();
+    const named = (shard: number) => `tk_${"a".repeat(25)}.${shard}`;
+    expect((await registerTask(broker, ORCH, body({ id: named(2) }))).task.id).toBe(named(2));
+    expect((await failure(registerTask(broker, ORCH, body({ id: named(7) })))).code).toBe("invalid_request");
+    const root = (await registerTask(broker, ORCH, body({ id: named(3) }))).task;
+    const wrong = failure(registerTask(broker, AGENT, body({ agent: SUB, parentId: root.id, id: named(1) })));
+    expect((await wrong).code).toBe("invalid_request");
+  });
+
+  it("names no shard with one: ids are as they were", async () => {
+    const broker = fakeBroker();
+    for (let i = 0; i < 10; i++)
+      expect((await registerTask(broker, ORCH, body())).task.id).toMatch(/^tk_[0-9a-z]{25}$/);
   });
 });

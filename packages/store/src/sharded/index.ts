@@ -1,3 +1,4 @@
+import type { TaskPlacement } from "@leash/core";
 import type { CheckpointSigner } from "../audit-retention.js";
 import type { RedisClient } from "../connection.js";
 import { createStore, type Store, type StoreOptions } from "../store.js";
@@ -11,8 +12,7 @@ import {
   ShardedReevaluationStore,
 } from "./parts.js";
 import { ShardRouter } from "./router.js";
-import { resolveShardMap, type ShardMap } from "./shard-map.js";
-import { shardPrefixes } from "./slots.js";
+import { followShardMap, type MapFollower, resolveShardMap, type ShardMap } from "./shard-map.js";
 import { ShardedTaskStore } from "./tasks.js";
 
 export interface ShardedStore extends Store {
@@ -35,12 +35,11 @@ export interface ShardedStoreOptions extends StoreOptions {
  */
 export function createShardedStore(
   redis: RedisClient,
-  prefix: string,
   map: ShardMap,
   options: ShardedStoreOptions,
 ): ShardedStore {
-  const shards = shardPrefixes(prefix, map.count).map((p) => createStore(redis, p, options));
-  const router = new ShardRouter(shards, redis, map.open);
+  const shards = map.prefixes.map((p) => createStore(redis, p, options));
+  const router = new ShardRouter(shards, redis);
   const home = router.home;
   const campaigns = new ShardedCampaignStore(router);
   const reevaluations = new ShardedReevaluationStore(router);
@@ -56,7 +55,7 @@ export function createShardedStore(
   };
   const suspensions = new ShardedSuspensionStore(router);
   return {
-    prefix,
+    prefix: home.prefix,
     router,
     leases: new ShardedLeaseStore(router),
     tasks: new ShardedTaskStore(router, options.retentionMs),
@@ -89,6 +88,13 @@ export interface OpenedStore {
   note?: string;
   /** Records every shard's audit chain head in a signed anchor (nothing to do with one shard: false). */
   anchor(signer: CheckpointSigner, at: number): Promise<boolean>;
+  /** Where new task trees go, following the shard map as it changes. */
+  placement: TaskPlacement;
+  /**
+   * Follows the shard map: shards opened or drained take effect at once; shards added call `grew`, after which the
+   * process must start again to serve them.
+   */
+  follow(processId: string, on: { grew(map: ShardMap): void; error?(error: Error): void }): MapFollower;
 }
 
 /** Opens the store laid out as the shard map says (see `resolveShardMap`); one shard is the plain store. */
@@ -100,17 +106,33 @@ export async function openStore(
 ): Promise<OpenedStore> {
   const { map, note } = await resolveShardMap(redis, prefix, shards);
   const extra = note === undefined ? {} : { note };
+  let open = map.open;
+  const placement = {
+    get open() {
+      return open;
+    },
+  };
+  const follow = (processId: string, on: { grew(map: ShardMap): void; error?(error: Error): void }) =>
+    followShardMap(redis, prefix, processId, map, {
+      ...on,
+      opened: (n) => {
+        open = n;
+      },
+    });
   if (map.count === 1) {
     const store = createStore(redis, prefix, options);
-    return { store, cells: [store], prefixes: [prefix], map, anchor: async () => false, ...extra };
+    const anchor = async () => false;
+    return { store, cells: [store], prefixes: [prefix], map, anchor, placement, follow, ...extra };
   }
-  const store = createShardedStore(redis, prefix, map, options);
+  const store = createShardedStore(redis, map, options);
   return {
     store,
     cells: store.cells(),
-    prefixes: store.router.shards.map((s) => s.prefix),
+    prefixes: map.prefixes,
     map,
     anchor: (signer, at) => store.audit.anchor(signer, at),
+    placement,
+    follow,
     ...extra,
   };
 }

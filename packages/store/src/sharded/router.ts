@@ -19,8 +19,6 @@ export class ShardRouter {
   constructor(
     readonly shards: readonly Store[],
     private readonly redis: RedisClient,
-    /** Shards that take new task trees (the others drain). */
-    readonly open: number,
   ) {}
 
   get count(): number {

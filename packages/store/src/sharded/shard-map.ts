@@ -2,6 +2,7 @@ import type { RedisClient } from "../connection.js";
 import { guard } from "../guard.js";
 import { keyspace } from "../keys.js";
 import { validShardCount } from "./router.js";
+import { shardPrefixes } from "./slots.js";
 
 /**
  * The shard map, a hash on shard 0 every process reads at start: how many shards hold data (`count`: every one is
@@ -12,17 +13,27 @@ export interface ShardMap {
   count: number;
   open: number;
   generation: number;
+  /** Each shard's key prefix, shard 0 (the configured prefix) first: recorded, as growing keeps the old tags. */
+  prefixes: string[];
 }
 
-const SINGLE_SHARD: ShardMap = { count: 1, open: 1, generation: 0 };
+/** The map of a store that has none: one shard, the configured prefix. */
+export function singleShard(prefix: string): ShardMap {
+  return { count: 1, open: 1, generation: 0, prefixes: [prefix] };
+}
 
 export async function readShardMap(redis: RedisClient, prefix: string): Promise<ShardMap | null> {
   const raw = await guard("read the shard map", () => redis.hgetall(keyspace(prefix).shardMap));
   if (!raw.count) return null;
+  const count = validShardCount(Number(raw.count));
+  const prefixes = JSON.parse(raw.prefixes ?? "[]") as string[];
+  if (prefixes.length !== count || prefixes[0] !== prefix)
+    throw new Error(`the shard map at ${prefix} is damaged`);
   return {
-    count: validShardCount(Number(raw.count)),
+    count,
     open: validShardCount(Number(raw.open)),
     generation: Number(raw.generation ?? 0),
+    prefixes,
   };
 }
 
@@ -32,6 +43,7 @@ export async function writeShardMap(redis: RedisClient, prefix: string, map: Sha
       count: map.count,
       open: map.open,
       generation: map.generation,
+      prefixes: JSON.stringify(map.prefixes),
     }),
   );
 }
@@ -63,13 +75,85 @@ export async function resolveShardMap(
     const note = `LEASH_SHARDS is ${wanted} but the shard map has ${recorded.open} open of ${recorded.count}; following the map (leash shards migrate changes it)`;
     return { map: recorded, note };
   }
-  if (wanted === 1) return { map: SINGLE_SHARD };
+  if (wanted === 1) return { map: singleShard(prefix) };
   if (await holdsData(redis, prefix)) {
     throw new ShardMapMismatch(
       `LEASH_SHARDS is ${wanted} but the store holds data laid out for one shard: run \`leash shards migrate\` first`,
     );
   }
-  const map = { count: wanted, open: wanted, generation: 1 };
+  const map = { count: wanted, open: wanted, generation: 1, prefixes: shardPrefixes(prefix, wanted) };
   await writeShardMap(redis, prefix, map);
   return { map };
+}
+
+/** How often a process reads the shard map and says which generation it follows. */
+const FOLLOW_INTERVAL_MS = 1_000;
+/** A process that has not said so for this long is taken for gone (a migration does not wait for it). */
+const FOLLOWER_GONE_MS = 15_000;
+
+export interface MapFollower {
+  stop(): void;
+}
+
+/**
+ * Reads the shard map every second and records, under `processId`, the generation this process follows, so a
+ * migration knows when every process has seen a step. Shards opened or drained are followed at once (`opened`);
+ * shards added need the process to start over with them (`grew`).
+ */
+export function followShardMap(
+  redis: RedisClient,
+  prefix: string,
+  processId: string,
+  current: ShardMap,
+  on: { opened(open: number): void; grew(map: ShardMap): void; error?(error: Error): void },
+  now: () => number = Date.now,
+): MapFollower {
+  let generation = current.generation;
+  let grown = false;
+  const keys = keyspace(prefix);
+  const tick = async () => {
+    const map = (await readShardMap(redis, prefix)) ?? singleShard(prefix);
+    if (map.count !== current.count && !grown) {
+      grown = true;
+      on.grew(map);
+    }
+    if (!grown && map.generation !== generation) {
+      on.opened(map.open);
+      generation = map.generation;
+    }
+    await redis.hset(keys.shardFollowers, processId, `${generation} ${now()}`);
+  };
+  const timer = setInterval(() => void tick().catch((e: Error) => on.error?.(e)), FOLLOW_INTERVAL_MS);
+  timer.unref();
+  void tick().catch((e: Error) => on.error?.(e));
+  return {
+    stop() {
+      clearInterval(timer);
+      void redis.hdel(keys.shardFollowers, processId).catch(() => undefined);
+    },
+  };
+}
+
+/** The processes that follow the shard map and are alive, with the generation each follows. */
+export async function followers(
+  redis: RedisClient,
+  prefix: string,
+  now: number,
+): Promise<Map<string, number>> {
+  const raw = await guard("read the shard map's followers", () =>
+    redis.hgetall(keyspace(prefix).shardFollowers),
+  );
+  const alive = new Map<string, number>();
+  const gone: string[] = [];
+  for (const [id, value] of Object.entries(raw)) {
+    const [generation = "0", at = "0"] = value.split(" ");
+    if (now - Number(at) <= FOLLOWER_GONE_MS) alive.set(id, Number(generation));
+    else gone.push(id);
+  }
+  // A process that died without a word leaves its entry: the next reader clears it.
+  if (gone.length > 0)
+    await guard("prune the shard map's followers", () =>
+      redis.hdel(keyspace(prefix).shardFollowers, ...gone),
+    );
+  return alive;
 }

@@ -5,7 +5,7 @@ import { connectRedis } from "../connection.js";
 import { keyspace } from "../keys.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { createShardedStore, openStore } from "./index.js";
-import { keySlot } from "./slots.js";
+import { keySlot, shardPrefixes } from "./slots.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
@@ -17,12 +17,24 @@ const signer = {
   verify: async (token: string) => JSON.parse(token) as { first_id: string; prev_hash: string; at: number },
 };
 
+const mapOf = (prefix: string) => ({
+  count: SHARDS,
+  open: SHARDS,
+  generation: 1,
+  prefixes: shardPrefixes(prefix, SHARDS),
+});
+
 function sharded(prefix = newPrefix()) {
-  return createShardedStore(redis, prefix, { count: SHARDS, open: SHARDS, generation: 1 }, { retentionMs: 60_000 });
+  return createShardedStore(redis, mapOf(prefix), { retentionMs: 60_000 });
 }
 
 /** A task of shard `shard`, with `n` active leases. */
-async function tree(store: ReturnType<typeof sharded>, shard: number, n: number, agent = "spiffe://t/agent/a") {
+async function tree(
+  store: ReturnType<typeof sharded>,
+  shard: number,
+  n: number,
+  agent = "spiffe://t/agent/a",
+) {
   const task: Task = taskFixture({ id: withShard(newId("tk"), shard), agent });
   await store.tasks.create(task);
   const leases: Lease[] = [];
@@ -57,22 +69,25 @@ describe("a store over several shards", () => {
     const again = await store.tasks.create(taskFixture({ id, shard: 1 }));
     expect(again.created).toBe(false);
     expect((await store.tasks.get(id))?.shard).toBe(3);
-    const fresh = createShardedStore(redis, store.prefix, { count: SHARDS, open: SHARDS, generation: 1 }, {
-      retentionMs: 60_000,
-    });
+    const fresh = createShardedStore(redis, mapOf(store.prefix), { retentionMs: 60_000 });
     expect((await fresh.tasks.get(id))?.id).toBe(id);
   });
 
   it("lists, counts and exposes the leases of every shard, newest first, across pages", async () => {
     const store = sharded();
     const all: string[] = [];
-    for (let shard = 0; shard < SHARDS; shard++) all.push(...(await tree(store, shard, 3)).leases.map((l) => l.id));
+    for (let shard = 0; shard < SHARDS; shard++)
+      all.push(...(await tree(store, shard, 3)).leases.map((l) => l.id));
     expect(await store.leases.liveCount({ agent: "spiffe://t/agent/a" })).toBe(12);
     expect((await store.leases.exposure("spiffe://t/agent/a", true)).length).toBe(12);
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const got = await store.leases.list({ agent: "spiffe://t/agent/a", limit: 5, ...(cursor ? { cursor } : {}) });
+      const got = await store.leases.list({
+        agent: "spiffe://t/agent/a",
+        limit: 5,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...got.items.map((l) => l.id));
       if (got.nextCursor === null) break;
       cursor = got.nextCursor;
@@ -82,7 +97,9 @@ describe("a store over several shards", () => {
 
   it("runs a campaign in parts and audits its completion once, for the whole", async () => {
     const store = sharded();
-    const targets = [...(await tree(store, 1, 2)).leases, ...(await tree(store, 2, 3)).leases].map((l) => l.id);
+    const targets = [...(await tree(store, 1, 2)).leases, ...(await tree(store, 2, 3)).leases].map(
+      (l) => l.id,
+    );
     const id = newId("rv");
     const campaign = { id, reason: "r", requestedBy: "sec", selector: {}, createdAt: Date.now(), matched: 5 };
     await store.campaigns.create(campaign, targets);
@@ -109,7 +126,10 @@ describe("a store over several shards", () => {
     const agent = `spiffe://t/agent/${randomUUID()}`;
     const a = await tree(store, 0, 1, agent);
     const b = await tree(store, 3, 2, agent);
-    const outcome = await store.suspensions.suspend({ agent, reason: "x", until: null, by: "sec", at: Date.now() }, true);
+    const outcome = await store.suspensions.suspend(
+      { agent, reason: "x", until: null, by: "sec", at: Date.now() },
+      true,
+    );
     expect(outcome.revoked.sort()).toEqual([...a.leases, ...b.leases].map((l) => l.id).sort());
     for (const shard of store.router.shards) expect((await shard.suspensions.get(agent))?.reason).toBe("x");
     expect((await store.suspensions.firstSuspended([agent], Date.now()))?.agent).toBe(agent);
@@ -121,7 +141,12 @@ describe("a store over several shards", () => {
     const store = sharded();
     for (let shard = 0; shard < SHARDS; shard++) {
       const { leases } = await tree(store, shard, 1);
-      await store.audit.append({ type: "lease.issued", actor: "a", leaseId: leases[0]?.id ?? "", outcome: "ok" });
+      await store.audit.append({
+        type: "lease.issued",
+        actor: "a",
+        leaseId: leases[0]?.id ?? "",
+        outcome: "ok",
+      });
     }
     await store.audit.append({ type: "policy.reloaded", actor: null, outcome: "ok" });
     expect(await store.audit.anchor(signer, Date.now())).toBe(true);
@@ -145,6 +170,8 @@ describe("a store over several shards", () => {
     const used = newPrefix();
     const plain = await openStore(redis, used, 1, { retentionMs: 60_000 });
     await plain.store.tasks.create(taskFixture());
-    await expect(openStore(redis, used, SHARDS, { retentionMs: 60_000 })).rejects.toThrow(/leash shards migrate/);
+    await expect(openStore(redis, used, SHARDS, { retentionMs: 60_000 })).rejects.toThrow(
+      /leash shards migrate/,
+    );
   });
 });

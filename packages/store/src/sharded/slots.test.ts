@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc16, keySlot, SLOTS, shardPrefixes } from "./slots.js";
+import { crc16, grownPrefixes, keySlot, SLOTS, shardPrefixes } from "./slots.js";
 
 describe("slots", () => {
   it("computes the Cluster specification's CRC16 and hash-tag rules", () => {
@@ -23,5 +23,18 @@ describe("slots", () => {
     // An even three-way split of the slots (what `redis-cli --cluster create` makes) holds four shards each.
     const third = (p: string) => Math.min(2, Math.floor(keySlot(p) / Math.ceil(SLOTS / 3)));
     expect([0, 1, 2].map((t) => prefixes.filter((p) => third(p) === t).length)).toEqual([4, 4, 4]);
+  });
+});
+
+describe("growing the shards", () => {
+  it("keeps the existing shards' tags and spaces the whole evenly again when it grows by a multiple", () => {
+    const four = shardPrefixes("leash:{leash}:", 4);
+    const twelve = grownPrefixes(four, 12);
+    expect(twelve.slice(0, 4)).toEqual(four);
+    expect(new Set(twelve).size).toBe(12);
+    const base = keySlot(four[0] ?? "");
+    const slots = twelve.map((p) => (keySlot(p) - base + SLOTS) % SLOTS).sort((a, b) => a - b);
+    expect(slots).toEqual(Array.from({ length: 12 }, (_, n) => Math.round((n * SLOTS) / 12)));
+    expect(grownPrefixes(twelve, 4)).toEqual(four);
   });
 });

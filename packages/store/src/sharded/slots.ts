@@ -39,22 +39,53 @@ export function keySlot(key: string): number {
  * holds the same number of shards on each primary: 12 shards on 3 primaries, 4 each.
  */
 export function shardPrefixes(prefix: string, count: number): string[] {
-  const open = prefix.indexOf("{");
-  const close = prefix.indexOf("}", open + 1);
-  const tag = prefix.slice(open + 1, close);
-  const base = keySlot(prefix);
-  const wanted = new Map<number, number>();
-  for (let n = 1; n < count; n++) wanted.set((base + Math.round((n * SLOTS) / count)) % SLOTS, n);
-  const found: string[] = [prefix];
+  return grownPrefixes([prefix], count);
+}
+
+/**
+ * Adds shards to `existing` (whose tags never change: their keys stay where they are) up to `count`: the new ones
+ * take the points of the even grid for `count` that the existing ones do not stand on. Growing by a multiple (4 to
+ * 12) keeps the spacing exactly even.
+ */
+export function grownPrefixes(existing: readonly string[], count: number): string[] {
+  const [first] = existing;
+  if (first === undefined) throw new RangeError("no shard to grow from");
+  if (count <= existing.length) return existing.slice(0, count);
+  const base = keySlot(first);
+  const grid = Array.from({ length: count }, (_, n) => (base + Math.round((n * SLOTS) / count)) % SLOTS);
+  const distance = (a: number, b: number) => Math.min(Math.abs(a - b), SLOTS - Math.abs(a - b));
+  const free = new Set(grid);
+  for (const p of existing) {
+    const slot = keySlot(p);
+    const nearest = [...free].sort((a, b) => distance(a, slot) - distance(b, slot))[0];
+    if (nearest !== undefined) free.delete(nearest);
+  }
+  return [
+    ...existing,
+    ...tagsFor(
+      first,
+      [...free].sort((a, b) => grid.indexOf(a) - grid.indexOf(b)),
+    ),
+  ];
+}
+
+/** A prefix like `base`'s, with a tag whose slot is each of `slots` (in order). */
+function tagsFor(base: string, slots: readonly number[]): string[] {
+  const open = base.indexOf("{");
+  const close = base.indexOf("}", open + 1);
+  const tag = base.slice(open + 1, close);
+  const wanted = new Map(slots.map((slot, i) => [slot, i]));
+  const found: string[] = [];
   // Every slot is reached within a few hundred thousand suffixes; the search is deterministic, so every process
   // computes the same tags.
   for (let i = 0; wanted.size > 0 && i < 4_000_000; i++) {
     const candidate = `${tag}.${i.toString(36)}`;
-    const n = wanted.get(crc16(candidate) % SLOTS);
-    if (n === undefined) continue;
-    wanted.delete(crc16(candidate) % SLOTS);
-    found[n] = `${prefix.slice(0, open + 1)}${candidate}${prefix.slice(close)}`;
+    const slot = crc16(candidate) % SLOTS;
+    const at = wanted.get(slot);
+    if (at === undefined) continue;
+    wanted.delete(slot);
+    found[at] = `${base.slice(0, open + 1)}${candidate}${base.slice(close)}`;
   }
-  if (wanted.size > 0) throw new Error(`no tag found for ${wanted.size} of ${count} shards`);
+  if (wanted.size > 0) throw new Error(`no tag found for ${wanted.size} of ${slots.length} slots`);
   return found;
 }
