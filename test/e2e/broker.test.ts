@@ -1,6 +1,6 @@
 import { type Lease, newId } from "@leash/core";
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seedActiveLeases } from "../support/seed.js";
 import {
@@ -11,6 +11,7 @@ import {
   type Stack,
   startStack,
 } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 let stack: Stack;
 let orch: string;
@@ -163,7 +164,7 @@ describe("property 3: idempotent everywhere", () => {
 describe("property 2: no orphans", () => {
   it("a lease left pending by a process killed mid-issue is settled by the reconciler", async () => {
     const redis = connectRedis(stack.redis, { mode: "worker" });
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     const t = await task("crashed");
     const stale: Lease = {
       id: newId("ls"),
@@ -199,7 +200,7 @@ describe("property 2: no orphans", () => {
 describe("mass revocation", () => {
   it("revokes 10,000 live leases as a campaign and reports progress", async () => {
     const redis = connectRedis(stack.redis, { mode: "worker" });
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     const t = await task("fleet");
     await seedActiveLeases(store, t.id, 10_000, (i) => agentId(`fleet-${i % 50}`));
     const preview = await stack.call("POST", "/v1/revocations", security, {

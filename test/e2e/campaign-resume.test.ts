@@ -1,8 +1,9 @@
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ type Progress = { state: string; ordered: number; matched: number; revoked: numb
 describe("mass revocation survives its worker", () => {
   it("a campaign resumes after the worker is killed -9 mid-way and after a graceful restart", async () => {
     const redis = connectRedis(stack.redis, { mode: "worker" });
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     const orch = await stack.token(ORCHESTRATOR);
     const security = await stack.token(SECURITY);
     const res = await stack.call("POST", "/v1/tasks", orch, {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayAwsSigner, gatewayBucket } from "../../packages/sdk/src/index.js";
 import {
@@ -10,6 +10,7 @@ import {
   startGatewayStack,
 } from "../support/gateway.js";
 import { ORCHESTRATOR } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 /**
  * The gateway as an agent meets it, on `pnpm start` with a gateway section: the plain AWS SDK and a plain fetch
@@ -162,7 +163,7 @@ describe("the gateway on pnpm start", () => {
     // The gateway counted it all for the console, as it audited it.
     const redis = connectRedis(g.stack.redis, { mode: "worker" });
     try {
-      const traffic = createStore(redis, g.stack.prefix).gatewayTraffic;
+      const traffic = (await storeOf(redis, g.stack.prefix)).gatewayTraffic;
       const counted = await waitFor(
         async () => {
           const t = await traffic.lease(api.leaseId);

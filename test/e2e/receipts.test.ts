@@ -1,9 +1,10 @@
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore, keyspace } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditLog, createTask, issueLease } from "../support/fixtures.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 /**
  * Every lease that ends leaves exactly one receipt in the audit trail (`lease.revoked` or `lease.expired`) naming the
@@ -61,10 +62,10 @@ const lease = async (agent: string, taskId: string, extra?: Record<string, unkno
 async function seeded(taskId: string, agent: string): Promise<string> {
   const redis = connectRedis(stack.redis, { mode: "worker" });
   try {
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     await seedActiveLeases(store, taskId, 1, () => agent, 600_000);
-    const [id] = await redis.zrange(keyspace(stack.prefix).taskLeases(taskId), 0, -1);
-    return id ?? "";
+    const { items } = await store.leases.list({ taskId, limit: 1 });
+    return items[0]?.id ?? "";
   } finally {
     await redis.quit();
   }

@@ -11,7 +11,7 @@ import {
   SOURCE_EXEC_ARGV,
   waitFor,
 } from "@leash/devstack";
-import { connectRedis, createStore } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, json } from "../support/fixtures.js";
 import {
@@ -25,6 +25,7 @@ import {
 import { type ProviderStack, startProviderStack } from "../support/provider-stack.js";
 import { seedActiveLeases } from "../support/seed.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 /**
  * Re-evaluation with real processes: a policy file written is a reload, whose re-evaluation revokes every live
@@ -253,7 +254,7 @@ describe("leash policy what-if --live", () => {
 describe("a re-evaluation survives its worker", () => {
   it("resumes after kill -9 mid-way and revokes each denied lease exactly once", async () => {
     const redis = connectRedis(stack.redis, { mode: "worker" });
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     const taskId = await createTask("crowd");
     const total = 24_000;
     // Every fourth lease belongs to an agent the next set will not trust.

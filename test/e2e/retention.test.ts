@@ -2,6 +2,7 @@ import { waitFor } from "@leash/devstack";
 import { connectRedis, type RedisClient } from "@leash/store";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTask, issueLease } from "../support/fixtures.js";
+import { shardPrefixesOf } from "../support/store.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
 
 /**
@@ -25,16 +26,35 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The store's keys (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound). */
+/**
+ * The store's keys, in every shard (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound; the shard
+ * map's followers are the running processes).
+ */
 async function storeKeys(): Promise<string[]> {
   const out: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${stack.prefix}*`, "COUNT", 1000);
-    cursor = next;
-    out.push(...batch.filter((k) => !k.startsWith(`${stack.prefix}q:`)));
-  } while (cursor !== "0");
+  for (const prefix of await shardPrefixesOf(redis, stack.prefix)) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      out.push(...batch.filter((k) => !k.startsWith(`${prefix}q:`) && k !== `${prefix}shards:followers`));
+    } while (cursor !== "0");
+  }
   return out.sort();
+}
+
+/** Live leases (due and pending) in every shard, and whether any shard still holds what retention removes. */
+async function leftovers(keys: readonly string[]) {
+  let due = 0;
+  let pending = 0;
+  let ended = false;
+  for (const prefix of await shardPrefixesOf(redis, stack.prefix)) {
+    due += await redis.zcard(`${prefix}deadline`);
+    pending += await redis.zcard(`${prefix}pending`);
+    const leftover = ["leases:ended", "tasks:ended", "campaigns:ended", "campaigns", "audit:outbox"];
+    ended ||= leftover.some((k) => keys.includes(`${prefix}${k}`));
+  }
+  return { due, pending, ended };
 }
 
 const task = (agent: string, body?: Record<string, unknown>) => createTask(stack, agent, body);
@@ -77,18 +97,12 @@ describe("ended records are removed after LEASH_LEASE_RETENTION_SECONDS", () => 
     const baseline = await waitFor(
       async () => {
         const keys = await storeKeys();
-        const [due, pending] = await Promise.all([
-          redis.zcard(`${stack.prefix}deadline`),
-          redis.zcard(`${stack.prefix}pending`),
-        ]);
-        const leftover = ["leases:ended", "tasks:ended", "campaigns:ended", "campaigns", "audit:outbox"];
-        return due === 1 && pending === 0 && !leftover.some((k) => keys.includes(`${stack.prefix}${k}`))
-          ? keys
-          : undefined;
+        const { due, pending, ended } = await leftovers(keys);
+        return due === 1 && pending === 0 && !ended ? keys : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200, what: "the warm-up's records to be removed" },
     );
-    expect(baseline).toContain(`${stack.prefix}lease:${live}`);
+    expect(baseline.some((k) => k.endsWith(`}:lease:${live}`))).toBe(true);
 
     const ended = await churn("load");
     expect((await storeKeys()).length).toBeGreaterThan(baseline.length + 40);

@@ -1,4 +1,4 @@
-import { type Lease, newId } from "@leash/core";
+import { type Lease, newId, taskShard, withShard } from "@leash/core";
 import type { Store } from "@leash/store";
 
 /** Writes `count` active leash-jwt leases of one task straight into the store, as the API would have. */
@@ -13,12 +13,15 @@ export async function seedActiveLeases(
   // (tests use 1 s) with a ready connection and small batches, or the reconciler aborts leases still being seeded.
   // A first read resolves only once the connection is up.
   await store.leases.liveCount({});
+  // A lease lives in its task's shard, and its id says which.
+  const task = await store.tasks.get(taskId);
+  const shard = task ? taskShard(task) : 0;
   for (let i = 0; i < count; i += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, count - i) }, async (_, j) => {
         const issuedAt = Date.now();
         const lease: Lease = {
-          id: newId("ls", issuedAt),
+          id: withShard(newId("ls", issuedAt), shard),
           taskId,
           agent: agentOf(i + j),
           provider: "leash-jwt",

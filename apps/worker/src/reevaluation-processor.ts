@@ -21,24 +21,11 @@ const WARM_WAIT_MS = 60_000;
  * compiled once per set. When BullMQ aborts the job (the worker is stopping), the run stops between chunks and
  * the job goes back to the queue, to resume at the saved cursor; after a crash, BullMQ hands it to a worker again.
  */
-export function reevaluationProcessor(ctx: WorkerContext) {
+export function reevaluationProcessor(ctx: WorkerContext, shared?: PolicySetCache) {
   const { env, store } = ctx;
-  const sets = new PolicySetCache(store.policySets);
-  // The first compiles in a process are several times slower (Cedar's wasm and the JIT warm up): pay them at
-  // start, not in the first reload's path from a policy file's write to the revocations it brings.
-  // The API records the set it loads as it starts, maybe after this worker does: wait for it a while.
-  void (async () => {
-    for (let wait = 0; wait < WARM_WAIT_MS; wait += 1_000) {
-      const id = await store.policySets.current();
-      if (id !== null) {
-        await sets.warm(id, WARM_COMPILES);
-        await sets.acquire(id);
-        sets.release(id);
-        return;
-      }
-      await sleepOn(ctx.clock, 1_000);
-    }
-  })().catch(() => undefined);
+  // Every shard's part of a run decides with the same set: the shards of one worker compile it once.
+  const sets = shared ?? new PolicySetCache(store.policySets);
+  if (shared === undefined) warmUp(ctx, sets);
   const deps: ReevaluationDeps = {
     reevaluations: store.reevaluations,
     policySets: store.policySets,
@@ -116,4 +103,24 @@ export function reevaluationProcessor(ctx: WorkerContext) {
       sets.release(run.policySet);
     }
   };
+}
+
+/**
+ * The first compiles in a process are several times slower (Cedar's wasm and the JIT warm up): pay them at start,
+ * not in the first reload's path from a policy file's write to the revocations it brings. The API records the set
+ * it loads as it starts, maybe after this worker does: wait for it a while.
+ */
+export function warmUp(ctx: WorkerContext, sets: PolicySetCache): void {
+  void (async () => {
+    for (let wait = 0; wait < WARM_WAIT_MS; wait += 1_000) {
+      const id = await ctx.store.policySets.current();
+      if (id !== null) {
+        await sets.warm(id, WARM_COMPILES);
+        await sets.acquire(id);
+        sets.release(id);
+        return;
+      }
+      await sleepOn(ctx.clock, 1_000);
+    }
+  })().catch(() => undefined);
 }

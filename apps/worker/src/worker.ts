@@ -26,8 +26,9 @@ import { campaignProcessor } from "./campaign-processor.js";
 import type { WorkerContext } from "./context.js";
 import { startDeadlinePoller } from "./deadline-poller.js";
 import { serveWorkerMetrics } from "./metrics-server.js";
+import { PolicySetCache } from "./policy-sets.js";
 import { reconcile } from "./reconciler.js";
-import { reevaluationProcessor } from "./reevaluation-processor.js";
+import { reevaluationProcessor, warmUp } from "./reevaluation-processor.js";
 import { retentionSweeper, sweepIntervalMs } from "./retention-sweep.js";
 import { revokeProcessor } from "./revoke-processor.js";
 
@@ -71,6 +72,7 @@ export async function startWorker(
       ? undefined
       : await serveWorkerMetrics(metrics, env.HOST, env.LEASH_WORKER_METRICS_PORT);
   const signer = checkpointSigner(new SigningKeyFile(env.LEASH_SIGNING_KEY_FILE));
+  const policySets = new PolicySetCache(store.policySets);
   // Each shard is worked as a store of its own: its queues, its deadline index, its audit chain.
   const shards = await Promise.all(
     opened.cells.map((cell, shard) =>
@@ -82,9 +84,10 @@ export async function startWorker(
         registry,
         shard,
         cell,
-        whole: store,
         anchor: opened.anchor,
         signer,
+        policySets,
+        sharded: opened.map.count > 1,
       }),
     ),
   );
@@ -133,12 +136,15 @@ interface ShardDeps {
   logger: Logger;
   metrics: WorkerMetrics;
   registry: Awaited<ReturnType<typeof buildProviders>>;
-  /** Which shard, and its store; `whole` is the store over every shard (the same with one). */
+  /** Which shard, and its store. */
   shard: number;
   cell: Store;
-  whole: Store;
   anchor: OpenedStore["anchor"];
   signer: CheckpointSigner;
+  /** Compiled policy sets, shared by every shard's re-evaluations. */
+  policySets: PolicySetCache;
+  /** Whether there is more than one shard (then shard 0's consumers anchor the audit chains). */
+  sharded: boolean;
 }
 
 /**
@@ -171,6 +177,7 @@ async function startShard(deps: ShardDeps): Promise<(deadline?: AbortSignal) => 
   const trimAuditNow = auditTrimmer(ctx, audit);
   const sweepNow = retentionSweeper(ctx);
   const anchorNow = auditAnchorer(ctx, deps.anchor, deps.signer);
+  if (ctx.crossShard) warmUp(ctx, deps.policySets);
   // A job held by a worker that died is handed to another after the lock lapses (and the stalled check runs).
   // BullMQ fails a job that stalls more than once (its worker died, or its event loop starved past the lock); a
   // failed revoke job would keep its id, so the deadline index could never enqueue that lease again. Revocations
@@ -187,7 +194,7 @@ async function startShard(deps: ShardDeps): Promise<(deadline?: AbortSignal) => 
     ...locking,
   });
   // Two at once: a dry run (the API waits for it) is not held up behind a long re-evaluation.
-  const reevaluations = new Worker(QUEUES.reevaluation, reevaluationProcessor(ctx), {
+  const reevaluations = new Worker(QUEUES.reevaluation, reevaluationProcessor(ctx, deps.policySets), {
     connection,
     prefix,
     concurrency: 2,
@@ -225,7 +232,7 @@ async function startShard(deps: ShardDeps): Promise<(deadline?: AbortSignal) => 
   }
 
   const maintenance = new Queue(QUEUES.maintenance, { connection, prefix });
-  if (ctx.crossShard && deps.whole !== deps.cell) {
+  if (ctx.crossShard && deps.sharded) {
     await maintenance.upsertJobScheduler(
       "anchor-audit",
       { every: env.LEASH_AUDIT_ANCHOR_INTERVAL_MS },

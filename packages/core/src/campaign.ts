@@ -40,4 +40,9 @@ export interface CampaignStore {
   cuts(id: string): Promise<string[]>;
   /** Notes a target the campaign cut wholesale (or found it could not), so a resumed campaign does not ask again. */
   recordCut(id: string, entry: string): Promise<void>;
+  /**
+   * Claims the cut of a target for this run, once per campaign: false when another run (a part of the same campaign
+   * on another shard) has claimed it, and will record its outcome.
+   */
+  claimCut(id: string, entry: string): Promise<boolean>;
 }

@@ -139,6 +139,12 @@ export class RedisCampaignStore implements CampaignStore {
     return guard("read campaign cuts", () => this.redis.smembers(this.keys.campaignCuts(id)));
   }
 
+  claimCut(id: string, entry: string): Promise<boolean> {
+    return guard("claim campaign cut", async () => {
+      return (await this.redis.sadd(this.keys.campaignCuts(id), `\u0001claim ${entry}`)) === 1;
+    });
+  }
+
   recordCut(id: string, entry: string): Promise<void> {
     return guard("record campaign cut", async () => {
       await this.redis.sadd(this.keys.campaignCuts(id), entry);

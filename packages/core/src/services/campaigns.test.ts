@@ -65,6 +65,12 @@ function world(leases: Lease[]) {
     async recordCut(id, entry) {
       campaigns.get(id)?.cuts.add(entry);
     },
+    async claimCut(id, entry) {
+      const claim = `claim ${entry}`;
+      const taken = campaigns.get(id)?.cuts.has(claim) ?? true;
+      campaigns.get(id)?.cuts.add(claim);
+      return !taken;
+    },
   };
   const vault: CredentialProvider = {
     name: "vault",
@@ -117,6 +123,21 @@ describe("campaigns", () => {
     expect(await runCampaign(w.deps, campaign.id)).toEqual({ kind: "ordered", ordered: 2, matched: 2 });
     expect(w.cuts).toEqual([{ target: "db", issuedBefore: NOW }]);
     expect(w.revokeJobs).toEqual([]);
+  });
+
+  it("a target another part of the campaign claimed is cut by that part only: this one takes its outcome", async () => {
+    const w = world([lease("ls_1", "a", "db"), lease("ls_2", "b", "db")]);
+    const campaign = await startCampaign(w.deps, "sec", { target: "db" }, "leak");
+    const key = "vault\u0000db";
+    // Another shard's part claimed the cut and records its outcome while this part waits.
+    expect(await w.deps.campaigns.claimCut(campaign.id, key)).toBe(true);
+    const other = setTimeout(() => void w.deps.campaigns.recordCut(campaign.id, key), 120);
+    const realClock = { now: () => Date.now() };
+    await runCampaign({ ...w.deps, clock: realClock }, campaign.id);
+    clearTimeout(other);
+    expect(w.cuts).toEqual([]);
+    expect(w.revokeJobs).toEqual([]);
+    expect([...w.byId.values()].map((l) => l.state)).toEqual(["revoked", "revoked"]);
   });
 
   it("a selector naming a target and an agent revokes that agent's leases one by one, never the whole target", async () => {

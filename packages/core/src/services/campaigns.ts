@@ -1,6 +1,6 @@
 import type { AuditSink } from "../audit.js";
 import type { Campaign, CampaignStore } from "../campaign.js";
-import type { Clock } from "../clock.js";
+import { type Clock, sleepOn } from "../clock.js";
 import { LeashError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Lease, LeaseState, ProviderName } from "../lease.js";
@@ -178,6 +178,11 @@ async function cutTargets(
   for (const [k, l] of seen) {
     const provider = deps.providers.get(l.provider);
     if (!provider?.cutTarget || l.target === null || done.has(`${k}${NOT_CUT}`)) continue;
+    if (!done.has(k) && !(await deps.campaigns.claimCut(campaignId, k))) {
+      // Another part of the campaign is cutting this target: its outcome decides for this part's leases too.
+      if ((await cutOutcome(deps, campaignId, k, signal)) === "cut") cut.add(k);
+      continue;
+    }
     if (!done.has(k)) {
       const timeout = AbortSignal.timeout(deps.cutTimeoutMs);
       // A failed cut must not hold the campaign up: the target's leases are then revoked one by one, with retries.
@@ -204,6 +209,29 @@ async function cutTargets(
     cut.add(k);
   }
   return cut;
+}
+
+/** How often a part waiting for another part's cut looks for its outcome. */
+const CUT_POLL_MS = 50;
+
+/**
+ * Waits for the outcome of a cut another run claimed, as long as that cut may take; none by then (that run died
+ * mid-cut) counts as not cut, and this part's leases are revoked one by one.
+ */
+async function cutOutcome(
+  deps: CampaignRunDeps,
+  campaignId: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): Promise<"cut" | "not_cut"> {
+  const until = deps.clock.now() + deps.cutTimeoutMs + 1_000;
+  while (deps.clock.now() < until && !signal?.aborted) {
+    const done = new Set(await deps.campaigns.cuts(campaignId));
+    if (done.has(key)) return "cut";
+    if (done.has(`${key}${NOT_CUT}`)) return "not_cut";
+    await sleepOn(deps.clock, CUT_POLL_MS, signal).catch(() => undefined);
+  }
+  return "not_cut";
 }
 
 function isCut(cut: ReadonlySet<string>, lease: Lease): boolean {

@@ -90,12 +90,17 @@ export class ShardedCampaignStore implements Public<RedisCampaignStore> {
     return this.router.ofId(leaseId).campaigns.failing(id, leaseId, at);
   }
 
+  // Whole-target cuts are claimed and recorded on the home part: a target is cut once, whichever part gets it.
   cuts(id: string) {
     return this.router.home.campaigns.cuts(id);
   }
 
   recordCut(id: string, entry: string) {
     return this.router.home.campaigns.recordCut(id, entry);
+  }
+
+  claimCut(id: string, entry: string) {
+    return this.router.home.campaigns.claimCut(id, entry);
   }
 }
 
@@ -160,10 +165,13 @@ export class CellCampaignStore implements Public<RedisCampaignStore> {
     return this.own.failing(id, leaseId, at);
   }
   cuts(id: string) {
-    return this.own.cuts(id);
+    return this.whole.cuts(id);
   }
   recordCut(id: string, entry: string) {
-    return this.own.recordCut(id, entry);
+    return this.whole.recordCut(id, entry);
+  }
+  claimCut(id: string, entry: string) {
+    return this.whole.claimCut(id, entry);
   }
 }
 
