@@ -20,6 +20,16 @@ export function shardInId(id: string): number | null {
   return shard > 0 && shard < MAX_SHARDS ? shard : null;
 }
 
+const GENERATED = /^(?:tk|ls)_[0-9a-z]{25}(?:\.\d{1,4})?$/;
+
+/**
+ * Whether the id alone says the shard: an id of the generated form naming it (or naming none, for shard 0). Any
+ * other task id (an orchestrator's choice) needs its placement recorded.
+ */
+export function idNamesShard(id: string, shard: number): boolean {
+  return GENERATED.test(id) && (shardInId(id) ?? 0) === shard;
+}
+
 /** `id` placed in `shard` (unchanged for shard 0). */
 export function withShard(id: string, shard: number): string {
   return shard === 0 ? id : `${id}.${shard}`;

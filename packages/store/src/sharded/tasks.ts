@@ -1,5 +1,6 @@
 import {
   type CreateTaskOutcome,
+  idNamesShard,
   type NarrowTaskInput,
   type ProviderName,
   shardInId,
@@ -21,7 +22,7 @@ export class ShardedTaskStore implements Public<RedisTaskStore> {
 
   async create(task: Task): Promise<CreateTaskOutcome> {
     let shard = taskShard(task);
-    if (shardInId(task.id) === null && this.router.count > 1) {
+    if (!idNamesShard(task.id, shard)) {
       // An id an orchestrator chose: record where it went, or learn where a first registration put it.
       shard = await this.router.place(task.id, shard, task.deadline + this.retentionMs);
     }
