@@ -1,5 +1,6 @@
 import { waitFor } from "@leash/devstack";
 import { connectRedis, type RedisClient } from "@leash/store";
+import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTask, issueLease } from "../support/fixtures.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
@@ -25,15 +26,21 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The store's keys (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound). */
+/**
+ * The store's keys (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound). On a Redis Cluster
+ * (`pnpm test:cluster`) SCAN lists one node's keys and the client sends it to any node, so every primary is scanned.
+ */
 async function storeKeys(): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
   const out: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${stack.prefix}*`, "COUNT", 1000);
-    cursor = next;
-    out.push(...batch.filter((k) => !k.startsWith(`${stack.prefix}q:`)));
-  } while (cursor !== "0");
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", `${stack.prefix}*`, "COUNT", 1000);
+      cursor = next;
+      out.push(...batch.filter((k) => !k.startsWith(`${stack.prefix}q:`)));
+    } while (cursor !== "0");
+  }
   return out.sort();
 }
 
