@@ -149,8 +149,14 @@ describe("a 3+3 Redis Cluster carrying 12 evenly spaced hash tags", () => {
         `${failedPrefixes.map((p) => `${p} ${outcomes(load.logs, p).failed.length}`).join(", ")}; ` +
         `errors: ${[...errors].join(" | ")}`,
     );
-    expect(failedPrefixes.every((p) => victimPrefixes.includes(p))).toBe(true);
-    expect(failedPrefixes.length).toBeGreaterThan(0);
+    expect(failedPrefixes.filter((p) => !victimPrefixes.includes(p))).toEqual([]);
+    // The load did meet the outage: each victim tag had a write refused, or held (ioredis retries a write to a
+    // dead node for up to 16 x 100 ms before refusing it) for a good part of the failover.
+    for (const prefix of victimPrefixes) {
+      const { ok, failed } = outcomes(load.logs, prefix, kill.killedAt);
+      const longestMs = Math.max(0, ...ok.map((w) => w.answered - w.sent));
+      expect(failed.length > 0 || longestMs >= kill.failoverMs / 2, prefix).toBe(true);
+    }
     // Writes to the other primaries were sent and answered while the victim's slots had no primary.
     for (const prefix of others) {
       const during = outcomes(load.logs, prefix, kill.killedAt).ok.filter((w) => w.answered <= promotedAt);
