@@ -142,10 +142,14 @@ describe("a 3+3 Redis Cluster carrying 12 evenly spaced hash tags", () => {
         (p) => (outcomes(load.logs, p, kill.killedAt).ok[0]?.answered ?? Number.NaN) - kill.killedAt,
       ),
     );
+    const othersSlowestMs = Math.max(
+      ...others.flatMap((p) => outcomes(load.logs, p, kill.killedAt).ok.map((w) => w.answered - w.sent)),
+    );
     const errors = new Set(failedPrefixes.flatMap((p) => [...(load.logs.get(p)?.errors ?? [])]));
     console.log(
       `failover: killed ${kill.killed}, promoted ${kill.promoted} in ${kill.failoverMs} ms; ` +
-        `its tags writable again through the client ${writableAgainMs} ms after the kill; failed writes: ` +
+        `its tags writable again through the client ${writableAgainMs} ms after the kill; ` +
+        `slowest write to the other tags ${othersSlowestMs} ms; failed writes: ` +
         `${failedPrefixes.map((p) => `${p} ${outcomes(load.logs, p).failed.length}`).join(", ")}; ` +
         `errors: ${[...errors].join(" | ")}`,
     );
