@@ -27,9 +27,9 @@ export interface LocalCluster {
 /**
  * For a failover test: a primary is judged down after 1 s of silence; a replica may take over however long ago it
  * last heard from its primary (validity factor 0: under a load test the link may have lagged just before the crash);
- * the slots of the other primaries keep serving while one primary is down (without this, `cluster_state` turns
- * `fail` and every slot answers CLUSTERDOWN until the promotion, which ioredis retries: every tag's writes wait); replicas sync at once, without the 5 s grouping
- * delay of diskless replication.
+ * the other primaries' slots keep serving while one primary is down (with full coverage required, `cluster_state`
+ * turns `fail` and every slot answers CLUSTERDOWN until the promotion, which ioredis retries: every tag's writes
+ * wait); replicas sync at once, without the 5 s grouping delay of diskless replication.
  */
 const FAILOVER_ARGS = [
   "--cluster-node-timeout",
