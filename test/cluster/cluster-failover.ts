@@ -22,7 +22,7 @@ async function currentPrimary(cluster: LocalCluster, slot: number): Promise<Clus
   throw new Error(`no reachable node names a primary for slot ${slot}`);
 }
 
-/** The new primary's address once every surviving node names the same one (not `killed`) and is ok; else undefined. */
+/** The new primary once every surviving node names the same one (not `killed`) and reports ok; else undefined. */
 async function promotedEverywhere(
   survivors: number[],
   slot: number,
