@@ -5,79 +5,119 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort, type RedisServer, startRedisServer, waitFor } from "@leash/devstack";
 import type { HostPort, RedisTarget } from "@leash/store";
+import { HOST, info, redisCli } from "./redis-cli.js";
 
 const run = promisify(execFile);
-const HOST = "127.0.0.1";
 
-/** One redis-cli command against a local port; the reply as text. */
-async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run("redis-cli", ["-h", HOST, "-p", String(port), ...args]);
-  return stdout.trim();
-}
-
-/** `field:value` lines of INFO or CLUSTER INFO. */
-async function info(port: number, ...command: string[]): Promise<Record<string, string>> {
-  const text = await redisCli(port, ...command);
-  return Object.fromEntries(
-    text
-      .split(/\r?\n/)
-      .filter((line) => line.includes(":"))
-      .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]),
-  );
+export interface LocalClusterOptions {
+  masters?: number;
+  /** Replicas per primary. With replicas, the nodes are tuned to fail over in a second or two (see below). */
+  replicasPerMaster?: number;
 }
 
 export interface LocalCluster {
+  /** Every node; at start the first `masters` are the primaries (`--cluster create` picks them in order). */
   nodes: HostPort[];
   target: RedisTarget;
+  /** Each node's server by data port, so a test can kill one as a crash would (`stop()` still cleans it up). */
+  servers: Map<number, RedisServer>;
   stop(): Promise<void>;
 }
 
 /**
- * A Redis Cluster of `masters` primaries (no replicas) on loopback ports, slots spread by `redis-cli --cluster
- * create`. Each node gets its own cluster bus port, so a data port above 55535 cannot push the bus past 65535.
+ * For a failover test: a primary is judged down after 1 s of silence; a replica may take over however long ago it
+ * last heard from its primary (validity factor 0: under a load test the link may have lagged just before the crash);
+ * the other primaries' slots keep serving while one primary is down (with full coverage required, `cluster_state`
+ * turns `fail` and every slot answers CLUSTERDOWN until the promotion, which ioredis retries: every tag's writes
+ * wait); replicas sync at once, without the 5 s grouping delay of diskless replication.
  */
-export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
+const FAILOVER_ARGS = [
+  "--cluster-node-timeout",
+  "1000",
+  "--cluster-replica-validity-factor",
+  "0",
+  "--cluster-require-full-coverage",
+  "no",
+  "--repl-diskless-sync",
+  "yes",
+  "--repl-diskless-sync-delay",
+  "0",
+];
+
+/** Each node gets its own cluster bus port, so a data port above 55535 cannot push the bus past 65535. */
+async function startClusterNode(withReplicas: boolean): Promise<RedisServer> {
+  return startRedisServer({
+    extraArgs: [
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      "nodes.conf",
+      ...(withReplicas ? FAILOVER_ARGS : ["--cluster-node-timeout", "2000"]),
+      "--cluster-port",
+      String(await freePort()),
+    ],
+  });
+}
+
+/** Whether the node on `port` serves: cluster state ok, every node known, and its replication link settled. */
+async function nodeReady(port: number, total: number, replicasPerMaster: number): Promise<boolean> {
+  const cluster = await info(port, "cluster", "info");
+  if (cluster.cluster_state !== "ok" || Number(cluster.cluster_known_nodes) !== total) return false;
+  const replication = await info(port, "info", "replication");
+  if (replication.role === "slave")
+    return replication.master_link_status === "up" && replication.master_sync_in_progress === "0";
+  const online = Object.entries(replication).filter(
+    ([k, v]) => /^slave\d+$/.test(k) && v.includes("state=online"),
+  );
+  return online.length >= replicasPerMaster;
+}
+
+async function waitForClusterReady(ports: number[], replicasPerMaster: number): Promise<void> {
+  for (const port of ports)
+    await waitFor(async () => ((await nodeReady(port, ports.length, replicasPerMaster)) ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: `the cluster node on port ${port} to be ok, know every node and be in sync`,
+    });
+}
+
+/**
+ * A Redis Cluster of `masters` primaries, each with `replicasPerMaster` replicas, on loopback ports, slots spread
+ * evenly by `redis-cli --cluster create`. A number is the primary count, without replicas (the e2e suite's layout).
+ * Resolves once every node reports `cluster_state:ok` and every replica is in sync.
+ */
+export async function startLocalCluster(options: number | LocalClusterOptions = 3): Promise<LocalCluster> {
+  const { masters = 3, replicasPerMaster = 0 } = typeof options === "number" ? { masters: options } : options;
   const servers: RedisServer[] = [];
+  const stop = async () => {
+    // A server a test killed has no process left; stop() then only removes its data directory.
+    await Promise.all(servers.map((s) => s.stop()));
+  };
   try {
-    for (let i = 0; i < masters; i++) {
-      servers.push(
-        await startRedisServer({
-          extraArgs: [
-            "--cluster-enabled",
-            "yes",
-            "--cluster-config-file",
-            "nodes.conf",
-            "--cluster-node-timeout",
-            "2000",
-            "--cluster-port",
-            String(await freePort()),
-          ],
-        }),
-      );
-    }
+    for (let i = 0; i < masters * (1 + replicasPerMaster); i++)
+      servers.push(await startClusterNode(replicasPerMaster > 0));
     const nodes = servers.map((s) => ({ host: HOST, port: s.port }));
+    // All nodes share one host, so redis-cli warns that replicas sit beside their primaries; --cluster-yes accepts.
     await run("redis-cli", [
       "--cluster",
       "create",
       ...nodes.map((n) => `${n.host}:${n.port}`),
       "--cluster-replicas",
-      "0",
+      String(replicasPerMaster),
       "--cluster-yes",
     ]);
-    for (const node of nodes)
-      await waitFor(
-        async () => ((await info(node.port, "cluster", "info")).cluster_state === "ok" ? true : undefined),
-        { timeoutMs: 20_000, intervalMs: 100, what: `cluster_state:ok on port ${node.port}` },
-      );
+    await waitForClusterReady(
+      nodes.map((n) => n.port),
+      replicasPerMaster,
+    );
     return {
       nodes,
       target: { kind: "cluster", nodes },
-      stop: async () => {
-        await Promise.all(servers.map((s) => s.stop()));
-      },
+      servers: new Map(servers.map((s) => [s.port, s])),
+      stop,
     };
   } catch (error) {
-    await Promise.all(servers.map((s) => s.stop()));
+    await stop();
     throw error;
   }
 }

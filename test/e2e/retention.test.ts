@@ -1,9 +1,10 @@
 import { waitFor } from "@leash/devstack";
 import { connectRedis, type RedisClient } from "@leash/store";
+import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTask, issueLease } from "../support/fixtures.js";
-import { shardPrefixesOf } from "../support/store.js";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../support/stack.js";
+import { shardPrefixesOf } from "../support/store.js";
 
 /**
  * Storage is bounded: with LEASH_LEASE_RETENTION_SECONDS=1 the worker removes ended leases, tasks and campaigns
@@ -28,20 +29,42 @@ afterAll(async () => {
 
 /**
  * The store's keys, in every shard (the job queues' own keys, under `<prefix>q:`, are BullMQ's to bound; the shard
- * map's followers are the running processes).
+ * map's followers are the running processes). On a Redis Cluster (`pnpm test:cluster`) SCAN lists one node's keys
+ * and the client sends it to any node, so every primary is scanned.
  */
 async function storeKeys(): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes("master") : [redis];
+  const prefixes = await shardPrefixesOf(redis, stack.prefix);
   const out: string[] = [];
-  for (const prefix of await shardPrefixesOf(redis, stack.prefix)) {
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      out.push(...batch.filter((k) => !k.startsWith(`${prefix}q:`) && k !== `${prefix}shards:followers`));
-    } while (cursor !== "0");
+  for (const node of nodes) {
+    for (const prefix of prefixes) {
+      let cursor = "0";
+      do {
+        const [next, batch] = await node.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        out.push(...batch.filter((k) => !k.startsWith(`${prefix}q:`) && !FIXED.has(k.slice(prefix.length))));
+      } while (cursor !== "0");
+    }
   }
   return out.sort();
 }
+
+/**
+ * Keys each shard holds once it has been used at all, whatever the load (the audit chain, gauges): with several
+ * shards, one the warm-up happened not to use gets them later. Bounded by the number of shards, so left out.
+ */
+const FIXED = new Set([
+  "audit",
+  "audit:head",
+  "audit:checkpoint",
+  "audit:anchors",
+  "audit:anchors:head",
+  "counters",
+  "agents:live",
+  "providers:live",
+  "shards",
+  "shards:followers",
+]);
 
 /** Live leases (due and pending) in every shard, and whether any shard still holds what retention removes. */
 async function leftovers(keys: readonly string[]) {
