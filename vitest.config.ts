@@ -62,11 +62,13 @@ export default defineConfig({
         },
       },
       {
-        // `pnpm test:cluster`: the end-to-end suite against a 3-primary Redis Cluster (the global setup starts it),
-        // the store's scripts on it, and Sentinel failovers under load. Not in `pnpm test`: it takes minutes.
+        // `pnpm test:cluster`: the end-to-end suite with 12 shards against a Redis Cluster of 3 primaries and 3
+        // replicas (the global setup starts it), the store's scripts on it, a primary killed under load, and
+        // Sentinel failovers. Not in `pnpm test`: it takes minutes.
         extends: true,
         test: {
           name: "cluster",
+          env: { LEASH_SHARDS: process.env.LEASH_SHARDS ?? "12" },
           globalSetup: GLOBAL_SETUP,
           include: ["test/e2e/**/*.test.ts", "test/cluster/**/*.test.ts"],
           fileParallelism: false,

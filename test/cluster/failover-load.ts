@@ -1,6 +1,8 @@
+import { shardInId } from "@leash/core";
 import { waitFor } from "@leash/devstack";
-import { connectRedis, createStore, RedisAuditLog } from "@leash/store";
+import { connectRedis } from "@leash/store";
 import { agentId, ORCHESTRATOR, type Stack } from "../support/stack.js";
+import { storeOf } from "../support/store.js";
 
 /** A lease the API answered 201 for: the agent holds its token, so Leash must track it and revoke it. */
 interface IssuedLease {
@@ -24,6 +26,8 @@ export interface LoadRecord {
   lostTasks: string[];
   /** Tasks whose completion was still refused 20 s after the load stopped. */
   uncompletedTasks: string[];
+  /** Refused requests about a known task, by the shard its id names (0 for none); a new task's by `new`. */
+  refusedByShard: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -37,7 +41,13 @@ export interface LoadOptions {
  * Agents asking for leases and an orchestrator completing their tasks, as fast as the stack answers, until
  * `stop()` resolves. Every response is counted; a refused request is retried after a short pause, as an SDK would.
  */
-export async function runLoad(stack: Stack, options: LoadOptions, stop: Promise<void>): Promise<LoadRecord> {
+export async function runLoad(
+  stack: Stack,
+  options: LoadOptions,
+  stop: Promise<void>,
+  /** Handed the record as it fills, to wait on its progress. */
+  watch?: (record: Readonly<LoadRecord>) => void,
+): Promise<LoadRecord> {
   const record: LoadRecord = {
     issued: [],
     completedAt: new Map(),
@@ -47,7 +57,9 @@ export async function runLoad(stack: Stack, options: LoadOptions, stop: Promise<
     refusedUntil: null,
     lostTasks: [],
     uncompletedTasks: [],
+    refusedByShard: {},
   };
+  watch?.(record);
   let running = true;
   let giveUpAt = Number.POSITIVE_INFINITY;
   void stop.then(() => {
@@ -55,22 +67,24 @@ export async function runLoad(stack: Stack, options: LoadOptions, stop: Promise<
     giveUpAt = Date.now() + 20_000;
   });
   const orch = await stack.token(ORCHESTRATOR, 600);
-  const count = (status: number) => {
+  const count = (status: number, taskId: string | undefined) => {
     record.statuses[status] = (record.statuses[status] ?? 0) + 1;
     if (status < 300) return;
+    const shard = taskId === undefined ? "new" : String(shardInId(taskId) ?? 0);
+    record.refusedByShard[shard] = (record.refusedByShard[shard] ?? 0) + 1;
     record.refused++;
     record.refusedFrom ??= Date.now();
     record.refusedUntil = Date.now();
   };
   const pause = () => new Promise((r) => setTimeout(r, 20));
   /** The response if it succeeded; the status either way (599: no answer within 10 s or a network error). */
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
+  const call = async (method: string, path: string, token: string, body?: unknown, taskId?: string) => {
     const res = await Promise.race([
       stack.call(method, path, token, body),
       new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000)),
     ]).catch(() => null);
     const status = res?.status ?? 599;
-    count(status);
+    count(status, taskId);
     if (res && status < 300) return { ok: res, status };
     await res?.text();
     await pause();
@@ -90,12 +104,18 @@ export async function runLoad(stack: Stack, options: LoadOptions, stop: Promise<
       const { id: taskId } = (await created.json()) as { id: string };
       let issued = 0;
       while (running && issued < options.leasesPerTask) {
-        const { ok: res, status } = await call("POST", "/v1/leases", agent, {
-          task_id: taskId,
-          provider: "leash-jwt",
-          intent: { action: "read", resource: `docs/${issued}` },
-          ttl_seconds: options.ttlSeconds,
-        });
+        const { ok: res, status } = await call(
+          "POST",
+          "/v1/leases",
+          agent,
+          {
+            task_id: taskId,
+            provider: "leash-jwt",
+            intent: { action: "read", resource: `docs/${issued}` },
+            ttl_seconds: options.ttlSeconds,
+          },
+          taskId,
+        );
         if (status === 404) break; // the failover lost the task: completing it will say so
         if (!res) continue;
         const body = (await res.json()) as {
@@ -114,7 +134,13 @@ export async function runLoad(stack: Stack, options: LoadOptions, stop: Promise<
       // Completion must get through, or the task's leases would only end at their expiry; a 404 means the
       // failover lost the task itself (its leases are judged like any other).
       for (;;) {
-        const { ok: done, status } = await call("POST", `/v1/tasks/${taskId}/complete`, orch);
+        const { ok: done, status } = await call(
+          "POST",
+          `/v1/tasks/${taskId}/complete`,
+          orch,
+          undefined,
+          taskId,
+        );
         if (done) {
           record.completedAt.set(taskId, Date.now());
           await done.text();
@@ -151,7 +177,7 @@ export interface Outcome {
 export async function settleAndJudge(stack: Stack, record: LoadRecord, timeoutMs = 30_000): Promise<Outcome> {
   const redis = connectRedis(stack.redis, { mode: "worker", name: "failover-judge" });
   try {
-    const store = createStore(redis, stack.prefix);
+    const store = await storeOf(redis, stack.prefix);
     const ids = record.issued.map((l) => l.id);
     const ENDED = new Set(["revoked", "expired", "aborted"]);
     const leases = await waitFor(
@@ -175,7 +201,8 @@ export async function settleAndJudge(stack: Stack, record: LoadRecord, timeoutMs
       worstLatenessMs = Math.max(worstLatenessMs, lateness);
       if (lateness > 1_000) late++;
     }
-    const audit = await new RedisAuditLog(redis, stack.prefix).verify();
+    // Every shard's chain, and with several shards the anchors that tie them together.
+    const audit = await store.audit.verify();
     return {
       issued: ids.length,
       lost: ids.filter((id) => !found.has(id)),

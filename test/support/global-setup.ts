@@ -5,11 +5,12 @@ import "./provided-context.js";
 
 /**
  * One private redis-server for the run; tests isolate themselves with a fresh key prefix each. The `cluster`
- * project gets a 3-primary Redis Cluster instead (`redisTarget`; `redisUrl` is one of its nodes).
+ * project gets a Redis Cluster of 3 primaries with a replica each instead (`redisTarget`; `redisUrl` is one of its
+ * nodes), on which the stacks run with 12 shards (vitest.config.ts).
  */
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (project.name === "cluster") {
-    const cluster = await startLocalCluster(3);
+    const cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1 });
     const first = cluster.nodes[0];
     project.provide("redisUrl", `redis://${first?.host}:${first?.port}`);
     project.provide("redisTarget", cluster.target);

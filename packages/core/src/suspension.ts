@@ -30,8 +30,11 @@ export interface SuspensionStore {
    */
   suspend(suspension: Suspension, includeDelegated: boolean): Promise<SuspendOutcome>;
   get(agent: string): Promise<Suspension | null>;
-  /** The first of these agents whose suspension is in force at `now`, or null. One read, however many agents. */
-  firstSuspended(agents: readonly string[], now: number): Promise<Suspension | null>;
+  /**
+   * The first of these agents whose suspension is in force at `now`, or null. One read, however many agents. With
+   * several shards every shard holds every suspension: `near` (a task or lease id) asks the copy in its shard.
+   */
+  firstSuspended(agents: readonly string[], now: number, near?: string): Promise<Suspension | null>;
   /**
    * Removes the agent's suspension and returns it (null if there was none). With `lapsedBy`, only a suspension
    * whose `until` is at or before it: a renewal that lands first survives the worker's lift.

@@ -1,6 +1,6 @@
 import type { SuspendOutcome, Suspension } from "@leash/core";
 import type { RedisRetention, SweepResult } from "../retention.js";
-import type { Public, Store } from "../store.js";
+import type { Public } from "../store.js";
 import type { RedisSuspensionStore } from "../suspension-store.js";
 import type { ShardRouter } from "./router.js";
 
@@ -32,19 +32,25 @@ export class ShardedSuspensionStore implements Public<RedisSuspensionStore> {
     return this.router.ofValue(agent).suspensions.get(agent);
   }
 
-  /** One read per shard the agents hash to (usually one agent, one read), spread over the shards. */
-  async firstSuspended(agents: readonly string[], now: number): Promise<Suspension | null> {
-    const byShard = new Map<Store, string[]>();
-    for (const agent of agents) {
-      const store = this.router.ofValue(agent);
-      byShard.set(store, [...(byShard.get(store) ?? []), agent]);
+  /**
+   * One read: in the shard of `near` (a lease's re-read after its write-ahead, which must meet a suspension's
+   * revocations in that shard), else in the shard the first agent hashes to, or, while that one's primary fails
+   * over, the next that answers: every shard holds every suspension, so a request is refused only when its own
+   * shard is down.
+   */
+  async firstSuspended(agents: readonly string[], now: number, near?: string): Promise<Suspension | null> {
+    if (near !== undefined) return (await this.router.ofTask(near)).suspensions.firstSuspended(agents, now);
+    const first = this.router.shards.indexOf(this.router.ofValue(agents[0] ?? ""));
+    let failure: unknown;
+    for (let i = 0; i < this.router.count; i++) {
+      const store = this.router.at((first + i) % this.router.count);
+      try {
+        return await store.suspensions.firstSuspended(agents, now);
+      } catch (error) {
+        failure = error;
+      }
     }
-    const found = await Promise.all([...byShard].map(([s, part]) => s.suspensions.firstSuspended(part, now)));
-    for (const agent of agents) {
-      const hit = found.find((s) => s?.agent === agent);
-      if (hit) return hit;
-    }
-    return null;
+    throw failure;
   }
 
   async lift(agent: string, lapsedBy?: number): Promise<Suspension | null> {

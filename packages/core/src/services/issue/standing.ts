@@ -28,7 +28,8 @@ export async function ensureChainNotSuspended(ctx: Loaded): Promise<void> {
 export async function ensureStillStanding(ctx: Decided): Promise<void> {
   const { deps, caller, task, ancestors, request } = ctx;
   const [suspended, levels] = await Promise.all([
-    deps.suspensions.firstSuspended([caller.subject, ...ctx.chain], deps.clock.now()),
+    // The copy in the lease's own shard: the one its write-ahead and a suspension's revocations meet in.
+    deps.suspensions.firstSuspended([caller.subject, ...ctx.chain], deps.clock.now(), task.id),
     ctx.grant || isSession(request)
       ? null
       : Promise.all([task, ...ancestors].map((t) => deps.tasks.get(t.id))),
