@@ -8,7 +8,6 @@ import {
   waitReady,
 } from "@leash/store";
 import { type Command, EXIT, parse, UsageError } from "./support/command.js";
-import { writeJson } from "./support/io.js";
 
 const HELP = `leash shards migrate — move the store to LEASH_SHARDS shards (README "Beyond one Redis")
 
@@ -25,7 +24,7 @@ lease moves. Each step is recorded before the next: interrupt it and run it agai
 Options:
   --to <n>             shards to move to (default: LEASH_SHARDS)
   --timeout <seconds>  stop waiting after this long (default 600); running it again continues
-  --json               one JSON line per step
+  --json               one JSON line per step: {"step", "open", "count", "left"?}
 
 Examples:
   LEASH_SHARDS=12 leash shards migrate
@@ -76,8 +75,12 @@ export const shardsMigrate: Command = {
       await waitReady(redis, 10_000, describeTarget(target));
       let last = "";
       const report = (r: MigrationReport) => {
-        if (values.json)
-          return writeJson(io, { step: r.step, open: r.map.open, count: r.map.count, left: r.left });
+        // One line per step (NDJSON), so a pipeline can follow it as it goes.
+        if (values.json) {
+          const step = { step: r.step, open: r.map.open, count: r.map.count, left: r.left };
+          io.stdout.write(`${JSON.stringify(step)}\n`);
+          return;
+        }
         const line = describe(r);
         if (line !== last) io.stdout.write(`${line}\n`);
         last = line;

@@ -109,15 +109,19 @@ export function followShardMap(
   now: () => number = Date.now,
 ): MapFollower {
   let generation = current.generation;
-  let grown = false;
+  let stopped = false;
   const keys = keyspace(prefix);
   const tick = async () => {
     const map = (await readShardMap(redis, prefix)) ?? singleShard(prefix);
-    if (map.count !== current.count && !grown) {
-      grown = true;
+    if (stopped) return;
+    if (map.count !== current.count) {
+      // This process serves only the shards it started with: it stops, and says nothing more about what it follows.
+      stopped = true;
+      clearInterval(timer);
       on.grew(map);
+      return;
     }
-    if (!grown && map.generation !== generation) {
+    if (map.generation !== generation) {
       on.opened(map.open);
       generation = map.generation;
     }
@@ -128,6 +132,7 @@ export function followShardMap(
   void tick().catch((e: Error) => on.error?.(e));
   return {
     stop() {
+      stopped = true;
       clearInterval(timer);
       void redis.hdel(keys.shardFollowers, processId).catch(() => undefined);
     },
