@@ -25,4 +25,9 @@ export interface Task {
   bodyHash: string;
   /** Limits on the leases of this task and its descendants (absent: only its ancestors' and the trust file's). */
   quota?: TaskQuota | null;
+  /**
+   * Moved by every narrowing of this task's ceiling (absent: never narrowed). An issuance that writes its lease in
+   * one step compares it there with the value it decided on, so a narrowing in between refuses the lease.
+   */
+  stamp?: number;
 }

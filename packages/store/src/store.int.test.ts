@@ -34,6 +34,60 @@ describe("lease state machine in Redis", () => {
     expect(await store.leases.stalePending(now + 1, 10)).toEqual([]);
   });
 
+  it("one step: a lease that dies in the store is written active, due at its expiry, never pending", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const l = lease(t.id, { state: "active", ...activation });
+    const standing = { tasks: [{ id: t.id, stamp: 0 }], agents: [l.agent] };
+    expect(await store.leases.createActive(l, standing)).toBeNull();
+    expect(await store.leases.get(l.id)).toMatchObject({
+      state: "active",
+      handle: { jti: "x" },
+      providerExpiresAt: activation.providerExpiresAt,
+      scope: ["read docs/a"],
+    });
+    expect(await store.leases.stalePending(now + 1, 10)).toEqual([]);
+    expect(await store.leases.claimDue(l.expiresAt, 10, 1_000)).toEqual([l.id]);
+    expect(await store.leases.liveCount({ agent: l.agent })).toBe(1);
+  });
+
+  it("one step: writes nothing when the task ended, a level was narrowed, or an identity was suspended", async () => {
+    const parent = task({ agent: "spiffe://t/agent/p" });
+    await store.tasks.create(parent);
+    const t = task({ parentId: parent.id, depth: 1 });
+    await store.tasks.create(t);
+    const standing = {
+      tasks: [
+        { id: t.id, stamp: 0 },
+        { id: parent.id, stamp: 0 },
+      ],
+      agents: ["spiffe://t/agent/a", parent.agent],
+    };
+    const attempt = () =>
+      store.leases.createActive(lease(t.id, { state: "active", ...activation }), standing);
+    const narrowed = await store.tasks.narrow({
+      taskId: parent.id,
+      from: parent.ceiling,
+      to: parent.ceiling,
+      at: now,
+      actor: "o",
+      outside: () => false,
+    });
+    expect(narrowed?.kind).toBe("narrowed");
+    expect(await attempt()).toEqual({ refused: "ceiling_narrowed" });
+    standing.tasks[1] = { id: parent.id, stamp: 1 };
+    const by = { reason: "r", by: "s", at: now };
+    await store.suspensions.suspend({ agent: parent.agent, until: now - 1, ...by }, false);
+    expect(await attempt()).toBeNull();
+    await store.suspensions.suspend({ agent: parent.agent, until: null, ...by }, false);
+    expect(await attempt()).toEqual({ refused: "agent_suspended" });
+    await store.suspensions.lift(parent.agent);
+    await store.tasks.end(t.id, "completed", now, "o");
+    expect(await attempt()).toEqual({ refused: "task_not_active" });
+    // Only the lease written while the suspension had lapsed exists.
+    expect((await store.leases.list({ taskId: t.id, limit: 10 })).items).toHaveLength(1);
+  });
+
   it("idempotency: the same key returns the first lease and writes nothing", async () => {
     const t = task();
     await store.tasks.create(t);
