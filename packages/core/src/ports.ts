@@ -84,15 +84,19 @@ export interface IdempotencyRecord {
 export interface IssueStanding {
   /**
    * The lease's task, then its ancestors, each with the `stamp` it was read with (null: not compared, e.g. a token
-   * that holds no intent). The lease's task must still be active.
+   * that holds no intent). The lease's task must still be active; a stamp moved since means a narrowing or a
+   * suspension landed in between.
    */
   tasks: readonly { id: string; stamp: number | null }[];
-  /** The identities whose suspension refuses the lease: the caller and the agents of the tasks above. */
+  /**
+   * Identities whose suspension refuses the lease, read in the same step: needed only under a task a suspension
+   * has reached before it was read (`Task.reachedBySuspension`), since later ones move the stamps.
+   */
   agents: readonly string[];
 }
 
-/** Why `createActive` wrote nothing: the task ended, a ceiling was narrowed, or an identity was suspended. */
-export type IssueRefusal = "task_not_active" | "ceiling_narrowed" | "agent_suspended";
+/** Why `createActive` wrote nothing: the task ended, a level's stamp moved, or an identity is suspended. */
+export type IssueRefusal = "task_not_active" | "changed" | "agent_suspended";
 
 export interface LeaseStore {
   /**

@@ -26,8 +26,11 @@ export interface Task {
   /** Limits on the leases of this task and its descendants (absent: only its ancestors' and the trust file's). */
   quota?: TaskQuota | null;
   /**
-   * Moved by every narrowing of this task's ceiling (absent: never narrowed). An issuance that writes its lease in
-   * one step compares it there with the value it decided on, so a narrowing in between refuses the lease.
+   * Moved by every narrowing of this task's ceiling or of one above, and by every suspension of an identity it
+   * descends from (absent: never moved). An issuance that writes its lease in one step compares it there with the
+   * value it decided on, so such a change in between refuses the lease.
    */
   stamp?: number;
+  /** A suspension has reached this task once: an issuance in one step under it checks the suspensions there. */
+  reachedBySuspension?: boolean;
 }

@@ -100,5 +100,6 @@ export function taskFromHash(h: Record<string, string>): Task | null {
     bodyHash: h.body_hash ?? "",
     ...(h.quota ? { quota: JSON.parse(h.quota) as TaskQuota } : {}),
     ...(h.stamp ? { stamp: Number(h.stamp) } : {}),
+    ...(h.susp ? { reachedBySuspension: true } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { CeilingIntent, Intent } from "../intent.js";
 import { FakeProvider, fakeBroker, givenTask, identity } from "../testing/index.js";
 import { type IssueRequest, issueLease } from "./issue-lease.js";
 import { narrowTask } from "./narrow-task.js";
-import { suspendAgent } from "./suspension.js";
+import { liftSuspension, suspendAgent } from "./suspension.js";
 import { endTask } from "./tasks.js";
 
 const ORCH = identity("spiffe://example.org/orchestrator", "orchestrator");
@@ -44,11 +44,15 @@ async function setup() {
   return { broker, root, sub };
 }
 
-/** Runs `change` inside the store step that writes the lease, before it writes (the race's worst instant). */
+/** Runs `change` once, inside the first store step that writes the lease, before it writes (the worst instant). */
 function beforeTheWrite(broker: Awaited<ReturnType<typeof setup>>["broker"], change: () => Promise<unknown>) {
   const create = broker.leases.createActive.bind(broker.leases);
+  let done = false;
   broker.leases.createActive = async (...args) => {
-    await change();
+    if (!done) {
+      done = true;
+      await change();
+    }
     return create(...args);
   };
 }
@@ -81,12 +85,9 @@ describe("issuance in one step, for credentials that die in the store", () => {
 
   it("decides again on the levels as they are now when a narrowing that still covers the intent lands", async () => {
     const { broker, root, sub } = await setup();
-    let narrowed = false;
-    beforeTheWrite(broker, async () => {
-      if (narrowed) return;
-      narrowed = true;
-      await narrowTask(broker, ORCH, root.id, [{ action: "read", resource: "docs/a/*" }]);
-    });
+    beforeTheWrite(broker, () =>
+      narrowTask(broker, ORCH, root.id, [{ action: "read", resource: "docs/a/*" }]),
+    );
     await expect(issueLease(broker, CHILD, ask(sub.id, A))).resolves.toMatchObject({ kind: "issued" });
     expect(broker.log.only("leases.createActive")).toHaveLength(2);
   });
@@ -111,6 +112,21 @@ describe("issuance in one step, for credentials that die in the store", () => {
       code: "agent_suspended",
     });
     expect(broker.leases.leases.size).toBe(0);
+  });
+
+  it("reads suspensions in its store step only under a task a suspension has reached", async () => {
+    const { broker, root } = await setup();
+    const seen: string[][] = [];
+    const create = broker.leases.createActive.bind(broker.leases);
+    broker.leases.createActive = async (lease, standing, ...rest) => {
+      seen.push([...standing.agents]);
+      return create(lease, standing, ...rest);
+    };
+    await issueLease(broker, PARENT, ask(root.id, A));
+    await suspendAgent(broker, SECURITY, { agent: PARENT.subject, reason: "incident" });
+    await liftSuspension(broker, SECURITY, PARENT.subject);
+    await issueLease(broker, PARENT, ask(root.id, A));
+    expect(seen).toEqual([[], [PARENT.subject]]);
   });
 
   it("refuses, writing nothing, when the task ends between the read and the write", async () => {

@@ -92,7 +92,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     for (const [i, { id, stamp }] of standing.tasks.entries()) {
       const task = this.tasks?.tasks.get(id);
       if (i === 0 && task?.state !== "active") return "task_not_active";
-      if (stamp !== null && (task?.stamp ?? 0) !== stamp) return "ceiling_narrowed";
+      if (stamp !== null && (task?.stamp ?? 0) !== stamp) return "changed";
     }
     const suspended = standing.agents.some((a) => inForce(this.suspensions?.records.get(a) ?? null, now));
     return suspended ? "agent_suspended" : null;

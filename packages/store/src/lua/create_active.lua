@@ -1,9 +1,10 @@
 -- Issuance in one step, for credentials that die in the store (Leash-signed tokens: nothing exists outside Redis
 -- before the answer leaves, so there is nothing to write ahead of): records the lease `active` and schedules its
 -- end in the deadline index, after checking here, atomically, what the issuance read before signing: its task is
--- still active, neither it nor an ancestor was narrowed since (their `stamp`, which narrow_fence.lua bumps), and no
--- identity it depends on is suspended. A change that lands before this step refuses the lease; one that lands after
--- finds it live and orders its revocation. Quotas and the idempotency key as in the write-ahead.
+-- still active, neither it nor an ancestor narrowed or reached by a suspension since (their `stamp`, which
+-- narrow_fence.lua and suspend_agent.lua move), and, under a task a suspension reached before, no identity it
+-- depends on suspended. A change that lands before this step refuses the lease; one that lands after finds it live
+-- and orders its revocation. Quotas and the idempotency key as in the write-ahead.
 -- KEYS: 1 lease, 2 task leases, 3 agent leases, 4 all leases, 5 deadline, 6 idempotency key (or `none`), 7 live
 --       leases per agent, 8 live leases per provider, 9 counters, 10 suspensions, 11..10+t the lease's task then
 --       its ancestors, then two per pool (lib/lease_write.lua)
@@ -11,7 +12,7 @@
 --       read ("" to check none), then the number of agents a and the agents whose suspension refuses the lease,
 --       then the pools (lib/lease_write.lua), then the hash fields
 -- Returns the earlier idempotency value, nil when written, {"quota", ...} as the write-ahead, or
--- {"refused", "task_not_active" | "ceiling_narrowed" | "agent_suspended"}.
+-- {"refused", "task_not_active" | "changed" | "agent_suspended"}.
 --@include lease_write
 if ARGV[3] ~= "" then
   local existing = redis.call("GET", KEYS[6])
@@ -24,7 +25,7 @@ for i = 1, t do
   local f = redis.call("HMGET", KEYS[10 + i], "state", "stamp")
   -- A task's end ends its sub-tasks in the same step, so the lease's own task is the one to look at.
   if i == 1 and f[1] ~= "active" then return {"refused", "task_not_active"} end
-  if ARGV[5 + i] ~= "" and (f[2] or "0") ~= ARGV[5 + i] then return {"refused", "ceiling_narrowed"} end
+  if ARGV[5 + i] ~= "" and (f[2] or "0") ~= ARGV[5 + i] then return {"refused", "changed"} end
 end
 local a = 6 + t
 local agents = tonumber(ARGV[a])

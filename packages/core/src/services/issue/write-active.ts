@@ -49,9 +49,11 @@ export async function writeActive(
       );
       if (!outcome) break;
       if (!("refused" in outcome)) return outcome;
-      // A narrowing landed since the levels were read: decide again on what they hold now, a few times at most.
-      const again = outcome.refused === "ceiling_narrowed" && attempt < ATTEMPTS ? await reread(ctx) : null;
-      if (!again) throw await refuse(ctx, outcome.refused);
+      if (outcome.refused !== "changed") throw await refuse(ctx, outcome.refused);
+      // A narrowing or a suspension landed since the levels were read: decide again on what they hold now.
+      if (attempt === ATTEMPTS) throw new LeashError("conflict", `task ${ctx.task.id} kept changing; retry`);
+      const again = await reread(ctx);
+      if (!again) throw await refuse(ctx, "changed");
       levels = again;
     }
   } catch (error) {
@@ -64,13 +66,15 @@ export async function writeActive(
   return { lease, credential: minted.credential };
 }
 
-/** What the store checks again: the levels' stamps as read (a token for /mcp holds no intent: state only). */
-function standingOf({ caller, chain, request }: Decided, levels: readonly Task[]): IssueStanding {
+/**
+ * What the store checks again: the levels' stamps as read (a token for /mcp holds no intent, but a suspension moves
+ * its task's stamp too), and the suspensions only under a task one has reached before: the door refused the caller
+ * before the task was read, `verify` read the chain's after, and any suspension since moves the stamp.
+ */
+function standingOf({ caller, chain }: Decided, levels: readonly Task[]): IssueStanding {
   return {
-    tasks: isSession(request)
-      ? levels.slice(0, 1).map((t) => ({ id: t.id, stamp: null }))
-      : levels.map((t) => ({ id: t.id, stamp: t.stamp ?? 0 })),
-    agents: [caller.subject, ...chain],
+    tasks: levels.map((t) => ({ id: t.id, stamp: t.stamp ?? 0 })),
+    agents: levels[0]?.reachedBySuspension ? [caller.subject, ...chain] : [],
   };
 }
 
@@ -80,7 +84,7 @@ async function reread({ deps, task, ancestors, request }: Decided): Promise<Task
   const [own, ...above] = levels;
   if (!own || above.some((t) => t === null)) return null;
   const ceilings = above.flatMap((t) => (t ? [t.ceiling] : []));
-  if (!withinEffectiveCeiling(request.intent, own.ceiling, ceilings)) return null;
+  if (!isSession(request) && !withinEffectiveCeiling(request.intent, own.ceiling, ceilings)) return null;
   return levels.flatMap((t) => (t ? [t] : []));
 }
 
@@ -121,6 +125,7 @@ async function refuse(ctx: Decided, why: IssueRefusal): Promise<LeashError> {
       reasons: [reason],
     });
   }
+  // A level changed and no longer covers the intent: a narrowing (a suspension refuses as `agent_suspended`).
   const reason = "the task's ceiling was narrowed";
   await deny(ctx, [reason]);
   return new LeashError("ceiling_exceeded", "the intent is outside the task's ceiling", {
