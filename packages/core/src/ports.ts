@@ -76,6 +76,28 @@ export interface IdempotencyRecord {
   bodyHash: string;
 }
 
+/**
+ * What an issuance in one step (`LeaseStore.createActive`) checks again in the store, atomically with the write:
+ * what it read before deciding, so a change that landed since refuses the lease instead of escaping the step that
+ * revokes what that change no longer allows.
+ */
+export interface IssueStanding {
+  /**
+   * The lease's task, then its ancestors, each with the `stamp` it was read with (null: not compared, e.g. a token
+   * that holds no intent). The lease's task must still be active; a stamp moved since means a narrowing or a
+   * suspension landed in between.
+   */
+  tasks: readonly { id: string; stamp: number | null }[];
+  /**
+   * Identities whose suspension refuses the lease, read in the same step: needed only under a task a suspension
+   * has reached before it was read (`Task.reachedBySuspension`), since later ones move the stamps.
+   */
+  agents: readonly string[];
+}
+
+/** Why `createActive` wrote nothing: the task ended, a level's stamp moved, or an identity is suspended. */
+export type IssueRefusal = "task_not_active" | "changed" | "agent_suspended";
+
 export interface LeaseStore {
   /**
    * Write-ahead: records the lease as `pending` before anything exists at the provider. With an idempotency key,
@@ -88,6 +110,17 @@ export interface LeaseStore {
     idempotency?: { key: string; bodyHash: string },
     quotas?: readonly QuotaPool[],
   ): Promise<IdempotencyRecord | null>;
+  /**
+   * For credentials that die in the store (nothing exists outside Leash before the answer leaves): records the
+   * lease `active` and schedules its end in one step, with the idempotency key and quotas of `createPending`, after
+   * checking `standing`. Returns the earlier record for a used key, a refusal, or null when written.
+   */
+  createActive(
+    lease: Lease,
+    standing: IssueStanding,
+    idempotency?: { key: string; bodyHash: string },
+    quotas?: readonly QuotaPool[],
+  ): Promise<IdempotencyRecord | { refused: IssueRefusal } | null>;
   /** The record of an Idempotency-Key this agent used (the lease it led to), or null; writes nothing. */
   idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null>;
   /** How full each pool is at `now` (same order). */

@@ -79,6 +79,12 @@ export interface CredentialProvider {
    * such leases directly instead of queueing a provider call per lease.
    */
   readonly revokesInStore?: boolean;
+  /**
+   * True when minting only signs (Leash-signed tokens): nothing exists outside Leash until the credential is handed
+   * out, so there is nothing to write ahead of. The lease is then written `active` in one step after the mint, and a
+   * crash before that step leaves a token nobody received and no record: nothing to reclaim.
+   */
+  readonly mintsInProcess?: boolean;
   /** The longest lease this provider grants for a target (undefined: no limit of its own). */
   maxTtlSeconds(target: string | undefined): number | undefined;
   /** Throws before anything is written when the target or intent can never be served. */

@@ -27,4 +27,12 @@ export interface Task {
   quota?: TaskQuota | null;
   /** The shard of the task's tree, recorded when its id does not name it (see shards.ts); absent means the id's. */
   shard?: number;
+  /**
+   * Moved by every narrowing of this task's ceiling or of one above, and by every suspension of an identity it
+   * descends from (absent: never moved). An issuance that writes its lease in one step compares it there with the
+   * value it decided on, so such a change in between refuses the lease.
+   */
+  stamp?: number;
+  /** A suspension has reached this task once: an issuance in one step under it checks the suspensions there. */
+  reachedBySuspension?: boolean;
 }

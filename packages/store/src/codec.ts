@@ -27,6 +27,10 @@ export function leaseToFields(lease: Lease): string[] {
   // What a re-evaluation decides the lease again with: the TTL the policies saw, and the set that permitted it.
   if (lease.requestedTtlSeconds != null) fields.rttl = String(lease.requestedTtlSeconds);
   if (lease.policySet) fields.pset = lease.policySet;
+  // A lease written active in one step carries what activation writes on one written ahead.
+  if (lease.handle !== null) fields.handle = JSON.stringify(lease.handle);
+  if (lease.providerExpiresAt !== null) fields.pexp = String(lease.providerExpiresAt);
+  if (lease.state !== "pending") fields.scope = JSON.stringify(lease.scope);
   return Object.entries(fields).flat();
 }
 
@@ -97,5 +101,7 @@ export function taskFromHash(h: Record<string, string>): Task | null {
     bodyHash: h.body_hash ?? "",
     ...(h.quota ? { quota: JSON.parse(h.quota) as TaskQuota } : {}),
     ...(h.shard ? { shard: Number(h.shard) } : {}),
+    ...(h.stamp ? { stamp: Number(h.stamp) } : {}),
+    ...(h.susp ? { reachedBySuspension: true } : {}),
   };
 }

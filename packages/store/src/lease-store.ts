@@ -3,6 +3,8 @@ import type {
   ActivateOutcome,
   Clock,
   IdempotencyRecord,
+  IssueRefusal,
+  IssueStanding,
   Lease,
   LeasePage,
   LeaseQuery,
@@ -82,6 +84,52 @@ export class RedisLeaseStore implements LeaseStore {
       );
       const refusal = quotaRefusalOf(reply);
       if (refusal) throw quotaExceeded(refusal);
+      if (typeof reply !== "string") return null;
+      return idempotencyRecordOf(reply);
+    });
+  }
+
+  createActive(
+    lease: Lease,
+    standing: IssueStanding,
+    idem?: { key: string; bodyHash: string },
+    pools: readonly QuotaPool[] = [],
+  ): Promise<IdempotencyRecord | { refused: IssueRefusal } | null> {
+    return guard("issue", async () => {
+      const k = this.keys;
+      const quotas = quotaScriptArgs(k, pools);
+      const reply = await this.scripts.createActive(
+        [
+          k.lease(lease.id),
+          k.taskLeases(lease.taskId),
+          k.agentLeases(lease.agent),
+          k.leases,
+          k.deadline,
+          idem ? k.idempotency(lease.agent, idem.key) : k.none,
+          k.agentsLive,
+          k.providersLive,
+          k.counters,
+          k.suspensions,
+          ...standing.tasks.map((t) => k.task(t.id)),
+          ...quotas.keys,
+        ],
+        [
+          lease.id,
+          lease.issuedAt,
+          idem ? `${lease.id} ${idem.bodyHash}` : "",
+          IDEMPOTENCY_TTL_MS,
+          standing.tasks.length,
+          ...standing.tasks.map((t) => (t.stamp === null ? "" : String(t.stamp))),
+          standing.agents.length,
+          ...standing.agents,
+          ...quotas.args,
+          ...leaseToFields(lease),
+        ],
+      );
+      const refusal = quotaRefusalOf(reply);
+      if (refusal) throw quotaExceeded(refusal);
+      if (Array.isArray(reply) && reply[0] === "refused")
+        return { refused: String(reply[1]) as IssueRefusal };
       if (typeof reply !== "string") return null;
       return idempotencyRecordOf(reply);
     });

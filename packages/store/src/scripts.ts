@@ -5,6 +5,7 @@ import { type Durability, durableRunner } from "./durable.js";
 
 const FILES = {
   createPending: "create_pending",
+  createActive: "create_active",
   activate: "activate",
   abort: "abort",
   requestRevocation: "request_revocation",
@@ -56,6 +57,7 @@ const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "suspendAgent",
   "liftSuspension",
   "createPending",
+  "createActive",
   "activate",
   "requestRevocation",
   // A gateway lease is confirmed revoked once its revocation is recorded: a failover must not undo that.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Lease, newId, type Task } from "@leash/core";
+import { type IssueStanding, type Lease, newId, type Task } from "@leash/core";
 import { afterAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "./connection.js";
 import { createStore, type Store } from "./index.js";
@@ -32,6 +32,71 @@ describe("lease state machine in Redis", () => {
     await expect(store.leases.activate(l.id, activation)).rejects.toMatchObject({ code: "conflict" });
     expect(await store.leases.abort(l.id, "late")).toBe(false);
     expect(await store.leases.stalePending(now + 1, 10)).toEqual([]);
+  });
+
+  it("one step: a lease that dies in the store is written active, due at its expiry, never pending", async () => {
+    const t = task();
+    await store.tasks.create(t);
+    const l = lease(t.id, { state: "active", ...activation });
+    const standing = { tasks: [{ id: t.id, stamp: 0 }], agents: [l.agent] };
+    expect(await store.leases.createActive(l, standing)).toBeNull();
+    expect(await store.leases.get(l.id)).toMatchObject({
+      state: "active",
+      handle: { jti: "x" },
+      providerExpiresAt: activation.providerExpiresAt,
+      scope: ["read docs/a"],
+    });
+    expect(await store.leases.stalePending(now + 1, 10)).toEqual([]);
+    expect(await store.leases.claimDue(l.expiresAt, 10, 1_000)).toEqual([l.id]);
+    expect(await store.leases.liveCount({ agent: l.agent })).toBe(1);
+  });
+
+  it("one step: writes nothing when the task ended, a level changed, or an identity is suspended", async () => {
+    const parent = task({ agent: "spiffe://t/agent/p" });
+    await store.tasks.create(parent);
+    const t = task({ parentId: parent.id, depth: 1 });
+    await store.tasks.create(t);
+    // What an issuance under `t` reads before its step: the levels' stamps, and whether a suspension reached them.
+    const read = async () => {
+      const levels = [await store.tasks.get(t.id), await store.tasks.get(parent.id)];
+      return {
+        tasks: levels.map((l) => ({ id: l?.id ?? "", stamp: l?.stamp ?? 0 })),
+        agents: levels[0]?.reachedBySuspension ? ["spiffe://t/agent/a", parent.agent] : [],
+      };
+    };
+    const attempt = (standing: IssueStanding) =>
+      store.leases.createActive(lease(t.id, { state: "active", ...activation }), standing);
+    let standing = await read();
+    expect(standing.agents).toEqual([]);
+    const narrowed = await store.tasks.narrow({
+      taskId: parent.id,
+      from: parent.ceiling,
+      to: parent.ceiling,
+      at: now,
+      actor: "o",
+      outside: () => false,
+    });
+    expect(narrowed?.kind).toBe("narrowed");
+    expect(await attempt(standing)).toEqual({ refused: "changed" });
+    standing = await read();
+    expect(await attempt(standing)).toBeNull();
+
+    // A suspension of the agent above, even without its delegates' leases, stamps the tasks below it.
+    const by = { agent: parent.agent, reason: "r", by: "s", at: now };
+    await store.suspensions.suspend({ ...by, until: null }, false);
+    expect(await attempt(standing)).toEqual({ refused: "changed" });
+    standing = await read();
+    expect(standing.agents).toEqual(["spiffe://t/agent/a", parent.agent]);
+    expect(await attempt(standing)).toEqual({ refused: "agent_suspended" });
+    await store.suspensions.suspend({ ...by, until: now - 1 }, false);
+    standing = await read();
+    expect(await attempt(standing)).toBeNull();
+    await store.suspensions.lift(parent.agent);
+    expect(await attempt(standing)).toBeNull();
+
+    await store.tasks.end(t.id, "completed", now, "o");
+    expect(await attempt(standing)).toEqual({ refused: "task_not_active" });
+    expect((await store.leases.list({ taskId: t.id, limit: 10 })).items).toHaveLength(3);
   });
 
   it("idempotency: the same key returns the first lease and writes nothing", async () => {

@@ -35,6 +35,7 @@ export class RedisSuspensionStore implements SuspensionStore {
         k.pending,
         k.agentLeases(suspension.agent),
         k.agentDelegations(suspension.agent),
+        k.agentTasks(suspension.agent),
       ];
       // Recorded first, on its own: from here every request of the agent's is refused, and issuance's re-read after
       // its write-ahead aborts what it wrote. So the rounds below converge however fast the agent (or whoever holds
@@ -42,6 +43,7 @@ export class RedisSuspensionStore implements SuspensionStore {
       // they fail: a suspension in force without its revocations is the safe side, and calling again orders them.
       const previous = await this.record(suspension);
       const walk = await this.readWalk(suspension.agent, includeDelegated);
+      await this.readTree(suspension.agent, suspension.at, walk);
       for (let round = 0; round < ROUNDS; round++) {
         for (const key of head) walk.delete(key);
         const reply = await this.scripts.suspendAgent(
@@ -112,6 +114,27 @@ export class RedisSuspensionStore implements SuspensionStore {
     }
     for (const id of await this.liveIds(ids)) walk.add(k.lease(id));
     return walk;
+  }
+
+  /** The keys of the agent's tasks whose deadline is ahead and of every task below them, which the script stamps. */
+  private async readTree(agent: string, now: number, walk: Set<string>): Promise<void> {
+    const k = this.keys;
+    let level = await this.redis.zrangebyscore(k.agentTasks(agent), now, "+inf");
+    const seen = new Set<string>();
+    while (level.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const id of level) {
+        seen.add(id);
+        walk.add(k.task(id)).add(k.taskChildren(id));
+        pipeline.smembers(k.taskChildren(id));
+      }
+      const next: string[] = [];
+      for (const [error, members] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        next.push(...(members as string[]).filter((id) => !seen.has(id)));
+      }
+      level = [...new Set(next)];
+    }
   }
 
   /** Of the keys a script named as missing, the tree's own and the live leases' (an ended lease is not needed). */

@@ -8,6 +8,7 @@ import { load } from "./issue/load.js";
 import { mint } from "./issue/mint.js";
 import { replay } from "./issue/replay.js";
 import { verify } from "./issue/verify.js";
+import { issuesInOneStep, writeActive } from "./issue/write-active.js";
 import { writeAhead } from "./issue/write-ahead.js";
 
 export type { AwaitingApproval, Issued, IssueOptions, IssueRequest } from "./issue/context.js";
@@ -15,7 +16,9 @@ export type { AwaitingApproval, Issued, IssueOptions, IssueRequest } from "./iss
 /**
  * The issue flow of DESIGN.md, on an identity the API has verified: load the task, verify the intent against its
  * ceiling, decide (policy, step-up, TTL), write the lease ahead as `pending`, mint, activate (which schedules its
- * end), audit. Secrets leave through the return value only.
+ * end), audit. A credential that only Leash's signature makes is signed first and recorded `active` in one step
+ * instead (`writeActive`): nothing exists outside Leash before the answer leaves. Secrets leave through the return
+ * value only.
  */
 export async function issueLease(
   deps: BrokerDeps,
@@ -28,6 +31,12 @@ export async function issueLease(
   const verified = await verify(await load(context));
   const decided = await decide(verified);
   if ("kind" in decided) return decided;
+  if (!decided.earlier && issuesInOneStep(decided)) {
+    const written = await writeActive(decided);
+    if ("bodyHash" in written) return replay(decided, written);
+    await auditIssued(decided);
+    return { kind: "issued", lease: written.lease, credential: written.credential, replayed: false };
+  }
   const earlier = decided.earlier ?? (await writeAhead(decided));
   if (earlier) return replay(decided, earlier);
   const minted = await mint(decided);

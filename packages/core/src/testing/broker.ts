@@ -66,6 +66,8 @@ export function fakeBroker(
   const tasks = new InMemoryTaskStore(log);
   const leases = new InMemoryLeaseStore(log, tasks);
   tasks.leases = leases;
+  const suspensions = new InMemorySuspensionStore(log, tasks, leases);
+  leases.suspensions = suspensions;
   const provider = options.provider ?? new FakeProvider({}, log);
   const providers = new Map<ProviderName, CredentialProvider>(
     [provider, ...(options.providers ?? [])].map((p) => [p.name, p]),
@@ -80,7 +82,7 @@ export function fakeBroker(
     replay: new InMemoryReplayCache(),
     approvals: new InMemoryApprovalStore(log),
     breakGlass: new InMemoryBreakGlassStore(log),
-    suspensions: new InMemorySuspensionStore(log, tasks, leases),
+    suspensions,
     policy: options.policy,
     providers,
     provider,

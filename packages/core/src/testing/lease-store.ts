@@ -4,6 +4,8 @@ import type {
   ActivateInput,
   ActivateOutcome,
   IdempotencyRecord,
+  IssueRefusal,
+  IssueStanding,
   LeasePage,
   LeaseQuery,
   LeaseSelector,
@@ -12,8 +14,10 @@ import type {
   SettledState,
 } from "../ports.js";
 import { type QuotaPool, type QuotaUsage, quotaExceeded } from "../quota.js";
+import { inForce } from "../suspension.js";
 import { CallLog } from "./calls.js";
 import { QuotaLedger } from "./quota-ledger.js";
+import type { InMemorySuspensionStore } from "./suspension-store.js";
 import type { InMemoryTaskStore } from "./task-store.js";
 
 /**
@@ -27,6 +31,8 @@ export class InMemoryLeaseStore implements LeaseStore {
   private readonly orders = new Map<string, RevocationRequest & { at: number }>();
   private readonly claims = new Map<string, number>();
   private readonly quotas = new QuotaLedger(this.leases);
+  /** What `createActive` checks suspensions against (set by the fake broker). */
+  suspensions: InMemorySuspensionStore | undefined;
 
   constructor(
     private readonly log = new CallLog(),
@@ -57,6 +63,39 @@ export class InMemoryLeaseStore implements LeaseStore {
     }
     this.leases.set(lease.id, { ...lease, state: "pending" });
     return null;
+  }
+
+  async createActive(
+    lease: Lease,
+    standing: IssueStanding,
+    idempotency?: { key: string; bodyHash: string },
+    quotas: readonly QuotaPool[] = [],
+  ): Promise<IdempotencyRecord | { refused: IssueRefusal } | null> {
+    this.log.record("leases.createActive");
+    const earlier = idempotency && this.idempotency.get(`${lease.agent}\n${idempotency.key}`);
+    if (earlier) return earlier;
+    const refused = this.refusalOf(standing, lease.issuedAt);
+    if (refused) return { refused };
+    const refusal = this.quotas.admit(lease, quotas);
+    if (refusal) throw quotaExceeded(refusal);
+    if (idempotency) {
+      this.idempotency.set(`${lease.agent}\n${idempotency.key}`, {
+        leaseId: lease.id,
+        bodyHash: idempotency.bodyHash,
+      });
+    }
+    this.leases.set(lease.id, { ...lease, state: "active" });
+    return null;
+  }
+
+  private refusalOf(standing: IssueStanding, now: number): IssueRefusal | null {
+    for (const [i, { id, stamp }] of standing.tasks.entries()) {
+      const task = this.tasks?.tasks.get(id);
+      if (i === 0 && task?.state !== "active") return "task_not_active";
+      if (stamp !== null && (task?.stamp ?? 0) !== stamp) return "changed";
+    }
+    const suspended = standing.agents.some((a) => inForce(this.suspensions?.records.get(a) ?? null, now));
+    return suspended ? "agent_suspended" : null;
   }
 
   async idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null> {

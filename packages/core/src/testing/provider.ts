@@ -14,6 +14,7 @@ export interface FakeProviderOptions {
   name?: ProviderName;
   remintable?: boolean;
   revokesInStore?: boolean;
+  mintsInProcess?: boolean;
   maxTtlSeconds?: number;
   /** Throws to refuse a target or intent before anything is written. */
   validate?: (target: string | undefined, intent: Intent) => void;
@@ -27,6 +28,7 @@ export class FakeProvider implements CredentialProvider {
   readonly name: ProviderName;
   readonly remintable: boolean;
   readonly revokesInStore: boolean;
+  readonly mintsInProcess: boolean;
   readonly minted: MintRequest[] = [];
   readonly revoked: RevokeRequest[] = [];
   readonly reclaimed: RevokeRequest[] = [];
@@ -43,6 +45,7 @@ export class FakeProvider implements CredentialProvider {
     this.name = options.name ?? "vault";
     this.remintable = options.remintable ?? false;
     this.revokesInStore = options.revokesInStore ?? false;
+    this.mintsInProcess = options.mintsInProcess ?? false;
   }
 
   maxTtlSeconds(): number | undefined {

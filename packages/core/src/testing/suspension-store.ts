@@ -19,6 +19,15 @@ export class InMemorySuspensionStore implements SuspensionStore {
     this.log.record("suspensions.suspend");
     const previous = this.records.get(suspension.agent) ?? null;
     this.records.set(suspension.agent, { ...suspension });
+    // As suspend_agent.lua: every active task an issuance could depend on the agent through is stamped.
+    const own = [...this.tasks.tasks.values()].filter(
+      (t) => t.agent === suspension.agent && t.deadline >= suspension.at,
+    );
+    for (const id of [...own.map((t) => t.id), ...this.delegatedTasks(suspension.agent)]) {
+      const task = this.tasks.tasks.get(id);
+      if (task?.state === "active")
+        this.tasks.tasks.set(id, { ...task, stamp: (task.stamp ?? 0) + 1, reachedBySuspension: true });
+    }
     const delegated = includeDelegated ? this.delegatedTasks(suspension.agent) : new Set<string>();
     const mine = (l: Lease) => l.agent === suspension.agent || delegated.has(l.taskId);
     const live = [...this.leases.leases.values()].filter((l) => isLive(l.state) && mine(l));

@@ -69,7 +69,7 @@ export class InMemoryTaskStore implements TaskStore {
     if (!task) return null;
     if (task.state !== "active") return { kind: "not_active", task: { ...task } };
     if (JSON.stringify(task.ceiling) !== JSON.stringify(input.from)) return { kind: "changed" };
-    const narrowed = { ...task, ceiling: [...input.to] };
+    const narrowed = { ...task, ceiling: [...input.to], stamp: (task.stamp ?? 0) + 1 };
     this.tasks.set(task.id, narrowed);
     const tree = new Set([task.id, ...this.descendants(task.id).map((t) => t.id)]);
     const outside = [...(this.leases?.leases.values() ?? [])].filter(

@@ -76,6 +76,7 @@ export function createGatewayProvider(opts: GatewayProviderOptions): CredentialP
     name: "gateway",
     // A token is only a signature over the lease: signing again for a replay creates nothing anywhere.
     remintable: true,
+    mintsInProcess: true,
     maxTtlSeconds: () => opts.maxTtlSeconds,
     validate(target, intent) {
       if (target === undefined)

@@ -33,6 +33,7 @@ export function createLeashJwtProvider(config: LeashJwtConfig): CredentialProvid
     name: "leash-jwt",
     remintable: true,
     revokesInStore: true,
+    mintsInProcess: true,
     maxTtlSeconds: () => config.maxTtlSeconds,
     validate(target) {
       if (target !== undefined) {

@@ -49,6 +49,7 @@ export function createOAuthProvider(opts: OAuthProviderOptions): CredentialProvi
   return {
     name: "oauth",
     remintable: true,
+    mintsInProcess: true,
     maxTtlSeconds: () => opts.maxTtlSeconds,
     validate(target, intent) {
       const problem = target === undefined ? "is required" : resourceIndicatorProblem(target);

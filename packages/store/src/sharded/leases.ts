@@ -1,6 +1,7 @@
 import type {
   ActivateInput,
   IdempotencyRecord,
+  IssueStanding,
   Lease,
   LeasePage,
   LeaseQuery,
@@ -43,6 +44,19 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
   createPending(lease: Lease, idem?: { key: string; bodyHash: string }, pools: readonly QuotaPool[] = []) {
     const shard = this.router.shardOfLease(lease.id);
     return this.router.at(shard).leases.createPending(lease, idem, sliced(pools, shard, this.router.count));
+  }
+
+  /** Issuance in one step, for credentials that die in the store: in the lease's shard, like the write-ahead. */
+  createActive(
+    lease: Lease,
+    standing: IssueStanding,
+    idem?: { key: string; bodyHash: string },
+    pools: readonly QuotaPool[] = [],
+  ) {
+    const shard = this.router.shardOfLease(lease.id);
+    return this.router
+      .at(shard)
+      .leases.createActive(lease, standing, idem, sliced(pools, shard, this.router.count));
   }
 
   async idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null> {

@@ -1,6 +1,6 @@
 import { isLeashError } from "../../errors.js";
 import type { IdempotencyRecord } from "../../ports.js";
-import { quotaPools } from "../../quota.js";
+import { type QuotaPool, quotaPools } from "../../quota.js";
 import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
 import { ensureStillStanding } from "./standing.js";
@@ -27,21 +27,26 @@ export async function writeAhead(ctx: Decided): Promise<IdempotencyRecord | null
   }
 }
 
-async function createPending(ctx: Decided): Promise<IdempotencyRecord | null> {
+function createPending(ctx: Decided): Promise<IdempotencyRecord | null> {
+  return writeCounted(ctx, (idem, pools) => ctx.deps.leases.createPending(ctx.lease, idem, pools));
+}
+
+/** Runs the store step that writes the lease with its key and quota pools; a full pool is audited as a denial. */
+export async function writeCounted<T>(
+  ctx: Decided,
+  write: (idem: { key: string; bodyHash: string } | undefined, pools: QuotaPool[] | undefined) => Promise<T>,
+): Promise<T> {
   const key = ctx.options.idempotencyKey;
   const pools = quotaPools(ctx.deps.config.quotas ?? [], ctx.lease, [ctx.task, ...ctx.ancestors]);
-  return ctx.deps.leases
-    .createPending(
-      ctx.lease,
-      key ? { key, bodyHash: ctx.requestHash } : undefined,
-      pools.length > 0 ? pools : undefined,
-    )
-    .catch(async (error: unknown) => {
-      if (isLeashError(error) && error.code === "quota_exceeded") {
-        await deny(ctx, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
-          quota: error.extensions,
-        });
-      }
-      throw error;
-    });
+  return write(
+    key ? { key, bodyHash: ctx.requestHash } : undefined,
+    pools.length > 0 ? pools : undefined,
+  ).catch(async (error: unknown) => {
+    if (isLeashError(error) && error.code === "quota_exceeded") {
+      await deny(ctx, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
+        quota: error.extensions,
+      });
+    }
+    throw error;
+  });
 }
