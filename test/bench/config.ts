@@ -15,6 +15,7 @@ const ALL_SECTIONS = [
   "token",
   "ops",
   "capacity",
+  "shards",
 ] as const;
 export type Section = (typeof ALL_SECTIONS)[number];
 

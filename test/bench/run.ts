@@ -17,6 +17,7 @@ import { report } from "./report.js";
 import { type KitFigure, kitReport, kitVerificationCost } from "./resource-kit.js";
 import { massRevocation, revocationLatency } from "./revocation.js";
 import { memoryBaseline, scale } from "./scale.js";
+import { type ShardTopologyFigure, shardsBench, shardsReport } from "./shards.js";
 import { soak, soakEnv } from "./soak.js";
 import { startBenchStack } from "./stack.js";
 
@@ -37,6 +38,7 @@ let reevaluation: ReevaluateFigure | undefined;
 let kit: KitFigure | undefined;
 let ops: OpsSection | undefined;
 let capacityRuns: CapacityRun[] | undefined;
+let shardFigures: ShardTopologyFigure[] | undefined;
 let gateway: GatewayFigure[] | undefined;
 let token: TokenEndpointFigure | undefined;
 try {
@@ -123,6 +125,7 @@ try {
   }
   if (wants("ops")) ops = await opsSection(redis.url, log);
   if (wants("capacity")) capacityRuns = await capacity(redis.url, log, CONFIG.runs);
+  if (wants("shards")) shardFigures = await shardsBench(redis.url, log);
   if (wants("token")) {
     log("the OAuth token endpoint against POST /v1/leases");
     token = await tokenEndpointBench(redis.url);
@@ -158,6 +161,7 @@ const text =
   (gateway ? gatewayReport(gateway) : "") +
   (token ? tokenEndpointReport(token) : "") +
   (ops ? opsReport(ops) : "") +
-  (capacityRuns ? capacityReport(capacityRuns) : "");
+  (capacityRuns ? capacityReport(capacityRuns) : "") +
+  (shardFigures ? shardsReport(shardFigures) : "");
 process.stdout.write(text);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, text);

@@ -18,9 +18,9 @@ import {
 import { rotateSigningKeys } from "@leash/providers";
 import {
   connectRedis,
-  createStore,
   type Keyspace,
   keyspace,
+  openStore,
   type RedisClient,
   type RedisTarget,
   redisEnvOf,
@@ -52,6 +52,8 @@ export interface BenchStack {
   /** The bench's own connection and the keys under `prefix`, for measuring Redis itself. */
   redis: RedisClient;
   keys: Keyspace;
+  /** Every shard's keys, shard 0 (`keys`) first. */
+  shardKeys: Keyspace[];
   /** CPU accounting: every process of the stack by name. */
   pids(): Record<string, number>;
   /** What each process of the stack wrote so far (stdout and stderr), by name. */
@@ -129,7 +131,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     );
   }
   const redis = connectRedis(options.redis ?? options.redisUrl, { mode: "worker", name: "bench" });
-  const store = createStore(redis, prefix);
+  // As the processes open it: over every shard when LEASH_SHARDS asks for several (the first to start records the map).
+  const opened = await openStore(redis, prefix, Number((env as NodeJS.ProcessEnv).LEASH_SHARDS ?? 1), {
+    retentionMs: 3_600_000,
+  });
+  const store = opened.store;
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await issuerServer.stop();
@@ -181,6 +187,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     prefix,
     redis,
     keys: keyspace(prefix),
+    shardKeys: opened.prefixes.map((p) => keyspace(p)),
     pids() {
       const named: Record<string, number> = {};
       for (const p of processes) if (p.child.pid) named[p.name.replace(/0$/, "")] = p.child.pid;

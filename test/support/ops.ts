@@ -15,7 +15,8 @@ export type Counts = Map<string, number>;
 export interface OpsTarget {
   /** A connection of the measurer's own to the stack's Redis (a single server: the stats are per server). */
   redis: RedisClient;
-  keys: Keyspace;
+  /** The store's keys: with several shards, every shard's. */
+  keys: Keyspace | readonly Keyspace[];
   post(path: string, token: string, body?: unknown): Promise<Record<string, unknown>>;
   orchestrator: string;
   /** Agents to spread the tasks over (workload tokens). */
@@ -71,23 +72,29 @@ class Own {
 
 /** Live leases, write-aheads, receipts waiting to be chained, and revoke jobs waiting or running. */
 async function backlog(target: OpsTarget, own: Own) {
-  const { keys, redis } = target;
-  const revoke = `${keys.queues}:revoke`;
-  const replies = await redis
-    .pipeline()
-    .zcard(keys.deadline)
-    .zcard(keys.pending)
-    .llen(keys.auditOutbox)
-    .llen(`${revoke}:wait`)
-    .llen(`${revoke}:active`)
-    .exec();
-  own.add("zcard", 2);
-  own.add("llen", 3);
-  const [live = 0, pending = 0, outbox = 0, waiting = 0, active = 0] = (replies ?? []).map(([error, n]) => {
-    if (error) throw error;
-    return Number(n);
-  });
-  return { live, busy: pending + outbox + waiting + active };
+  const shards = Array.isArray(target.keys) ? target.keys : [target.keys as Keyspace];
+  let live = 0;
+  let busy = 0;
+  for (const keys of shards) {
+    const revoke = `${keys.queues}:revoke`;
+    const replies = await target.redis
+      .pipeline()
+      .zcard(keys.deadline)
+      .zcard(keys.pending)
+      .llen(keys.auditOutbox)
+      .llen(`${revoke}:wait`)
+      .llen(`${revoke}:active`)
+      .exec();
+    own.add("zcard", 2);
+    own.add("llen", 3);
+    const [due = 0, pending = 0, outbox = 0, waiting = 0, active = 0] = (replies ?? []).map(([error, n]) => {
+      if (error) throw error;
+      return Number(n);
+    });
+    live += due;
+    busy += pending + outbox + waiting + active;
+  }
+  return { live, busy };
 }
 
 async function measure(target: OpsTarget, work: (own: Own) => Promise<void>) {

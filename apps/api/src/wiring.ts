@@ -40,34 +40,9 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
   const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const clock = systemClock;
-  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
-    durability,
-    clock,
-    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
-  });
-  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
-  const store = opened.store;
-  const audit = store.audit;
-  const producers = createShardedProducers(queueRedis, opened.prefixes);
-  const verifier = createIdentityVerifier(config.trust);
-  const registry = await buildProviders(env, config, clock, {
-    gatewayRevocations: store.gatewayRevocations,
-    oauthRevocations: store.oauthRevocations,
-  });
-  const gatewayHealth = config.gateway ? gatewayHealthUrl(env) : undefined;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
-  // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
-  const follower = policyFollower({
-    store,
-    producers,
-    clock,
-    logger,
-    keepMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
-  });
-  const follow = (snapshot: ReturnType<typeof snapshotOf>) =>
-    follower.loaded(snapshot).catch((error: Error) => {
-      logger.error({ error: error.message }, "could not record the policy set or start its re-evaluation");
-    });
+  // Compiled before the store is opened, so a set that does not load is what start-up reports, whatever the store.
+  // Its reloads, recorded in the store (`follow`) and audited, come only once it watches its directory (below).
   // An invalid policy set at start is fatal (PolicyLoadError names file, line and problem): no policy, no credential.
   const policy: PolicyEngine | undefined = policyDir
     ? await createPolicyEngine({
@@ -99,6 +74,33 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
         },
       })
     : undefined;
+  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
+    durability,
+    clock,
+    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  const store = opened.store;
+  const audit = store.audit;
+  const producers = createShardedProducers(queueRedis, opened.prefixes);
+  const verifier = createIdentityVerifier(config.trust);
+  const registry = await buildProviders(env, config, clock, {
+    gatewayRevocations: store.gatewayRevocations,
+    oauthRevocations: store.oauthRevocations,
+  });
+  const gatewayHealth = config.gateway ? gatewayHealthUrl(env) : undefined;
+  // Each set loaded is recorded for the worker; one that replaces another re-evaluates every live lease.
+  const follower = policyFollower({
+    store,
+    producers,
+    clock,
+    logger,
+    keepMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  const follow = (snapshot: ReturnType<typeof snapshotOf>) =>
+    follower.loaded(snapshot).catch((error: Error) => {
+      logger.error({ error: error.message }, "could not record the policy set or start its re-evaluation");
+    });
   if (policy) await follow(policy.snapshot());
   policy?.watch();
   const providers = registry.providers;
