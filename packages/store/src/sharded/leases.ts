@@ -1,15 +1,17 @@
-import type {
-  ActivateInput,
-  IdempotencyRecord,
-  IssueStanding,
-  Lease,
-  LeasePage,
-  LeaseQuery,
-  LeaseSelector,
-  QuotaPool,
-  QuotaUsage,
-  RevocationRequest,
-  SettledState,
+import {
+  type ActivateInput,
+  type IdempotencyRecord,
+  type IssueStanding,
+  type Lease,
+  type LeasePage,
+  type LeaseQuery,
+  type LeaseSelector,
+  type QuotaLimit,
+  type QuotaPool,
+  type QuotaUsage,
+  quotaExceeded,
+  type RevocationRequest,
+  type SettledState,
 } from "@leash/core";
 import type { ExposedLease, RedisLeaseStore } from "../lease-store.js";
 import type { Public } from "../store.js";
@@ -26,11 +28,23 @@ function sliceOf(max: number, shard: number, count: number): number {
   return Math.floor(max / count) + (shard < max % count ? 1 : 0);
 }
 
+/**
+ * The pools as this shard counts them. A slice of nothing refuses here and now: the scripts read a limit of 0 as a
+ * counter kept without one.
+ */
 function sliced(pools: readonly QuotaPool[], shard: number, count: number): QuotaPool[] {
   if (count === 1) return [...pools];
-  const cut = (limit: { max?: number } | undefined) =>
-    limit?.max === undefined ? limit : { ...limit, max: sliceOf(limit.max, shard, count) };
-  return pools.map((p) => (p.issued ? p : { ...p, live: cut(p.live), perMinute: cut(p.perMinute) }));
+  const cut = (limit: { max?: number } | undefined, name: QuotaLimit, pool: QuotaPool) => {
+    if (limit?.max === undefined) return limit;
+    const max = sliceOf(limit.max, shard, count);
+    if (max === 0) throw quotaExceeded({ quota: pool.quota, limit: name, max: limit.max });
+    return { ...limit, max };
+  };
+  return pools.map((p) =>
+    p.issued
+      ? p
+      : { ...p, live: cut(p.live, "max_live", p), perMinute: cut(p.perMinute, "max_per_minute", p) },
+  );
 }
 
 /** The LeaseStore over every shard: a lease's calls go to the shard its id names; reads of many fan out. */
@@ -41,20 +55,26 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
     return this.router.ofId(leaseId).leases;
   }
 
-  createPending(lease: Lease, idem?: { key: string; bodyHash: string }, pools: readonly QuotaPool[] = []) {
+  async createPending(
+    lease: Lease,
+    idem?: { key: string; bodyHash: string },
+    pools: readonly QuotaPool[] = [],
+  ) {
     const shard = this.router.shardOfLease(lease.id);
-    return this.router.at(shard).leases.createPending(lease, idem, sliced(pools, shard, this.router.count));
+    return await this.router
+      .at(shard)
+      .leases.createPending(lease, idem, sliced(pools, shard, this.router.count));
   }
 
   /** Issuance in one step, for credentials that die in the store: in the lease's shard, like the write-ahead. */
-  createActive(
+  async createActive(
     lease: Lease,
     standing: IssueStanding,
     idem?: { key: string; bodyHash: string },
     pools: readonly QuotaPool[] = [],
   ) {
     const shard = this.router.shardOfLease(lease.id);
-    return this.router
+    return await this.router
       .at(shard)
       .leases.createActive(lease, standing, idem, sliced(pools, shard, this.router.count));
   }

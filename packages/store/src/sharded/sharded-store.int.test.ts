@@ -95,6 +95,29 @@ describe("a store over several shards", () => {
     expect(seen).toEqual([...all].sort().reverse());
   });
 
+  it("splits a trust-file pool's limit into slices that add up to it: never more live than the limit", async () => {
+    const store = sharded();
+    const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 3 } };
+    const outcomes: string[] = [];
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const task = taskFixture({ id: withShard(newId("tk"), shard) });
+      await store.tasks.create(task);
+      for (let i = 0; i < 2; i++) {
+        const lease = leaseFixture(task.id, { id: withShard(newId("ls"), shard) });
+        outcomes.push(
+          await store.leases.createPending(lease, undefined, [pool]).then(
+            () => `${shard}:ok`,
+            (e: Error) => `${shard}:${e.message.includes("at most") ? "full" : e.message}`,
+          ),
+        );
+      }
+    }
+    // 3 over 4 shards: one each in shards 0-2, none in 3.
+    expect(outcomes).toEqual(["0:ok", "0:full", "1:ok", "1:full", "2:ok", "2:full", "3:full", "3:full"]);
+    const [usage] = await store.leases.quotaUsage([pool], Date.now());
+    expect(usage?.live).toBe(3);
+  });
+
   it("runs a campaign in parts and audits its completion once, for the whole", async () => {
     const store = sharded();
     const targets = [...(await tree(store, 1, 2)).leases, ...(await tree(store, 2, 3)).leases].map(
