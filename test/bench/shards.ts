@@ -98,17 +98,7 @@ async function onTopology(
       tokens.set(shards, { orchestrator, security });
       agentsOf.set(shards, await createAgents(stack, orchestrator, 32));
     }
-    for (let run = 0; run < CONFIG.runs; run++)
-      for (const [shards, stack] of stacks) {
-        log(`shards: ${topology}, ${shards} shard(s), run ${run + 1}`);
-        const m = byShards.get(shards);
-        const agents = agentsOf.get(shards) ?? [];
-        const result = await closedLoop(stack.apis, 32, CONFIG.seconds, workloadFor(agents, "leash-jwt"));
-        m?.rates.push(result.perSecond);
-        m?.p99s.push(result.p99);
-        const t = tokens.get(shards);
-        if (t) m?.massPerSecond.push(await massRevocation(stack, t.orchestrator, t.security));
-      }
+    // First, while the stores hold nothing live: the count waits until every lease it issued has ended.
     if (countOps)
       for (const [shards, stack] of stacks) {
         log(`shards: Redis commands per lease with ${shards} shard(s)`);
@@ -126,6 +116,17 @@ async function onTopology(
         );
         const m = byShards.get(shards);
         if (m) m.ops = { issuance: figure.issuance.perLease, revocation: figure.revocation.perLease };
+      }
+    for (let run = 0; run < CONFIG.runs; run++)
+      for (const [shards, stack] of stacks) {
+        log(`shards: ${topology}, ${shards} shard(s), run ${run + 1}`);
+        const m = byShards.get(shards);
+        const agents = agentsOf.get(shards) ?? [];
+        const result = await closedLoop(stack.apis, 32, CONFIG.seconds, workloadFor(agents, "leash-jwt"));
+        m?.rates.push(result.perSecond);
+        m?.p99s.push(result.p99);
+        const t = tokens.get(shards);
+        if (t) m?.massPerSecond.push(await massRevocation(stack, t.orchestrator, t.security));
       }
   } finally {
     for (const stack of stacks.values()) await stack.stop();
