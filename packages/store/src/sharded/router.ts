@@ -40,8 +40,13 @@ export class ShardRouter {
     return this.at(this.shardOfLease(id));
   }
 
+  /**
+   * An id naming a shard the map does not have was never issued here: it goes to shard 0, where it is not found
+   * either (a `404`, not a failure).
+   */
   shardOfLease(leaseId: string): number {
-    return shardInId(leaseId) ?? 0;
+    const shard = shardInId(leaseId) ?? 0;
+    return shard < this.count ? shard : 0;
   }
 
   /** Shard of a task by id, whoever chose it. */
@@ -51,7 +56,7 @@ export class ShardRouter {
 
   async shardOfTask(taskId: string): Promise<number> {
     const named = shardInId(taskId);
-    if (named !== null) return named;
+    if (named !== null) return named < this.count ? named : 0;
     const cached = this.placements.get(taskId);
     if (cached !== undefined) return cached;
     if (this.count === 1) return 0;
@@ -91,7 +96,7 @@ export class ShardRouter {
     idOf: (item: T) => string,
     run: (store: Store, part: T[]) => Promise<R[]>,
   ): Promise<R[]> {
-    return this.grouped(items, (item) => shardInId(idOf(item)) ?? 0, run);
+    return this.grouped(items, (item) => this.shardOfLease(idOf(item)), run);
   }
 
   /** Items grouped by shard, one call per shard that has any; the results in no particular order. */

@@ -59,6 +59,11 @@ describe("a store over several shards", () => {
       expect((await store.leases.get(leases[1]?.id ?? ""))?.state).toBe("active");
     }
     expect(new Set(store.router.shards.map((s) => keySlot(s.prefix))).size).toBe(SHARDS);
+    // An id naming a shard there is not is simply not found.
+    const stray = withShard(newId("ls"), 99);
+    expect(await store.leases.get(stray)).toBeNull();
+    expect(await store.leases.getMany([stray])).toEqual([]);
+    expect(await store.tasks.get(withShard(newId("tk"), 99))).toBeNull();
   });
 
   it("places a task whose id an orchestrator chose once: a re-registration finds it where it went", async () => {
