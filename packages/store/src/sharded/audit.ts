@@ -6,7 +6,7 @@ import type { RedisClient } from "../connection.js";
 import { guard } from "../guard.js";
 import { keyspace } from "../keys.js";
 import { loadScript, type ScriptRunner } from "../scripts.js";
-import type { Public } from "../store.js";
+import type { Public, Store } from "../store.js";
 import type { ShardRouter } from "./router.js";
 
 type VerifyResult = Awaited<ReturnType<RedisAuditLog["verify"]>>;
@@ -31,8 +31,8 @@ const digest = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /**
  * The audit log over every shard: each shard keeps its own hash chain (its scripts write receipts to it), and an
- * anchor on shard 0, signed, records every chain's head at intervals and links to the anchor before it. Events go
- * to the shard of their lease or task; reads merge the chains by event id (time).
+ * anchor on shard 0, signed, records every chain's head at intervals and links to the anchor before it. Events are
+ * spread over the chains a turn of the event loop at a time; reads merge the chains by event id (time).
  */
 export class ShardedAuditLog implements Public<RedisAuditLog> {
   readonly stream: string;
@@ -48,24 +48,32 @@ export class ShardedAuditLog implements Public<RedisAuditLog> {
     this.anchorScript = loadScript(redis, "anchorAppend");
   }
 
-  private async shardOf(event: AuditEvent) {
-    if (event.leaseId) return this.router.ofId(event.leaseId);
-    if (event.taskId) return await this.router.ofTask(event.taskId);
-    return this.router.home;
+  /**
+   * The shard this turn of the event loop appends to. A chain batches the appends of one turn into one script call,
+   * so events go to one shard a turn, and to the next shard the next turn: the chains share the load, and each
+   * append still batches as with one shard. (Receipts are the exception: the scripts that end leases write them
+   * to their own shard's outbox.)
+   */
+  private current(): Store {
+    if (this.turn === undefined) {
+      this.turn = (this.last + 1) % this.router.count;
+      this.last = this.turn;
+      setImmediate(() => {
+        this.turn = undefined;
+      });
+    }
+    return this.router.at(this.turn);
   }
 
+  private turn: number | undefined;
+  private last = -1;
+
   async append(event: AuditEvent): Promise<void> {
-    await (await this.shardOf(event)).audit.append(event);
+    await this.current().audit.append(event);
   }
 
   async appendMany(events: readonly AuditEvent[]): Promise<void> {
-    const shards = await Promise.all(events.map((e) => this.shardOf(e)));
-    const parts = new Map<(typeof shards)[number], AuditEvent[]>();
-    events.forEach((event, i) => {
-      const shard = shards[i] ?? this.router.home;
-      parts.set(shard, [...(parts.get(shard) ?? []), event]);
-    });
-    await Promise.all([...parts].map(([shard, part]) => shard.audit.appendMany(part)));
+    await this.current().audit.appendMany(events);
   }
 
   async drain(): Promise<void> {
