@@ -13,6 +13,7 @@ type VerifyResult = Awaited<ReturnType<RedisAuditLog["verify"]>>;
 
 /** Anchors kept on shard 0 (about a day at one every ten seconds); verification starts at the oldest kept. */
 const ANCHORS_KEPT = 10_000;
+const ANCHOR_PAGE = 500;
 
 /** One shard's chain head as an anchor records it. */
 interface AnchoredHead {
@@ -159,9 +160,9 @@ export class ShardedAuditLog implements Public<RedisAuditLog> {
 
   private async verifyAnchors(signer?: CheckpointSigner): Promise<{ id: string; reason: string } | null> {
     const keys = keyspace(this.router.home.prefix);
-    const rows = await this.redis.xrange(keys.auditAnchors, "-", "+");
     let prev: string | null = null;
-    for (const [id, flat] of rows) {
+    let last: { id: string; anchor: Anchor } | undefined;
+    for await (const [id, flat] of this.anchorRows(keys.auditAnchors)) {
       const f: Record<string, string> = {};
       for (let i = 0; i < flat.length; i += 2) f[flat[i] ?? ""] = flat[i + 1] ?? "";
       const body = f.a ?? "";
@@ -170,13 +171,28 @@ export class ShardedAuditLog implements Public<RedisAuditLog> {
       if (prev !== null && anchor.prev !== prev) return { id, reason: "anchor chain broken" };
       if (signer && (await signer.verify(f.s ?? ""))?.prev_hash !== f.h)
         return { id, reason: "anchor signature does not verify" };
-      for (const head of anchor.heads) {
-        const problem = await this.headProblem(head);
-        if (problem) return { id, reason: `anchor: shard ${head.shard}: ${problem}` };
-      }
       prev = f.h ?? "";
+      last = { id, anchor };
+    }
+    // The newest anchor's heads are the latest: events cut off any chain since an earlier anchor are cut off since
+    // this one too.
+    for (const head of last?.anchor.heads ?? []) {
+      const problem = await this.headProblem(head);
+      if (problem) return { id: last?.id ?? "", reason: `anchor: shard ${head.shard}: ${problem}` };
     }
     return null;
+  }
+
+  /** Every anchor, oldest first, a page at a time. */
+  private async *anchorRows(stream: string): AsyncGenerator<[string, string[]]> {
+    let from = "-";
+    for (;;) {
+      const page = await this.redis.xrange(stream, from, "+", "COUNT", ANCHOR_PAGE);
+      yield* page;
+      const lastId = page.at(-1)?.[0];
+      if (page.length < ANCHOR_PAGE || lastId === undefined) return;
+      from = `(${lastId}`;
+    }
   }
 
   /** Whether the anchored head is still on its shard's chain, or was trimmed off behind its checkpoint. */
