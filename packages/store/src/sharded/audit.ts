@@ -14,6 +14,8 @@ type VerifyResult = Awaited<ReturnType<RedisAuditLog["verify"]>>;
 /** Anchors kept on shard 0 (about a day at one every ten seconds); verification starts at the oldest kept. */
 const ANCHORS_KEPT = 10_000;
 const ANCHOR_PAGE = 500;
+/** How long a shard whose audit append failed is passed over (a Cluster failover takes a few seconds). */
+const PASS_OVER_MS = 5_000;
 
 /** One shard's chain head as an anchor records it. */
 interface AnchoredHead {
@@ -52,29 +54,57 @@ export class ShardedAuditLog implements Public<RedisAuditLog> {
   /**
    * The shard this turn of the event loop appends to. A chain batches the appends of one turn into one script call,
    * so events go to one shard a turn, and to the next shard the next turn: the chains share the load, and each
-   * append still batches as with one shard. (Receipts are the exception: the scripts that end leases write them
-   * to their own shard's outbox.)
+   * append still batches as with one shard. A shard whose append failed is passed over for a while, so a primary
+   * failing over holds up no request about another shard. (Receipts are the exception: the scripts that end leases
+   * write them to their own shard's outbox.)
    */
-  private current(): Store {
+  private current(): number {
     if (this.turn === undefined) {
-      this.turn = (this.last + 1) % this.router.count;
-      this.last = this.turn;
+      const now = Date.now();
+      let next = this.last;
+      for (let i = 0; i < this.router.count; i++) {
+        next = (next + 1) % this.router.count;
+        if ((this.downUntil.get(next) ?? 0) <= now) break;
+      }
+      this.turn = next;
+      this.last = next;
       setImmediate(() => {
         this.turn = undefined;
       });
     }
-    return this.router.at(this.turn);
+    return this.turn;
   }
 
   private turn: number | undefined;
   private last = -1;
+  private readonly downUntil = new Map<number, number>();
+
+  /**
+   * Appends on this turn's shard, or, when that fails, on the next shards in turn: an event may go to any chain. An
+   * append that failed after its script ran (a timeout) can so be appended twice; one refused (the shard down) never.
+   */
+  private async appendSomewhere(write: (store: Store) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    for (let attempt = 0; attempt < Math.min(3, this.router.count); attempt++) {
+      const shard = this.current();
+      try {
+        await write(this.router.at(shard));
+        return;
+      } catch (error) {
+        failure = error;
+        this.downUntil.set(shard, Date.now() + PASS_OVER_MS);
+        if (this.turn === shard) this.turn = undefined;
+      }
+    }
+    throw failure;
+  }
 
   async append(event: AuditEvent): Promise<void> {
-    await this.current().audit.append(event);
+    await this.appendSomewhere((s) => s.audit.append(event));
   }
 
   async appendMany(events: readonly AuditEvent[]): Promise<void> {
-    await this.current().audit.appendMany(events);
+    await this.appendSomewhere((s) => s.audit.appendMany(events));
   }
 
   async drain(): Promise<void> {

@@ -190,6 +190,25 @@ describe("a store over several shards", () => {
     expect(broken.firstBad?.reason).toMatch(/shard 2/);
   });
 
+  it("spreads audit events over the chains, passing over one whose primary is down", async () => {
+    const store = sharded();
+    const down = store.router.at(1).audit;
+    let refused = 0;
+    down.append = () => {
+      refused++;
+      return Promise.reject(new Error("CLUSTERDOWN"));
+    };
+    for (let i = 0; i < 8; i++)
+      await store.audit.append({ type: "policy.reloaded", actor: null, outcome: "ok" });
+    expect(refused).toBe(1);
+    const perShard = await Promise.all(
+      store.router.shards.map(async (s) => (await s.audit.tail(100)).length),
+    );
+    expect(perShard[1]).toBe(0);
+    expect(perShard.reduce((a, b) => a + b, 0)).toBe(8);
+    expect(perShard.filter((n) => n > 0).length).toBe(SHARDS - 1);
+  });
+
   it("starts a new store sharded at once, and refuses to shard one that holds data without a migration", async () => {
     const fresh = newPrefix();
     const opened = await openStore(redis, fresh, SHARDS, { retentionMs: 60_000 });
