@@ -38,6 +38,9 @@ describe("leash shards migrate", () => {
       opened: () => undefined,
       grew: (grown) => {
         grew.push(grown.count);
+        // Meanwhile a process still on the old map records a suspension, and lifts another, on shard 0 alone.
+        void plain.suspensions.record({ ...suspended, agent: "spiffe://t/agent/late" });
+        void plain.suspensions.lift(suspended.agent);
         follower.stop();
         follower = followShardMap(redis, prefix, "proc-1-restarted", grown, {
           opened: () => undefined,
@@ -60,7 +63,10 @@ describe("leash shards migrate", () => {
     const opened = await openStore(redis, prefix, 4, options);
     expect(opened.note).toBeUndefined();
     expect((await opened.store.tasks.get(old.id))?.id).toBe(old.id);
-    for (const cell of opened.cells) expect((await cell.suspensions.get(suspended.agent))?.reason).toBe("r");
+    for (const cell of opened.cells) {
+      expect((await cell.suspensions.get("spiffe://t/agent/late"))?.reason).toBe("r");
+      expect(await cell.suspensions.get(suspended.agent)).toBeNull();
+    }
     // Running it again changes nothing.
     expect(
       await migrateShards(redis, prefix, 4, { report: () => undefined, signal: AbortSignal.timeout(5_000) }),

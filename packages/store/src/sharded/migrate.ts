@@ -1,7 +1,13 @@
 import type { RedisClient } from "../connection.js";
-import { guard } from "../guard.js";
 import { keyspace } from "../keys.js";
-import { followers, readShardMap, type ShardMap, singleShard, writeShardMap } from "./shard-map.js";
+import {
+  followers,
+  readShardMap,
+  type ShardMap,
+  singleShard,
+  syncSuspensions,
+  writeShardMap,
+} from "./shard-map.js";
 import { grownPrefixes } from "./slots.js";
 
 /** What a migration reports as it goes: each step done, and what it is waiting for. */
@@ -23,8 +29,8 @@ export interface MigrationOptions {
 
 /**
  * Moves the shard map to `target` open shards, one recorded step at a time, so it is safe to interrupt and to run
- * again (it continues from the map as it finds it). Growing: the new shards get the suspensions, the map counts
- * them (every process restarts to serve them), and once every live process follows it they open to new task trees.
+ * again (it continues from the map as it finds it). Growing: the map counts the new shards (every process restarts
+ * to serve them), and once every live process follows it they get the suspensions and open to new task trees.
  * Shrinking: the shards past `target` close to new trees, and the command waits until they hold no live lease and
  * no active task. No task or lease ever moves: ids name their shard, and a closed shard keeps being read, worked
  * and swept.
@@ -39,7 +45,6 @@ export async function migrateShards(
   let map = (await readShardMap(redis, prefix)) ?? singleShard(prefix);
   if (target > map.count) {
     const prefixes = grownPrefixes(map.prefixes, target);
-    await copySuspensions(redis, prefix, prefixes.slice(map.count));
     map = { ...map, count: target, generation: map.generation + 1, prefixes };
     await writeShardMap(redis, prefix, map);
     options.report({ step: "added", map });
@@ -50,6 +55,9 @@ export async function migrateShards(
       if (behind.length > 0) options.report({ step: "waiting_for_processes", map, left: behind.length });
       return behind.length === 0;
     });
+    // Now every process records a suspension on every shard; one recorded before, by a process that did not know
+    // the new shards yet, is copied here, before any task tree can land there.
+    await syncSuspensions(redis, prefix, map.prefixes.slice(map.open));
     map = { ...map, open: target, generation: map.generation + 1 };
     await writeShardMap(redis, prefix, map);
     options.report({ step: "opened", map });
@@ -79,26 +87,6 @@ async function waitUntil(options: MigrationOptions, done: () => Promise<boolean>
     });
     options.signal.throwIfAborted();
   }
-}
-
-/** Suspensions are kept on every shard: a new one starts with shard 0's (idempotent, so a rerun redoes it). */
-async function copySuspensions(redis: RedisClient, prefix: string, added: readonly string[]): Promise<void> {
-  const home = keyspace(prefix);
-  await guard("copy suspensions", async () => {
-    const [all, until] = await Promise.all([
-      redis.hgetall(home.suspensions),
-      redis.zrange(home.suspensionsUntil, 0, -1, "WITHSCORES"),
-    ]);
-    for (const p of added) {
-      const k = keyspace(p);
-      if (Object.keys(all).length > 0) await redis.hset(k.suspensions, all);
-      if (until.length > 0)
-        await redis.zadd(
-          k.suspensionsUntil,
-          ...until.flatMap((v, i) => (i % 2 ? [] : [until[i + 1] ?? "0", v])),
-        );
-    }
-  });
 }
 
 /** Live leases (pending or due) and active tasks in these shards. */

@@ -82,8 +82,36 @@ export async function resolveShardMap(
     );
   }
   const map = { count: wanted, open: wanted, generation: 1, prefixes: shardPrefixes(prefix, wanted) };
+  // A store with no task yet may already hold suspensions: every shard must hold them before it serves.
+  await syncSuspensions(redis, prefix, map.prefixes.slice(1));
   await writeShardMap(redis, prefix, map);
   return { map };
+}
+
+/**
+ * Makes these shards' suspensions exactly shard 0's (replacing what they held): every shard must hold every
+ * suspension before it takes a task tree. Idempotent.
+ */
+export async function syncSuspensions(
+  redis: RedisClient,
+  prefix: string,
+  shards: readonly string[],
+): Promise<void> {
+  const home = keyspace(prefix);
+  await guard("copy suspensions", async () => {
+    const [all, until] = await Promise.all([
+      redis.hgetall(home.suspensions),
+      redis.zrange(home.suspensionsUntil, 0, -1, "WITHSCORES"),
+    ]);
+    for (const p of shards) {
+      const k = keyspace(p);
+      const multi = redis.multi().del(k.suspensions, k.suspensionsUntil);
+      if (Object.keys(all).length > 0) multi.hset(k.suspensions, all);
+      if (until.length > 0)
+        multi.zadd(k.suspensionsUntil, ...until.flatMap((v, i) => (i % 2 ? [] : [until[i + 1] ?? "0", v])));
+      await multi.exec();
+    }
+  });
 }
 
 /** How often a process reads the shard map and says which generation it follows. */

@@ -3,6 +3,7 @@ import { type Lease, newId, type Task, withShard } from "@leash/core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "../connection.js";
 import { keyspace } from "../keys.js";
+import { createStore } from "../store.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { createShardedStore, openStore } from "./index.js";
 import { keySlot, shardPrefixes } from "./slots.js";
@@ -211,8 +212,18 @@ describe("a store over several shards", () => {
 
   it("starts a new store sharded at once, and refuses to shard one that holds data without a migration", async () => {
     const fresh = newPrefix();
+    // Suspensions recorded before any task: every shard holds them once the store is sharded.
+    const agent = `spiffe://t/agent/${randomUUID()}`;
+    await createStore(redis, fresh).suspensions.record({
+      agent,
+      reason: "early",
+      until: null,
+      by: "sec",
+      at: 1,
+    });
     const opened = await openStore(redis, fresh, SHARDS, { retentionMs: 60_000 });
     expect(opened.map).toMatchObject({ count: SHARDS, open: SHARDS });
+    for (const cell of opened.cells) expect((await cell.suspensions.get(agent))?.reason).toBe("early");
     expect((await openStore(redis, fresh, 2, { retentionMs: 60_000 })).note).toMatch(/following the map/);
     const used = newPrefix();
     const plain = await openStore(redis, used, 1, { retentionMs: 60_000 });
