@@ -13,7 +13,7 @@ import {
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
-import { connectRedis, describeTarget, openStore, redisTargetOf, waitReady } from "@leash/store";
+import { connectRedis, describeTarget, openConfiguredStore, redisTargetOf, waitReady } from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { policyFollower } from "./policy-follower.js";
 import { createReplayCache } from "./replay-cache.js";
@@ -37,8 +37,6 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   redis.on("error", (error) => logger.warn({ err: { message: error.message } }, "redis connection problem"));
   await waitReady(redis, 10_000, describeTarget(target));
   const queueRedis = connectRedis(target, { mode: "worker", name: "leash-api-queue" });
-  // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
-  const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const clock = systemClock;
   const policyDir = env.LEASH_POLICY_DIR ?? config.policyDir;
   // Compiled before the store is opened, so a set that does not load is what start-up reports, whatever the store.
@@ -74,12 +72,9 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
         },
       })
     : undefined;
-  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
-    durability,
-    clock,
-    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
-  });
-  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  const opened = await openConfiguredStore(redis, env, clock, (detail, message) =>
+    logger.warn(detail, message),
+  );
   const store = opened.store;
   const audit = store.audit;
   const producers = createShardedProducers(queueRedis, opened.prefixes);

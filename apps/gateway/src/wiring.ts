@@ -18,7 +18,7 @@ import {
   connectRedis,
   createLiveLeaseView,
   describeTarget,
-  openStore,
+  openConfiguredStore,
   redisTargetOf,
   waitReady,
 } from "@leash/store";
@@ -43,14 +43,10 @@ export async function wireGateway(
   await waitReady(redis, 10_000, describeTarget(target));
   const subscriber = connectRedis(target, { mode: "worker", name: "leash-gateway-feed" });
   subscriber.on("error", () => undefined); // reported through the view's onError
-  const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
-  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
-    durability,
-    clock,
-    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
-  });
-  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
-  // Gateway revocations and traffic live on shard 0 (the feed below follows it); audit events go to their lease's.
+  const opened = await openConfiguredStore(redis, env, clock, (detail, message) =>
+    logger.warn(detail, message),
+  );
+  // Gateway revocations and traffic live on shard 0, which the feed below follows.
   const store = opened.store;
   const view = createLiveLeaseView(
     { redis, subscriber, prefix: env.LEASH_REDIS_PREFIX },

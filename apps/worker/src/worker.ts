@@ -15,7 +15,7 @@ import {
   type CheckpointSigner,
   connectRedis,
   type OpenedStore,
-  openStore,
+  openConfiguredStore,
   redisTargetOf,
   type Store,
   WORKER_HEARTBEAT_INTERVAL_MS,
@@ -52,15 +52,10 @@ export async function startWorker(
   const logger = createLogger("leash-worker", env.LOG_LEVEL);
   const redis = connectRedis(redisTargetOf(env), { mode: "worker", name: "leash-worker" });
   redis.on("error", (error) => logger.warn({ error: error.message }, "redis connection problem"));
-  // Acknowledged writes, audit appends and campaigns included, wait for LEASH_REDIS_WAIT_REPLICAS replicas.
-  const durability = { replicas: env.LEASH_REDIS_WAIT_REPLICAS, timeoutMs: env.LEASH_REDIS_WAIT_TIMEOUT_MS };
   const clock = systemClock;
-  const opened = await openStore(redis, env.LEASH_REDIS_PREFIX, env.LEASH_SHARDS, {
-    durability,
-    clock,
-    retentionMs: env.LEASH_LEASE_RETENTION_SECONDS * 1000,
-  });
-  if (opened.note) logger.warn({ shards: opened.map }, opened.note);
+  const opened = await openConfiguredStore(redis, env, clock, (detail, message) =>
+    logger.warn(detail, message),
+  );
   const store = opened.store;
   const registry = await buildProviders(env, config, clock, {
     gatewayRevocations: store.gatewayRevocations,

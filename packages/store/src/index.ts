@@ -31,9 +31,11 @@ export { RedisRetention, type SweepResult } from "./retention.js";
 export {
   createShardedStore,
   type OpenedStore,
+  openConfiguredStore,
   openStore,
   type ShardedStore,
   type ShardedStoreOptions,
+  type StoreSettings,
 } from "./sharded/index.js";
 export { type MigrationOptions, type MigrationReport, migrateShards } from "./sharded/migrate.js";
 export {

@@ -1,4 +1,4 @@
-import type { TaskPlacement } from "@leash/core";
+import type { Clock, TaskPlacement } from "@leash/core";
 import type { CheckpointSigner } from "../audit-retention.js";
 import type { RedisClient } from "../connection.js";
 import { createStore, type Store, type StoreOptions } from "../store.js";
@@ -135,4 +135,35 @@ export async function openStore(
     follow,
     ...extra,
   };
+}
+
+/** What a process opens its store with, from its validated environment. */
+export interface StoreSettings {
+  LEASH_REDIS_PREFIX: string;
+  LEASH_SHARDS: number;
+  LEASH_REDIS_WAIT_REPLICAS: number;
+  LEASH_REDIS_WAIT_TIMEOUT_MS: number;
+  LEASH_LEASE_RETENTION_SECONDS: number;
+}
+
+/**
+ * `openStore` as every process does it: acknowledged writes (audit appends and campaigns included) wait for
+ * LEASH_REDIS_WAIT_REPLICAS replicas, and a LEASH_SHARDS the map overrides is said through `warn`.
+ */
+export async function openConfiguredStore(
+  redis: RedisClient,
+  settings: StoreSettings,
+  clock: Clock,
+  warn: (detail: Record<string, unknown>, message: string) => void,
+): Promise<OpenedStore> {
+  const opened = await openStore(redis, settings.LEASH_REDIS_PREFIX, settings.LEASH_SHARDS, {
+    durability: {
+      replicas: settings.LEASH_REDIS_WAIT_REPLICAS,
+      timeoutMs: settings.LEASH_REDIS_WAIT_TIMEOUT_MS,
+    },
+    clock,
+    retentionMs: settings.LEASH_LEASE_RETENTION_SECONDS * 1000,
+  });
+  if (opened.note) warn({ shards: opened.map }, opened.note);
+  return opened;
 }
