@@ -1,19 +1,13 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import { createLeashClient, type LeashClient } from "@leash/sdk";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../../../test/support/stack.js";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli } from "./testing/run-cli.js";
 
 let stack: Stack;
 let securityToken: string;
@@ -26,29 +20,14 @@ const tempDir = () => {
   return dir;
 };
 
-/** Runs the CLI as a user would: its own process, configured only through its environment. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      XDG_CONFIG_HOME: tempDir(),
-      LEASH_API_URL: stack.api,
-      LEASH_TOKEN: securityToken,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/** The CLI with this test's API, token and config directory, and `env` over them. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, {
+    XDG_CONFIG_HOME: tempDir(),
+    LEASH_API_URL: stack.api,
+    LEASH_TOKEN: securityToken,
+    ...env,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 async function seed(agentName: string, count: number): Promise<void> {

@@ -1,16 +1,10 @@
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
+import { REPO_ROOT } from "@leash/devstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { agentId, ORCHESTRATOR, SECURITY, type Stack, startStack } from "../../../test/support/stack.js";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli } from "./testing/run-cli.js";
 
 const EXAMPLES = join(REPO_ROOT, "infra/policies");
 const root = mkdtempSync(join(tmpdir(), "leash-cli-policy-"));
@@ -27,29 +21,14 @@ function policyCopy(name: string, files: Record<string, string> = {}): string {
 let stack: Stack | undefined;
 let securityToken = "";
 
-/** Runs the CLI as a user would: its own process, configured only through its environment. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      XDG_CONFIG_HOME: root,
-      LEASH_API_URL: stack?.api ?? "",
-      LEASH_TOKEN: securityToken,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+/** The CLI with this test's API, token and config directory, and `env` over them. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, {
+    XDG_CONFIG_HOME: root,
+    LEASH_API_URL: stack?.api ?? "",
+    LEASH_TOKEN: securityToken,
+    ...env,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 // Each case starts CLI processes (tsx, then the Cedar engine): slow on a loaded machine, hence the timeouts.

@@ -1,35 +1,13 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { ENTRYPOINTS, REPO_ROOT, SOURCE_EXEC_ARGV } from "@leash/devstack";
 import { connectRedis, readShardMap } from "@leash/store";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { runCli } from "./testing/run-cli.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
 
 /** `leash shards migrate` as an operator runs it: its own process, configured through its environment. */
-function migrate(args: string[], env: Record<string, string>) {
-  const child = spawn(
-    process.execPath,
-    [...SOURCE_EXEC_ARGV, ENTRYPOINTS.cli, "shards", "migrate", ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const migrate = (args: string[], env: Record<string, string>) => runCli(["shards", "migrate", ...args], env);
 
 describe("leash shards migrate", () => {
   it("moves an empty store to LEASH_SHARDS, says each step, and is a no-op when run again", async () => {

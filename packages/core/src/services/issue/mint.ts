@@ -48,10 +48,7 @@ async function recoverFromMintFailure(
   lease: Lease,
   error: unknown,
 ): Promise<LeashError> {
-  const known =
-    error instanceof LeashError
-      ? error
-      : new LeashError("provider_unavailable", `${provider.name}: mint failed`, { cause: error });
+  const known = mintError(provider, error);
   const settled = known.retry
     ? await provider.reclaim(revokeRequestOf(lease), AbortSignal.timeout(deps.config.mintTimeoutMs)).then(
         () => true,
@@ -59,6 +56,23 @@ async function recoverFromMintFailure(
       )
     : true;
   if (settled) await deps.leases.abort(lease.id, known.message);
+  await auditMintFailed(deps, provider, lease, known);
+  return known;
+}
+
+/** What a mint's failure is reported as: the provider's own refusal, or an outage of it. */
+export function mintError(provider: CredentialProvider, error: unknown): LeashError {
+  return error instanceof LeashError
+    ? error
+    : new LeashError("provider_unavailable", `${provider.name}: mint failed`, { cause: error });
+}
+
+export async function auditMintFailed(
+  deps: Pick<BrokerDeps, "audit">,
+  provider: CredentialProvider,
+  lease: Lease,
+  known: LeashError,
+): Promise<void> {
   await deps.audit.append({
     type: "lease.mint_failed",
     actor: lease.agent,
@@ -68,5 +82,4 @@ async function recoverFromMintFailure(
     outcome: "failed",
     detail: { provider: provider.name, code: known.code, error: known.message },
   });
-  return known;
 }

@@ -7,7 +7,7 @@ import type { MintedCredential } from "../../provider.js";
 import type { Task } from "../../task.js";
 import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
-import { mintRequestOf } from "./mint.js";
+import { auditMintFailed, mintError, mintRequestOf } from "./mint.js";
 import { writeCounted } from "./write-ahead.js";
 
 /** How many times a narrowing that keeps landing between the read and the write sends the write round again. */
@@ -95,19 +95,8 @@ async function sign(ctx: Decided): Promise<MintedCredential> {
   try {
     return await provider.mint(request, AbortSignal.timeout(deps.config.mintTimeoutMs));
   } catch (error) {
-    const known =
-      error instanceof LeashError
-        ? error
-        : new LeashError("provider_unavailable", `${provider.name}: mint failed`, { cause: error });
-    await deps.audit.append({
-      type: "lease.mint_failed",
-      actor: lease.agent,
-      agent: lease.agent,
-      taskId: lease.taskId,
-      leaseId: lease.id,
-      outcome: "failed",
-      detail: { provider: provider.name, code: known.code, error: known.message },
-    });
+    const known = mintError(provider, error);
+    await auditMintFailed(deps, provider, lease, known);
     throw known;
   }
 }
