@@ -20,3 +20,9 @@ type IdPrefix = "ls" | "tk" | "rv" | "ap" | "re";
 export function idFloor(prefix: IdPrefix, nowMs: number): string {
   return `${prefix}_${Math.max(0, nowMs).toString(36).padStart(9, "0")}`;
 }
+
+/** When `newId` made this id (ms), or null for an id it did not make. */
+export function idTime(id: string): number | null {
+  const time = /^[a-z]{2}_([0-9a-z]{9})/.exec(id)?.[1];
+  return time === undefined ? null : Number.parseInt(time, 36);
+}

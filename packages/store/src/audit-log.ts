@@ -26,6 +26,9 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** Told of receipts (outbox entries, JSON) once they are chained. */
+export type ReceiptListener = (receipts: readonly string[]) => Promise<void>;
+
 /** Receipts chained per script call: large enough for mass revocation, small enough to keep each call short. */
 const OUTBOX_BATCH = 100;
 
@@ -52,7 +55,12 @@ export class RedisAuditLog implements BatchAuditSink {
     private readonly redis: RedisClient,
     prefix: string,
     /** With replicas, an append resolves only once they hold it (WAIT), like the store's acknowledged writes. */
-    private readonly options: { durability?: Durability; clock?: Clock } = {},
+    private readonly options: {
+      durability?: Durability;
+      clock?: Clock;
+      /** Told of the receipts just chained from the outbox (each exactly once, by the process that chained it). */
+      onReceipts?: ReceiptListener;
+    } = {},
   ) {
     const keys = keyspace(prefix);
     this.stream = keys.audit;
@@ -165,10 +173,20 @@ export class RedisAuditLog implements BatchAuditSink {
       this.head = current;
       if (ok === 1) {
         await awaitReplicas(this.redis, this.options.durability, this.headKey);
+        if (outbox.length > 0) await this.tell(outbox);
         return outbox.length === OUTBOX_BATCH;
       }
     }
     throw new Error("audit chain head kept moving");
+  }
+
+  /** The receipts are in the chain whatever the listener makes of them: what it does must be recoverable. */
+  private async tell(receipts: readonly string[]): Promise<void> {
+    try {
+      await this.options.onReceipts?.(receipts);
+    } catch {
+      // Recovered by the listener's own means (sharded/pools.ts: a full pool re-reads what it holds).
+    }
   }
 
   async read(since: string, limit: number): Promise<StoredAuditEvent[]> {

@@ -52,6 +52,8 @@ export interface Keyspace {
   counters: string;
   /** A quota pool's write-aheads of the last minute (lease id -> ms), expiring a minute after the last one. */
   quotaRate(pool: string): string;
+  /** A trust-file pool's reservations on its home shard, with several shards: lease id -> its expiry. */
+  quotaHeld(pool: string): string;
   /** Active task id -> its deadline. */
   activeTasks: string;
   /**
@@ -151,6 +153,7 @@ export function keyspace(prefix: string): Keyspace {
     providersLive: `${prefix}providers:live`,
     counters: `${prefix}counters`,
     quotaRate: (pool) => `${prefix}quota:rate:${digest(pool)}`,
+    quotaHeld: (pool) => `${prefix}quota:held:${digest(pool)}`,
     idempotency: (agent, key) => `${prefix}idem:${digest(`${agent}\n${key}`)}`,
     campaign: (id) => `${prefix}campaign:${id}`,
     campaignTargets: (id) => `${prefix}campaign:${id}:targets`,

@@ -24,7 +24,7 @@ import type { Keyspace } from "./keys.js";
 import { quotaRefusalOf, quotaScriptArgs, readQuotaUsage } from "./quotas.js";
 import type { ScriptReply, Scripts } from "./scripts.js";
 
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const BATCH = 500;
 
 /** A live lease in an agent's exposure: its own (`chain` null), or a delegate's with the chain down from it. */
@@ -38,10 +38,23 @@ function strings(reply: ScriptReply): string[] {
   return Array.isArray(reply) ? reply.map(String) : [];
 }
 
+/**
+ * The trust-file pools a lease holds a place in on their home shard (several shards only, sharded/pools.ts): its
+ * receipt names them, so that chaining it frees the places.
+ */
+function homedFields(homed: readonly string[]): string[] {
+  return homed.length > 0 ? ["qhome", JSON.stringify(homed)] : [];
+}
+
 /** An Idempotency-Key's value: `<lease id> <body hash>`. */
-function idempotencyRecordOf(value: string): IdempotencyRecord {
+export function idempotencyRecordOf(value: string): IdempotencyRecord {
   const [leaseId = "", bodyHash = ""] = value.split(" ");
   return { leaseId, bodyHash };
+}
+
+/** Told when a lease holding places on its pools' home shard (several shards only) ends without a receipt. */
+export interface HomePoolListener {
+  aborted(leaseId: string, pools: readonly string[]): Promise<void>;
 }
 
 export class RedisLeaseStore implements LeaseStore {
@@ -50,12 +63,14 @@ export class RedisLeaseStore implements LeaseStore {
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
     private readonly clock: Clock = systemClock,
+    private readonly homePools?: HomePoolListener,
   ) {}
 
   createPending(
     lease: Lease,
     idem?: { key: string; bodyHash: string },
     pools: readonly QuotaPool[] = [],
+    homed: readonly string[] = [],
   ): Promise<IdempotencyRecord | null> {
     return guard("write-ahead", async () => {
       const k = this.keys;
@@ -80,6 +95,7 @@ export class RedisLeaseStore implements LeaseStore {
           IDEMPOTENCY_TTL_MS,
           ...quotas.args,
           ...leaseToFields(lease),
+          ...homedFields(homed),
         ],
       );
       const refusal = quotaRefusalOf(reply);
@@ -94,6 +110,7 @@ export class RedisLeaseStore implements LeaseStore {
     standing: IssueStanding,
     idem?: { key: string; bodyHash: string },
     pools: readonly QuotaPool[] = [],
+    homed: readonly string[] = [],
   ): Promise<IdempotencyRecord | { refused: IssueRefusal } | null> {
     return guard("issue", async () => {
       const k = this.keys;
@@ -124,6 +141,7 @@ export class RedisLeaseStore implements LeaseStore {
           ...standing.agents,
           ...quotas.args,
           ...leaseToFields(lease),
+          ...homedFields(homed),
         ],
       );
       const refusal = quotaRefusalOf(reply);
@@ -153,11 +171,22 @@ export class RedisLeaseStore implements LeaseStore {
     });
   }
 
-  abort(leaseId: string, reason: string, now = this.clock.now()): Promise<boolean> {
+  async abort(leaseId: string, reason: string, now = this.clock.now()): Promise<boolean> {
+    const { aborted, homed } = await this.abortCounted(leaseId, reason, now);
+    // An aborted lease counts in no quota, on the pools' home shard either (that is recoverable: no throw).
+    if (aborted && homed.length > 0) await this.homePools?.aborted(leaseId, homed).catch(() => undefined);
+    return aborted;
+  }
+
+  private abortCounted(
+    leaseId: string,
+    reason: string,
+    now: number,
+  ): Promise<{ aborted: boolean; homed: string[] }> {
     return guard("abort", async () => {
       const k = this.keys;
       // The quota keys the lease was counted in, recorded by its write-ahead and never changed since.
-      const [rate, issued] = await this.redis.hmget(k.lease(leaseId), "qrate", "qtask");
+      const [rate, issued, home] = await this.redis.hmget(k.lease(leaseId), "qrate", "qtask", "qhome");
       const counted = [rate, issued].flatMap((json) => (json ? (JSON.parse(json) as string[]) : []));
       const reply = await this.scripts.abort(
         [
@@ -172,7 +201,7 @@ export class RedisLeaseStore implements LeaseStore {
         ],
         [leaseId, now, reason],
       );
-      return reply === 1;
+      return { aborted: reply === 1, homed: home ? (JSON.parse(home) as string[]) : [] };
     });
   }
 

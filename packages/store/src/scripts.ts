@@ -40,6 +40,7 @@ const FILES = {
   oauthRevoked: "oauth_revoked",
   wholeComplete: "whole_complete",
   anchorAppend: "anchor_append",
+  quotaReserve: "quota_reserve",
 } as const;
 
 export type ScriptName = keyof typeof FILES;
@@ -58,6 +59,7 @@ const ACKNOWLEDGED: ReadonlySet<ScriptName> = new Set([
   "liftSuspension",
   "createPending",
   "createActive",
+  "quotaReserve",
   "activate",
   "requestRevocation",
   // A gateway lease is confirmed revoked once its revocation is recorded: a failover must not undo that.

@@ -1,8 +1,11 @@
 import type { Clock, TaskPlacement } from "@leash/core";
 import type { CheckpointSigner } from "../audit-retention.js";
 import type { RedisClient } from "../connection.js";
+import { keyspace } from "../keys.js";
+import { loadScripts } from "../scripts.js";
 import { createStore, type Store, type StoreOptions } from "../store.js";
 import { ShardedAuditLog } from "./audit.js";
+import { IdempotencyClaims } from "./idempotency.js";
 import { ShardedLeaseStore } from "./leases.js";
 import { ShardedRetention, ShardedSuspensionStore } from "./misc.js";
 import {
@@ -11,6 +14,7 @@ import {
   ShardedCampaignStore,
   ShardedReevaluationStore,
 } from "./parts.js";
+import { PoolReservations } from "./pools.js";
 import { ShardRouter } from "./router.js";
 import { followShardMap, type MapFollower, resolveShardMap, type ShardMap } from "./shard-map.js";
 import { ShardedTaskStore } from "./tasks.js";
@@ -38,9 +42,24 @@ export function createShardedStore(
   map: ShardMap,
   options: ShardedStoreOptions,
 ): ShardedStore {
-  const shards = map.prefixes.map((p) => createStore(redis, p, options));
+  const homeKeys = keyspace(map.prefixes[0] ?? "");
+  // The leases are read through the whole store, which needs the shards, which tell the places of receipts.
+  const lookup: { leases?: ShardedLeaseStore } = {};
+  const places = new PoolReservations(
+    redis,
+    homeKeys,
+    loadScripts(redis, options.durability).quotaReserve,
+    (ids) => (lookup.leases ? lookup.leases.getMany(ids) : Promise.resolve([])),
+  );
+  const homePools = {
+    ended: (receipts: readonly string[]) => places.releaseEnded(receipts),
+    aborted: (leaseId: string, pools: readonly string[]) => places.release(leaseId, pools, true),
+  };
+  const shards = map.prefixes.map((p) => createStore(redis, p, { ...options, homePools }));
   const router = new ShardRouter(shards, redis);
   const home = router.home;
+  const leases = new ShardedLeaseStore(router, places, new IdempotencyClaims(redis, homeKeys));
+  lookup.leases = leases;
   const campaigns = new ShardedCampaignStore(router);
   const reevaluations = new ShardedReevaluationStore(router);
   const shared = {
@@ -57,7 +76,7 @@ export function createShardedStore(
   return {
     prefix: home.prefix,
     router,
-    leases: new ShardedLeaseStore(router),
+    leases,
     tasks: new ShardedTaskStore(router, options.retentionMs),
     campaigns,
     retention: new ShardedRetention(router),

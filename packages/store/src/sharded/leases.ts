@@ -1,82 +1,113 @@
-import {
-  type ActivateInput,
-  type IdempotencyRecord,
-  type IssueStanding,
-  type Lease,
-  type LeasePage,
-  type LeaseQuery,
-  type LeaseSelector,
-  type QuotaLimit,
-  type QuotaPool,
-  type QuotaUsage,
-  quotaExceeded,
-  type RevocationRequest,
-  type SettledState,
+import type {
+  ActivateInput,
+  IdempotencyRecord,
+  IssueStanding,
+  Lease,
+  LeasePage,
+  LeaseQuery,
+  LeaseSelector,
+  QuotaPool,
+  QuotaUsage,
+  RevocationRequest,
+  SettledState,
 } from "@leash/core";
 import type { ExposedLease, RedisLeaseStore } from "../lease-store.js";
 import type { Public } from "../store.js";
+import type { IdempotencyClaims } from "./idempotency.js";
+import { type PoolReservations, splitPools } from "./pools.js";
 import type { ShardRouter } from "./router.js";
 
 type Detail = Readonly<Record<string, string | number | boolean>>;
 
-/**
- * The trust file's quota pools span task trees, so several shards issue against one: each shard holds a slice of
- * every limit (the slices add up to the limit exactly), so no pool is ever exceeded. A task's own pool lives with
- * its tree and keeps its whole limit.
- */
-function sliceOf(max: number, shard: number, count: number): number {
-  return Math.floor(max / count) + (shard < max % count ? 1 : 0);
-}
-
-/**
- * The pools as this shard counts them. A slice of nothing refuses here and now: the scripts read a limit of 0 as a
- * counter kept without one.
- */
-function sliced(pools: readonly QuotaPool[], shard: number, count: number): QuotaPool[] {
-  if (count === 1) return [...pools];
-  const cut = (limit: { max?: number } | undefined, name: QuotaLimit, pool: QuotaPool) => {
-    if (limit?.max === undefined) return limit;
-    const max = sliceOf(limit.max, shard, count);
-    if (max === 0) throw quotaExceeded({ quota: pool.quota, limit: name, max: limit.max });
-    return { ...limit, max };
-  };
-  return pools.map((p) =>
-    p.issued
-      ? p
-      : { ...p, live: cut(p.live, "max_live", p), perMinute: cut(p.perMinute, "max_per_minute", p) },
-  );
-}
-
 /** The LeaseStore over every shard: a lease's calls go to the shard its id names; reads of many fan out. */
 export class ShardedLeaseStore implements Public<RedisLeaseStore> {
-  constructor(private readonly router: ShardRouter) {}
+  constructor(
+    private readonly router: ShardRouter,
+    private readonly places: PoolReservations,
+    private readonly claims: IdempotencyClaims,
+  ) {}
 
   private of(leaseId: string) {
     return this.router.ofId(leaseId).leases;
   }
 
-  async createPending(
-    lease: Lease,
-    idem?: { key: string; bodyHash: string },
-    pools: readonly QuotaPool[] = [],
-  ) {
-    const shard = this.router.shardOfLease(lease.id);
-    return await this.router
-      .at(shard)
-      .leases.createPending(lease, idem, sliced(pools, shard, this.router.count));
+  createPending(lease: Lease, idem?: { key: string; bodyHash: string }, pools: readonly QuotaPool[] = []) {
+    const store = this.router.at(this.router.shardOfLease(lease.id)).leases;
+    return this.withKey(lease, idem, () =>
+      this.withPlaces(lease, idem, pools, (local, homed) => store.createPending(lease, idem, local, homed)),
+    );
   }
 
   /** Issuance in one step, for credentials that die in the store: in the lease's shard, like the write-ahead. */
-  async createActive(
+  createActive(
     lease: Lease,
     standing: IssueStanding,
     idem?: { key: string; bodyHash: string },
     pools: readonly QuotaPool[] = [],
   ) {
-    const shard = this.router.shardOfLease(lease.id);
-    return await this.router
-      .at(shard)
-      .leases.createActive(lease, standing, idem, sliced(pools, shard, this.router.count));
+    const store = this.router.at(this.router.shardOfLease(lease.id)).leases;
+    return this.withKey(lease, idem, () =>
+      this.withPlaces(lease, idem, pools, (local, homed) =>
+        store.createActive(lease, standing, idem, local, homed),
+      ),
+    );
+  }
+
+  /**
+   * Writes a new lease having claimed its Idempotency-Key on shard 0 (sharded/idempotency.ts), unless its own
+   * shard is shard 0, whose script claims it; the claim goes again unless the lease was written (`write` resolves
+   * null).
+   */
+  private async withKey<T>(
+    lease: Lease,
+    idem: { key: string; bodyHash: string } | undefined,
+    write: () => Promise<T | IdempotencyRecord | null>,
+  ): Promise<T | IdempotencyRecord | null> {
+    if (!idem || this.router.shardOfLease(lease.id) === 0) return await write();
+    const earlier = await this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash);
+    if (earlier) return earlier;
+    const free = () => this.claims.release(lease.agent, idem.key, lease.id).catch(() => undefined);
+    try {
+      const written = await write();
+      if (written !== null) await free();
+      return written;
+    } catch (error) {
+      await free();
+      throw error;
+    }
+  }
+
+  /**
+   * Writes a new lease holding its places in the trust file's pools on their home shard (sharded/pools.ts); they
+   * are given back unless the lease was written (`write` resolves null). A used Idempotency-Key answers with its
+   * lease even when the pools are full, as the scripts do with one shard.
+   */
+  private async withPlaces<T>(
+    lease: Lease,
+    idem: { key: string } | undefined,
+    pools: readonly QuotaPool[],
+    write: (local: QuotaPool[], homed: string[]) => Promise<T | IdempotencyRecord | null>,
+  ): Promise<T | IdempotencyRecord | null> {
+    const { homed, local } = splitPools(pools);
+    if (homed.length === 0) return await write(local, []);
+    try {
+      await this.places.reserve(lease, homed);
+    } catch (refusal) {
+      // The key lives with the task's tree, which a replay of the same request names.
+      const used = idem && (await this.of(lease.id).idempotencyRecord(lease.agent, idem.key));
+      if (used) return used;
+      throw refusal;
+    }
+    const names = homed.map((p) => p.pool);
+    const giveBack = () => this.places.release(lease.id, names, true).catch(() => undefined);
+    try {
+      const written = await write(local, names);
+      if (written !== null) await giveBack();
+      return written;
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
   }
 
   async idempotencyRecord(agent: string, key: string): Promise<IdempotencyRecord | null> {
@@ -92,13 +123,14 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
           return (await store.leases.quotaUsage([pool], now))[0] ?? { live: 0, perMinute: 0, issued: 0 };
         }
         const parts = await this.router.all(async (s) => (await s.leases.quotaUsage([pool], now))[0]);
+        const [held = 0] = pool.live ? await this.places.held([pool.pool], now) : [];
         return parts.reduce<QuotaUsage>(
           (sum, u) => ({
             live: sum.live + (u?.live ?? 0),
             perMinute: sum.perMinute + (u?.perMinute ?? 0),
             issued: sum.issued + (u?.issued ?? 0),
           }),
-          { live: 0, perMinute: 0, issued: 0 },
+          { live: held, perMinute: 0, issued: 0 },
         );
       }),
     );

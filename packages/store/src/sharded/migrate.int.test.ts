@@ -15,6 +15,37 @@ const newPrefix = () => `t:{${randomUUID()}}:`;
 const options = { retentionMs: 60_000 };
 
 describe("leash shards migrate", () => {
+  it("keeps counting a pool's leases issued before the store was sharded", async () => {
+    const prefix = newPrefix();
+    const plain = createStore(redis, prefix);
+    const pool = { quota: "q", pool: "q-before", live: { max: 2 } };
+    const old = taskFixture();
+    await plain.tasks.create(old);
+    const before = leaseFixture(old.id);
+    await plain.leases.createPending(before, undefined, [pool]);
+    await migrateShards(redis, prefix, 4, {
+      report: () => undefined,
+      signal: AbortSignal.timeout(10_000),
+      pollMs: 50,
+    });
+
+    const { store } = await openStore(redis, prefix, 4, options);
+    const write = async () => {
+      const task = taskFixture({ id: withShard(newId("tk"), 3) });
+      await store.tasks.create(task);
+      const lease = leaseFixture(task.id, { id: withShard(newId("ls"), 3) });
+      return await store.leases.createPending(lease, undefined, [pool]).then(
+        () => "ok",
+        () => "full",
+      );
+    };
+    expect([await write(), await write()]).toEqual(["ok", "full"]);
+    // Its end frees its place as it always did: in the counters of the shard it lives in.
+    expect(await store.leases.abort(before.id, "gone")).toBe(true);
+    expect(await write()).toBe("ok");
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(2);
+  });
+
   it("grows a one-shard store with data: nothing moves, new shards open once every process follows", async () => {
     const prefix = newPrefix();
     const plain = createStore(redis, prefix);

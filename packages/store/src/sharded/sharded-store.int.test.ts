@@ -101,27 +101,106 @@ describe("a store over several shards", () => {
     expect(seen).toEqual([...all].sort().reverse());
   });
 
-  it("splits a trust-file pool's limit into slices that add up to it: never more live than the limit", async () => {
+  it("holds a trust-file pool's limit exactly across shards, and frees a place when its lease ends", async () => {
     const store = sharded();
     const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 3 } };
-    const outcomes: string[] = [];
-    for (let shard = 0; shard < SHARDS; shard++) {
+    const write = async (shard: number) => {
       const task = taskFixture({ id: withShard(newId("tk"), shard) });
       await store.tasks.create(task);
-      for (let i = 0; i < 2; i++) {
-        const lease = leaseFixture(task.id, { id: withShard(newId("ls"), shard) });
-        outcomes.push(
-          await store.leases.createPending(lease, undefined, [pool]).then(
-            () => `${shard}:ok`,
-            (e: Error) => `${shard}:${e.message.includes("at most") ? "full" : e.message}`,
-          ),
-        );
-      }
-    }
-    // 3 over 4 shards: one each in shards 0-2, none in 3.
-    expect(outcomes).toEqual(["0:ok", "0:full", "1:ok", "1:full", "2:ok", "2:full", "3:full", "3:full"]);
-    const [usage] = await store.leases.quotaUsage([pool], Date.now());
-    expect(usage?.live).toBe(3);
+      const lease = leaseFixture(task.id, { id: withShard(newId("ls"), shard) });
+      return await store.leases.createPending(lease, undefined, [pool]).then(
+        () => lease.id,
+        (e: Error) => (e.message.includes("at most") ? "full" : e.message),
+      );
+    };
+    // All three in the last shard: a pool is one limit wherever its leases live, not a slice per shard.
+    const held = [await write(3), await write(3), await write(3)];
+    expect(held.filter((id) => id.startsWith("ls_"))).toHaveLength(3);
+    expect([await write(0), await write(1)]).toEqual(["full", "full"]);
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(3);
+
+    // A lease's end frees its place once its receipt is chained; an abort at once.
+    const [first = "", second = ""] = held;
+    await store.leases.activate(first, activationFixture());
+    await store.leases.requestRevocation([{ leaseId: first, cause: "returned", actor: "t" }], Date.now());
+    await store.leases.settle(first, Date.now(), "revoked");
+    await store.audit.drain();
+    expect(await write(1)).toMatch(/^ls_/);
+    expect(await store.leases.abort(second, "mint failed")).toBe(true);
+    expect(await write(2)).toMatch(/^ls_/);
+    expect(await write(0)).toBe("full");
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(3);
+  });
+
+  it("answers a used Idempotency-Key with its lease even when the pool is full", async () => {
+    const store = sharded();
+    const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 1 } };
+    const task = taskFixture({ id: withShard(newId("tk"), 1) });
+    await store.tasks.create(task);
+    const idem = { key: "k-1", bodyHash: "h" };
+    const lease = leaseFixture(task.id, { id: withShard(newId("ls"), 1) });
+    expect(await store.leases.createPending(lease, idem, [pool])).toBeNull();
+    const replay = leaseFixture(task.id, { id: withShard(newId("ls"), 1) });
+    expect(await store.leases.createPending(replay, idem, [pool])).toEqual({
+      leaseId: lease.id,
+      bodyHash: "h",
+    });
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(1);
+  });
+
+  it("catches one Idempotency-Key used at once for tasks of two shards, and frees it when nothing was written", async () => {
+    const store = sharded();
+    const agent = "spiffe://t/agent/idem";
+    const [one, two] = [
+      taskFixture({ id: withShard(newId("tk"), 1), agent }),
+      taskFixture({ id: withShard(newId("tk"), 2), agent }),
+    ];
+    await Promise.all([store.tasks.create(one), store.tasks.create(two)]);
+    const a = leaseFixture(one.id, { id: withShard(newId("ls"), 1), agent });
+    const b = leaseFixture(two.id, { id: withShard(newId("ls"), 2), agent });
+    const [ra, rb] = await Promise.all([
+      store.leases.createPending(a, { key: "same", bodyHash: "ha" }),
+      store.leases.createPending(b, { key: "same", bodyHash: "hb" }),
+    ]);
+    // One was written; the other got its record (another body: the API answers 409).
+    expect([ra, rb].filter((r) => r === null)).toHaveLength(1);
+    const written = ra === null ? a : b;
+    expect(ra ?? rb).toEqual({ leaseId: written.id, bodyHash: written === a ? "ha" : "hb" });
+    expect((await store.leases.getMany([a.id, b.id])).map((l) => l.id)).toEqual([written.id]);
+
+    // A refusal writes nothing, the key's claim included: a retry once a slot frees gets a lease.
+    const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 1 } };
+    const holder = leaseFixture(one.id, { id: withShard(newId("ls"), 1), agent });
+    await store.leases.createPending(holder, undefined, [pool]);
+    const refused = leaseFixture(two.id, { id: withShard(newId("ls"), 2), agent });
+    await expect(
+      store.leases.createPending(refused, { key: "later", bodyHash: "h" }, [pool]),
+    ).rejects.toThrow(/at most/);
+    await store.leases.abort(holder.id, "mint failed");
+    const retry = leaseFixture(two.id, { id: withShard(newId("ls"), 2), agent });
+    expect(await store.leases.createPending(retry, { key: "later", bodyHash: "h" }, [pool])).toBeNull();
+  });
+
+  it("recovers a place whose receipt was not chained, and one whose lease was never written", async () => {
+    const store = sharded();
+    const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 1 }, perMinute: { max: 10 } };
+    const task = taskFixture({ id: withShard(newId("tk"), 2) });
+    await store.tasks.create(task);
+    const lease = leaseFixture(task.id, { id: withShard(newId("ls"), 2) });
+    await store.leases.createPending(lease, undefined, [pool]);
+    await store.leases.activate(lease.id, activationFixture());
+    await store.leases.requestRevocation([{ leaseId: lease.id, cause: "returned", actor: "t" }], Date.now());
+    await store.leases.settle(lease.id, Date.now(), "revoked");
+    // No drain: the full pool reads what it holds before refusing.
+    const next = leaseFixture(task.id, { id: withShard(newId("ls"), 2) });
+    await expect(store.leases.createPending(next, undefined, [pool])).resolves.toBeNull();
+
+    // A place reserved by a process that died before writing its lease (an id from two minutes ago).
+    const lost = leaseFixture(task.id, { id: withShard(newId("ls", Date.now() - 120_000), 1) });
+    await redis.zadd(keyspace(store.router.at(0).prefix).quotaHeld(pool.pool), Date.now() + 60_000, lost.id);
+    await store.leases.abort(next.id, "mint failed");
+    const third = leaseFixture(task.id, { id: withShard(newId("ls"), 2) });
+    await expect(store.leases.createPending(third, undefined, [pool])).resolves.toBeNull();
   });
 
   it("runs a campaign in parts and audits its completion once, for the whole", async () => {

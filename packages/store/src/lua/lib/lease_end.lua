@@ -70,7 +70,7 @@ local function end_lease(k, lease, id, state, now, extra, known)
   redis.call("ZREM", k.deadline, id)
   redis.call("ZADD", k.ended, now, id)
   local f = redis.call("HMGET", lease, "agent", "task", "provider", "target", "reason", "by", "revoke_req",
-    "campaign", "policies", "expires", "via")
+    "campaign", "policies", "expires", "via", "qhome")
   local agent, provider = f[1], f[3]
   if redis.call("HINCRBY", k.agents, agent, -1) <= 0 then redis.call("HDEL", k.agents, agent) end
   redis.call("HINCRBY", k.providers, provider, -1)
@@ -90,6 +90,8 @@ local function end_lease(k, lease, id, state, now, extra, known)
   if f[4] then detail.target = f[4] end
   if f[8] then detail.campaign = f[8] end
   if f[11] then detail.ended_task = f[11] end
+  -- The pools it holds a place in on their home shard (several shards only): chaining this receipt frees them.
+  if f[12] then detail.quota_pools = cjson.decode(f[12]) end
   if extra then
     for name, value in pairs(extra) do detail[name] = value end
   end

@@ -1,0 +1,167 @@
+import { idTime, isLive, type Lease, type QuotaPool, quotaExceeded } from "@leash/core";
+import type { RedisClient } from "../connection.js";
+import type { Keyspace } from "../keys.js";
+import { quotaRefusalOf } from "../quotas.js";
+import type { ScriptRunner } from "../scripts.js";
+
+/** A limit of a trust-file pool counted on the pool's home shard. */
+export interface HomedPool {
+  quota: string;
+  pool: string;
+  maxLive?: number;
+  maxPerMinute?: number;
+}
+
+/** A write-ahead finishes well within this; a reservation whose lease is still not written after it was lost. */
+const WRITE_WITHIN_MS = 60_000;
+/**
+ * A full pool whose re-read found nothing to give back re-reads at most this often per process, so requests
+ * hammering it cannot make each refusal cost a read of all it holds.
+ */
+const RECONCILE_EVERY_MS = 100;
+
+const limited = (counter: { max?: number } | undefined) => (counter?.max ?? 0) > 0;
+
+/**
+ * The limits of the trust file's pools, which span task trees and so shards, go to the pools' home (`homed`); a
+ * task's own pool, and a counter kept without a limit (summed over shards on read), stay in the lease's shard.
+ */
+export function splitPools(pools: readonly QuotaPool[]): { homed: HomedPool[]; local: QuotaPool[] } {
+  const homed: HomedPool[] = [];
+  const local: QuotaPool[] = [];
+  for (const p of pools) {
+    const live = !p.issued && limited(p.live);
+    const rate = !p.issued && limited(p.perMinute);
+    if (live || rate) {
+      homed.push({
+        quota: p.quota,
+        pool: p.pool,
+        ...(live ? { maxLive: p.live?.max } : {}),
+        ...(rate ? { maxPerMinute: p.perMinute?.max } : {}),
+      });
+    }
+    const rest: QuotaPool = {
+      quota: p.quota,
+      pool: p.pool,
+      ...(p.live && !live ? { live: p.live } : {}),
+      ...(p.perMinute && !rate ? { perMinute: p.perMinute } : {}),
+      ...(p.issued ? { issued: p.issued } : {}),
+    };
+    if (rest.live || rest.perMinute || rest.issued) local.push(rest);
+  }
+  return { homed, local };
+}
+
+/**
+ * Places held in the trust file's pools on their home shard (shard 0), with several shards: a lease reserves its
+ * place there (quota_reserve.lua, exact however many shards issue against the pool) before it is written in its own
+ * shard. The place is given back when the write does not happen, when the lease is aborted, and when the receipt of
+ * its end is chained (the receipt names its pools). A full pool re-reads the leases it holds before refusing, which
+ * also recovers places a crash kept.
+ */
+export class PoolReservations {
+  /** Pool -> when a re-read last found nothing to give back. */
+  private readonly fruitless = new Map<string, number>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    /** The home shard's keyspace. */
+    private readonly keys: Keyspace,
+    private readonly reserveScript: ScriptRunner,
+    /** The leases of these ids that exist (any shard). */
+    private readonly leasesOf: (ids: readonly string[]) => Promise<Lease[]>,
+  ) {}
+
+  /** Reserves `lease`'s place in every pool, or throws `quota_exceeded` having reserved none. */
+  async reserve(lease: Lease, pools: readonly HomedPool[]): Promise<void> {
+    let refusal = quotaRefusalOf(await this.run(lease, pools));
+    if (refusal?.limit === "max_live") {
+      const pool = pools.find((p) => p.quota === refusal?.quota && p.maxLive !== undefined);
+      if (pool && (await this.reconcile(pool.pool, lease.issuedAt)) > 0) {
+        refusal = quotaRefusalOf(await this.run(lease, pools));
+      }
+    }
+    if (refusal) throw quotaExceeded(refusal);
+  }
+
+  private run(lease: Lease, pools: readonly HomedPool[]) {
+    return this.reserveScript(
+      [
+        this.keys.counters,
+        ...pools.flatMap((p) => [this.keys.quotaHeld(p.pool), this.keys.quotaRate(p.pool)]),
+      ],
+      [
+        lease.id,
+        lease.issuedAt,
+        lease.expiresAt,
+        pools.length,
+        ...pools.flatMap((p) => [p.quota, p.pool, String(p.maxLive ?? ""), String(p.maxPerMinute ?? "")]),
+      ],
+    );
+  }
+
+  /** Gives back a lease's places; `window` too (its per-minute count) when it was never issued. Idempotent. */
+  async release(leaseId: string, pools: readonly string[], window: boolean): Promise<void> {
+    if (pools.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const pool of pools) {
+      pipeline.zrem(this.keys.quotaHeld(pool), leaseId);
+      if (window) pipeline.zrem(this.keys.quotaRate(pool), leaseId);
+    }
+    await pipeline.exec();
+  }
+
+  /** Gives back the places of the leases whose receipts (outbox entries) were just chained. */
+  async releaseEnded(receipts: readonly string[]): Promise<void> {
+    const byPool = new Map<string, string[]>();
+    for (const receipt of receipts) {
+      const { leaseId, detail } = JSON.parse(receipt) as {
+        leaseId?: string;
+        detail?: { quota_pools?: string[] };
+      };
+      for (const pool of detail?.quota_pools ?? []) {
+        if (leaseId) byPool.set(pool, [...(byPool.get(pool) ?? []), leaseId]);
+      }
+    }
+    if (byPool.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [pool, ids] of byPool) pipeline.zrem(this.keys.quotaHeld(pool), ...ids);
+    await pipeline.exec();
+  }
+
+  /** Each pool's places held at `now` (the live count, leases counted before sharding aside). */
+  async held(pools: readonly string[], now: number): Promise<number[]> {
+    if (pools.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const pool of pools) pipeline.zcount(this.keys.quotaHeld(pool), now, "+inf");
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, count]) => {
+      if (error) throw error;
+      return Number(count);
+    });
+  }
+
+  /**
+   * Gives back the places of leases that ended (a receipt not chained yet, or chained by a process that died before
+   * giving them back) or were never written; returns how many.
+   */
+  async reconcile(pool: string, now: number): Promise<number> {
+    if (now - (this.fruitless.get(pool) ?? Number.NEGATIVE_INFINITY) < RECONCILE_EVERY_MS) return 0;
+    const key = this.keys.quotaHeld(pool);
+    const ids = await this.redis.zrangebyscore(key, now, "+inf");
+    const leases = await this.leasesOf(ids);
+    const live = new Set(leases.filter((l) => isLive(l.state)).map((l) => l.id));
+    const found = new Set(leases.map((l) => l.id));
+    const gone = ids.filter(
+      (id) => !live.has(id) && (found.has(id) || (idTime(id) ?? 0) < now - WRITE_WITHIN_MS),
+    );
+    if (gone.length > 0) {
+      await this.redis.zrem(key, ...gone);
+      this.fruitless.delete(pool);
+    } else {
+      if (this.fruitless.size >= 10_000) this.fruitless.clear();
+      this.fruitless.set(pool, now);
+    }
+    return gone.length;
+  }
+}
