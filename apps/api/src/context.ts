@@ -3,7 +3,7 @@ import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot, Rol
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
-import type { CheckpointSigner, Store } from "@leash/store";
+import type { CheckpointSigner, QueueConnection, Store } from "@leash/store";
 import type { ApiEnv } from "./env.js";
 
 /** Everything a route may use, built once at boot (see main.ts). */
@@ -12,6 +12,12 @@ export interface ApiContext {
   /** Mass revocation (POST /v1/revocations and the console's agent revocation). */
   campaigns: CampaignDeps;
   store: Store;
+  /**
+   * Every shard's connection for BullMQ, shard 0 first (one entry with one shard): each shard keeps its queues
+   * under its own prefix, and the queue dashboard shows them all. Read from the shard map at start, which is enough:
+   * shards added later make the process exit to be started again (`followShards`).
+   */
+  queueShards: readonly QueueConnection[];
   producers: Producers;
   verifier: IdentityVerifier;
   audit: Store["audit"];

@@ -135,6 +135,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       clock: broker.clock,
     },
     store,
+    queueShards: opened.cells.map((cell) => cell.queueConnection()),
     producers,
     verifier,
     audit,

@@ -4,6 +4,7 @@ import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { LeashError } from "@leash/core";
 import { QUEUES } from "@leash/queue";
+import type { QueueConnection } from "@leash/store";
 import { Queue } from "bullmq";
 import type { MiddlewareHandler } from "hono";
 import { DASHBOARD_POLICY, pageHeaders } from "../console/headers.js";
@@ -62,16 +63,40 @@ function sameOriginPage(): MiddlewareHandler {
   };
 }
 
+/** Groups a shard's queues under it in the board's menu: `shard-3:revoke` is `revoke` under `shard-3`. */
+const SHARD_DELIMITER = ":";
+
 /**
- * BullMQ's dashboard for the API's queues, read-only: retrying or deleting a revocation job by hand could drop a
- * revocation, which Leash never does. The Queue objects share the API's Redis connection (BullMQ does not close a
- * connection it was given), so the board adds no connection to close.
+ * Every shard's queues, read-only: retrying or deleting a revocation job by hand could drop a revocation, which
+ * Leash never does. With one shard the queues keep the names they always had. With several, every shard has the
+ * same four, and bull-board keys a queue by its name (a second `revoke` would replace the first), so each is named
+ * after its shard too (shard 0's as well: a bare `revoke` would read as the only one) and labelled with it, and
+ * says where its keys are, for an operator who goes on to look at them in Redis.
+ */
+function shardQueues(shards: readonly QueueConnection[]): BullMQAdapter[] {
+  return shards.flatMap(({ connection, prefix }, shard) =>
+    Object.values(QUEUES).map((name) => {
+      const queue = new Queue(name, { connection, prefix });
+      if (shards.length === 1) return new BullMQAdapter(queue, { readOnlyMode: true });
+      return new BullMQAdapter(queue, {
+        readOnlyMode: true,
+        // bull-board's `prefix` is of the name it shows and routes by; the keys' prefix is the Queue's, above.
+        prefix: `shard-${shard}${SHARD_DELIMITER}`,
+        delimiter: SHARD_DELIMITER,
+        displayName: `${name} (shard ${shard})`,
+        description: `shard ${shard} of ${shards.length}; BullMQ keys under ${prefix}`,
+      });
+    }),
+  );
+}
+
+/**
+ * BullMQ's dashboard for every shard's queues. The shards are the ones the API started with, which is all of them:
+ * shards added later make the API exit (75) to be started again. The Queue objects share the API's Redis connection
+ * (BullMQ does not close a connection it was given), so the board adds no connection to close.
  */
 export const registerAdminQueues: RouteRegistrar = (app, ctx) => {
-  const { connection, prefix } = ctx.store.queueConnection();
-  const queues = Object.values(QUEUES).map(
-    (name) => new BullMQAdapter(new Queue(name, { connection, prefix }), { readOnlyMode: true }),
-  );
+  const queues = shardQueues(ctx.queueShards);
   const board = new HonoAdapter(serveStatic).setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({
     queues,
