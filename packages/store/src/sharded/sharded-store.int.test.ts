@@ -118,6 +118,10 @@ describe("a store over several shards", () => {
     expect(held.filter((id) => id.startsWith("ls_"))).toHaveLength(3);
     expect([await write(0), await write(1)]).toEqual(["full", "full"]);
     expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(3);
+    // The places go with their leases' expiry at the latest: nothing a pool holds outlives what it counts.
+    const ttl = await redis.pttl(keyspace(store.router.at(0).prefix).quotaHeld(pool.pool));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(leaseFixture("t").expiresAt - Date.now() + 61_000);
 
     // A lease's end frees its place once its receipt is chained; an abort at once.
     const [first = "", second = ""] = held;
