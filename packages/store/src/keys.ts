@@ -123,7 +123,7 @@ export interface Keyspace {
  */
 export const HASH_TAG = /^[^{]*\{[^}]+\}/;
 
-const digest = (value: string) => createHash("sha256").update(value).digest("base64url").slice(0, 32);
+export const digest = (value: string) => createHash("sha256").update(value).digest("base64url").slice(0, 32);
 
 export function keyspace(prefix: string): Keyspace {
   if (!HASH_TAG.test(prefix)) throw new Error(`Redis key prefix "${prefix}" must contain a {hash tag}`);

@@ -41,6 +41,7 @@ const FILES = {
   wholeComplete: "whole_complete",
   anchorAppend: "anchor_append",
   quotaReserve: "quota_reserve",
+  quotaSeed: "quota_seed",
 } as const;
 
 export type ScriptName = keyof typeof FILES;

@@ -2,19 +2,18 @@
 -- is written in its own shard: with several shards, leases of one pool live in many slots, and only one place can
 -- count them exactly. Every limit is checked before anything is reserved, so a refusal reserves nothing.
 -- A pool's live count is its reservations not yet released nor lapsed (each is scored by its lease's expiry, past
--- which nothing the lease gave works), plus the leases this shard counted itself before the store was sharded.
--- KEYS: 1 counters, then two per pool: its reservations (zset) and its per-minute window (zset)
--- ARGV: 1 lease id, 2 now ms, 3 the lease's expiry ms, 4 number of pools n, then four per pool: quota name, pool
---       name, max live or "", max per minute or ""
+-- which nothing the lease gave works); the leases live when the store was sharded were counted in by the migration.
+-- KEYS: two per pool: its reservations (zset) and its per-minute window (zset)
+-- ARGV: 1 lease id, 2 now ms, 3 the lease's expiry ms, 4 number of pools n, then three per pool: quota name, max
+--       live or "", max per minute or ""
 -- Returns nil when reserved, or {"quota", quota, limit, max, retry-after s or ""}.
 local WINDOW_MS = 60000
 local id, now, expires = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local pools = {}
 for i = 0, tonumber(ARGV[4]) - 1 do
-  local b = 5 + 4 * i
+  local b = 5 + 3 * i
   pools[i + 1] = {
-    quota = ARGV[b], field = "ql:" .. ARGV[b + 1], live = ARGV[b + 2], rate = ARGV[b + 3],
-    held = KEYS[2 + 2 * i], window = KEYS[3 + 2 * i],
+    quota = ARGV[b], live = ARGV[b + 1], rate = ARGV[b + 2], held = KEYS[1 + 2 * i], window = KEYS[2 + 2 * i],
   }
 end
 
@@ -23,8 +22,7 @@ for _, p in ipairs(pools) do
   if max then
     redis.call("ZREMRANGEBYSCORE", p.held, "-inf", now)
     p.count = redis.call("ZCARD", p.held)
-    local before = tonumber(redis.call("HGET", KEYS[1], p.field) or "0")
-    if before + p.count >= max then return {"quota", p.quota, "max_live", p.live, ""} end
+    if p.count >= max then return {"quota", p.quota, "max_live", p.live, ""} end
   end
   max = tonumber(p.rate)
   if max then

@@ -43,11 +43,12 @@ export function createShardedStore(
   options: ShardedStoreOptions,
 ): ShardedStore {
   const homeKeys = keyspace(map.prefixes[0] ?? "");
+  const poolHomes = map.prefixes.slice(0, map.homes ?? 1).map(keyspace);
   // The leases are read through the whole store, which needs the shards, which tell the places of receipts.
   const lookup: { leases?: ShardedLeaseStore } = {};
   const places = new PoolReservations(
     redis,
-    homeKeys,
+    poolHomes,
     loadScripts(redis, options.durability).quotaReserve,
     (ids) => (lookup.leases ? lookup.leases.getMany(ids) : Promise.resolve([])),
   );

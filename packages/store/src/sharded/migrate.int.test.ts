@@ -6,6 +6,7 @@ import { createStore } from "../store.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { openStore } from "./index.js";
 import { migrateShards } from "./migrate.js";
+import { seedPoolPlaces } from "./seed.js";
 import { followShardMap, readShardMap } from "./shard-map.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
@@ -40,7 +41,10 @@ describe("leash shards migrate", () => {
       );
     };
     expect([await write(), await write()]).toEqual(["ok", "full"]);
-    // Its end frees its place as it always did: in the counters of the shard it lives in.
+    // Counted once: moved from shard 0's counters to the pool's places, and a second pass moves nothing.
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(2);
+    expect(await seedPoolPlaces(redis, (await readShardMap(redis, prefix))?.prefixes ?? [], 4)).toBe(0);
+    expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(2);
     expect(await store.leases.abort(before.id, "gone")).toBe(true);
     expect(await write()).toBe("ok");
     expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(2);

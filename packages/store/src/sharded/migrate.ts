@@ -1,5 +1,6 @@
 import type { RedisClient } from "../connection.js";
 import { keyspace } from "../keys.js";
+import { seedPoolPlaces } from "./seed.js";
 import {
   followers,
   readShardMap,
@@ -45,7 +46,9 @@ export async function migrateShards(
   let map = (await readShardMap(redis, prefix)) ?? singleShard(prefix);
   if (target > map.count) {
     const prefixes = grownPrefixes(map.prefixes, target);
-    map = { ...map, count: target, generation: map.generation + 1, prefixes };
+    // The first sharding fixes the pools' homes; growing later keeps them where they are.
+    const homes = map.count === 1 ? target : (map.homes ?? 1);
+    map = { ...map, count: target, generation: map.generation + 1, prefixes, homes };
     await writeShardMap(redis, prefix, map);
     options.report({ step: "added", map });
   }
@@ -58,6 +61,8 @@ export async function migrateShards(
     // Now every process records a suspension on every shard; one recorded before, by a process that did not know
     // the new shards yet, is copied here, before any task tree can land there.
     await syncSuspensions(redis, prefix, map.prefixes.slice(map.open));
+    // Likewise the leases a process counted in shard 0's own counters go into their pools' places.
+    await seedPoolPlaces(redis, map.prefixes, map.homes ?? 1);
     map = { ...map, open: target, generation: map.generation + 1 };
     await writeShardMap(redis, prefix, map);
     options.report({ step: "opened", map });

@@ -1,8 +1,9 @@
 import { idTime, isLive, type Lease, type QuotaPool, quotaExceeded } from "@leash/core";
 import type { RedisClient } from "../connection.js";
-import type { Keyspace } from "../keys.js";
+import { digest, type Keyspace } from "../keys.js";
 import { quotaRefusalOf } from "../quotas.js";
 import type { ScriptRunner } from "../scripts.js";
+import { crc16 } from "./slots.js";
 
 /** A limit of a trust-file pool counted on the pool's home shard. */
 export interface HomedPool {
@@ -53,11 +54,22 @@ export function splitPools(pools: readonly QuotaPool[]): { homed: HomedPool[]; l
 }
 
 /**
- * Places held in the trust file's pools on their home shard (shard 0), with several shards: a lease reserves its
- * place there (quota_reserve.lua, exact however many shards issue against the pool) before it is written in its own
- * shard. The place is given back when the write does not happen, when the lease is aborted, and when the receipt of
- * its end is chained (the receipt names its pools). A full pool re-reads the leases it holds before refusing, which
- * also recovers places a crash kept.
+ * The keyspace of a pool's home shard among the home shards (the first `homes` of the map): fixed by the pool's
+ * name, spread like keys over slots.
+ */
+export function poolHome(homes: readonly Keyspace[], pool: string): Keyspace {
+  const keys = homes[crc16(digest(pool)) % homes.length];
+  if (!keys) throw new Error("a store over several shards needs at least one home shard");
+  return keys;
+}
+
+/**
+ * Places held in the trust file's pools on their home shard, with several shards: a lease reserves its place there
+ * (quota_reserve.lua, exact however many shards issue against the pool) before it is written in its own shard.
+ * The place is given back when the write does not happen, when the lease is aborted, and when the receipt of its
+ * end is chained (the receipt names its pools). A full pool re-reads the leases it holds before refusing, which
+ * also recovers places a crash kept. A pool's home is fixed by its name and the map's `homes`, the shard count the
+ * store was first sharded with, so growing never moves a pool.
  */
 export class PoolReservations {
   /** Pool -> when a re-read last found nothing to give back. */
@@ -65,37 +77,59 @@ export class PoolReservations {
 
   constructor(
     private readonly redis: RedisClient,
-    /** The home shard's keyspace. */
-    private readonly keys: Keyspace,
+    /** The home shards' keyspaces (the first `homes` shards). */
+    private readonly homes: readonly Keyspace[],
     private readonly reserveScript: ScriptRunner,
     /** The leases of these ids that exist (any shard). */
     private readonly leasesOf: (ids: readonly string[]) => Promise<Lease[]>,
   ) {}
 
-  /** Reserves `lease`'s place in every pool, or throws `quota_exceeded` having reserved none. */
-  async reserve(lease: Lease, pools: readonly HomedPool[]): Promise<void> {
-    let refusal = quotaRefusalOf(await this.run(lease, pools));
-    if (refusal?.limit === "max_live") {
-      const pool = pools.find((p) => p.quota === refusal?.quota && p.maxLive !== undefined);
-      if (pool && (await this.reconcile(pool.pool, lease.issuedAt)) > 0) {
-        refusal = quotaRefusalOf(await this.run(lease, pools));
-      }
-    }
-    if (refusal) throw quotaExceeded(refusal);
+  private homeOf(pool: string): Keyspace {
+    return poolHome(this.homes, pool);
   }
 
-  private run(lease: Lease, pools: readonly HomedPool[]) {
+  /** Reserves `lease`'s place in every pool, or throws `quota_exceeded` having reserved none. */
+  async reserve(lease: Lease, pools: readonly HomedPool[]): Promise<void> {
+    const byHome = groupBy(pools, (p) => this.homeOf(p.pool));
+    const done: HomedPool[] = [];
+    for (const [home, part] of byHome) {
+      const refusal = await this.reserveAt(home, lease, part).catch(async (error: unknown) => {
+        await this.release(
+          lease.id,
+          done.map((p) => p.pool),
+          true,
+        ).catch(() => undefined);
+        throw error;
+      });
+      if (refusal) {
+        await this.release(
+          lease.id,
+          done.map((p) => p.pool),
+          true,
+        );
+        throw quotaExceeded(refusal);
+      }
+      done.push(...part);
+    }
+  }
+
+  private async reserveAt(home: Keyspace, lease: Lease, pools: readonly HomedPool[]) {
+    const refusal = quotaRefusalOf(await this.run(home, lease, pools));
+    if (refusal?.limit !== "max_live") return refusal;
+    const pool = pools.find((p) => p.quota === refusal.quota && p.maxLive !== undefined);
+    if (!pool || (await this.reconcile(pool.pool, lease.issuedAt)) === 0) return refusal;
+    return quotaRefusalOf(await this.run(home, lease, pools));
+  }
+
+  private run(home: Keyspace, lease: Lease, pools: readonly HomedPool[]) {
     return this.reserveScript(
-      [
-        this.keys.counters,
-        ...pools.flatMap((p) => [this.keys.quotaHeld(p.pool), this.keys.quotaRate(p.pool)]),
-      ],
+      pools.flatMap((p) => [home.quotaHeld(p.pool), home.quotaRate(p.pool)]),
       [
         lease.id,
         lease.issuedAt,
         lease.expiresAt,
         pools.length,
-        ...pools.flatMap((p) => [p.quota, p.pool, String(p.maxLive ?? ""), String(p.maxPerMinute ?? "")]),
+        ...pools.flatMap((p) => [p.quota, String(p.maxLive ?? ""), String(p.maxPerMinute ?? "")]),
       ],
     );
   }
@@ -105,8 +139,9 @@ export class PoolReservations {
     if (pools.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const pool of pools) {
-      pipeline.zrem(this.keys.quotaHeld(pool), leaseId);
-      if (window) pipeline.zrem(this.keys.quotaRate(pool), leaseId);
+      const home = this.homeOf(pool);
+      pipeline.zrem(home.quotaHeld(pool), leaseId);
+      if (window) pipeline.zrem(home.quotaRate(pool), leaseId);
     }
     await pipeline.exec();
   }
@@ -125,15 +160,15 @@ export class PoolReservations {
     }
     if (byPool.size === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const [pool, ids] of byPool) pipeline.zrem(this.keys.quotaHeld(pool), ...ids);
+    for (const [pool, ids] of byPool) pipeline.zrem(this.homeOf(pool).quotaHeld(pool), ...ids);
     await pipeline.exec();
   }
 
-  /** Each pool's places held at `now` (the live count, leases counted before sharding aside). */
+  /** Each pool's places held at `now` (its live count, counters kept without a limit aside). */
   async held(pools: readonly string[], now: number): Promise<number[]> {
     if (pools.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const pool of pools) pipeline.zcount(this.keys.quotaHeld(pool), now, "+inf");
+    for (const pool of pools) pipeline.zcount(this.homeOf(pool).quotaHeld(pool), now, "+inf");
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, count]) => {
       if (error) throw error;
@@ -147,7 +182,7 @@ export class PoolReservations {
    */
   async reconcile(pool: string, now: number): Promise<number> {
     if (now - (this.fruitless.get(pool) ?? Number.NEGATIVE_INFINITY) < RECONCILE_EVERY_MS) return 0;
-    const key = this.keys.quotaHeld(pool);
+    const key = this.homeOf(pool).quotaHeld(pool);
     const ids = await this.redis.zrangebyscore(key, now, "+inf");
     const leases = await this.leasesOf(ids);
     const live = new Set(leases.filter((l) => isLive(l.state)).map((l) => l.id));
@@ -164,4 +199,10 @@ export class PoolReservations {
     }
     return gone.length;
   }
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }

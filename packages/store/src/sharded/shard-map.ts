@@ -15,6 +15,11 @@ export interface ShardMap {
   generation: number;
   /** Each shard's key prefix, shard 0 (the configured prefix) first: recorded, as growing keeps the old tags. */
   prefixes: string[];
+  /**
+   * How many shards, the first ones, are home to the trust file's quota pools (sharded/pools.ts): the count the store
+   * was first sharded with, kept when it grows so that no pool moves (1 when absent).
+   */
+  homes?: number;
 }
 
 /** The map of a store that has none: one shard, the configured prefix. */
@@ -34,6 +39,7 @@ export async function readShardMap(redis: RedisClient, prefix: string): Promise<
     open: validShardCount(Number(raw.open)),
     generation: Number(raw.generation ?? 0),
     prefixes,
+    homes: Math.min(count, Math.max(1, Number(raw.homes ?? 1))),
   };
 }
 
@@ -44,6 +50,7 @@ export async function writeShardMap(redis: RedisClient, prefix: string, map: Sha
       open: map.open,
       generation: map.generation,
       prefixes: JSON.stringify(map.prefixes),
+      homes: map.homes ?? 1,
     }),
   );
 }
@@ -81,7 +88,13 @@ export async function resolveShardMap(
       `LEASH_SHARDS is ${wanted} but the store holds data laid out for one shard: run \`leash shards migrate\` first`,
     );
   }
-  const map = { count: wanted, open: wanted, generation: 1, prefixes: shardPrefixes(prefix, wanted) };
+  const map = {
+    count: wanted,
+    open: wanted,
+    generation: 1,
+    prefixes: shardPrefixes(prefix, wanted),
+    homes: wanted,
+  };
   // A store with no task yet may already hold suspensions: every shard must hold them before it serves.
   await syncSuspensions(redis, prefix, map.prefixes.slice(1));
   await writeShardMap(redis, prefix, map);

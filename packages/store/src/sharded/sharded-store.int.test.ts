@@ -6,6 +6,7 @@ import { keyspace } from "../keys.js";
 import { createStore } from "../store.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { createShardedStore, openStore } from "./index.js";
+import { poolHome } from "./pools.js";
 import { keySlot, shardPrefixes } from "./slots.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
@@ -23,7 +24,15 @@ const mapOf = (prefix: string) => ({
   open: SHARDS,
   generation: 1,
   prefixes: shardPrefixes(prefix, SHARDS),
+  homes: SHARDS,
 });
+
+/** Where a pool's places are kept: its home shard's keys. */
+const heldKey = (store: ReturnType<typeof sharded>, pool: string) =>
+  poolHome(
+    store.router.shards.map((s) => keyspace(s.prefix)),
+    pool,
+  ).quotaHeld(pool);
 
 function sharded(prefix = newPrefix()) {
   return createShardedStore(redis, mapOf(prefix), { retentionMs: 60_000 });
@@ -119,7 +128,7 @@ describe("a store over several shards", () => {
     expect([await write(0), await write(1)]).toEqual(["full", "full"]);
     expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(3);
     // The places go with their leases' expiry at the latest: nothing a pool holds outlives what it counts.
-    const ttl = await redis.pttl(keyspace(store.router.at(0).prefix).quotaHeld(pool.pool));
+    const ttl = await redis.pttl(heldKey(store, pool.pool));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(leaseFixture("t").expiresAt - Date.now() + 61_000);
 
@@ -134,6 +143,25 @@ describe("a store over several shards", () => {
     expect(await write(2)).toMatch(/^ls_/);
     expect(await write(0)).toBe("full");
     expect((await store.leases.quotaUsage([pool], Date.now()))[0]?.live).toBe(3);
+  });
+
+  it("keeps each pool on a home shard of its own, spread over the shards", async () => {
+    const store = sharded();
+    const homes = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const pool = { quota: "q", pool: `per-agent:spiffe://t/agent/${i}`, live: { max: 5 } };
+      const task = taskFixture({ id: withShard(newId("tk"), i % SHARDS) });
+      await store.tasks.create(task);
+      await store.leases.createPending(
+        leaseFixture(task.id, { id: withShard(newId("ls"), i % SHARDS) }),
+        undefined,
+        [pool],
+      );
+      const key = heldKey(store, pool.pool);
+      expect(await redis.zcard(key)).toBe(1);
+      homes.add(key.slice(0, key.indexOf("}") + 1));
+    }
+    expect(homes.size).toBe(SHARDS);
   });
 
   it("answers a used Idempotency-Key with its lease even when the pool is full", async () => {
@@ -201,7 +229,7 @@ describe("a store over several shards", () => {
 
     // A place reserved by a process that died before writing its lease (an id from two minutes ago).
     const lost = leaseFixture(task.id, { id: withShard(newId("ls", Date.now() - 120_000), 1) });
-    await redis.zadd(keyspace(store.router.at(0).prefix).quotaHeld(pool.pool), Date.now() + 60_000, lost.id);
+    await redis.zadd(heldKey(store, pool.pool), Date.now() + 60_000, lost.id);
     await store.leases.abort(next.id, "mint failed");
     const third = leaseFixture(task.id, { id: withShard(newId("ls"), 2) });
     await expect(store.leases.createPending(third, undefined, [pool])).resolves.toBeNull();
