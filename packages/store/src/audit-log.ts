@@ -2,6 +2,7 @@ import { hash } from "node:crypto";
 import { type AuditEvent, type BatchAuditSink, type Clock, systemClock } from "@leash/core";
 import { type CheckpointSigner, chainStart, type TrimResult, trimAudit } from "./audit-retention.js";
 import type { RedisClient } from "./connection.js";
+import type { CrossShardHooks } from "./cross-shard.js";
 import { awaitReplicas, type Durability } from "./durable.js";
 import { guard } from "./guard.js";
 import { keyspace } from "./keys.js";
@@ -25,9 +26,6 @@ interface Waiting {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
-
-/** Told of receipts (outbox entries, JSON) once they are chained. */
-export type ReceiptListener = (receipts: readonly string[]) => Promise<void>;
 
 /** Receipts chained per script call: large enough for mass revocation, small enough to keep each call short. */
 const OUTBOX_BATCH = 100;
@@ -59,7 +57,7 @@ export class RedisAuditLog implements BatchAuditSink {
       durability?: Durability;
       clock?: Clock;
       /** Told of the receipts just chained from the outbox (each exactly once, by the process that chained it). */
-      onReceipts?: ReceiptListener;
+      onReceipts?: CrossShardHooks["receiptsChained"];
     } = {},
   ) {
     const keys = keyspace(prefix);

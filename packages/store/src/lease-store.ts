@@ -18,6 +18,7 @@ import type {
 import { observedState, quotaExceeded, systemClock } from "@leash/core";
 import { leaseFromHash, leaseToFields } from "./codec.js";
 import type { RedisClient } from "./connection.js";
+import type { CrossShardHooks } from "./cross-shard.js";
 import { type Chains, DelegationReader } from "./delegation.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
@@ -52,18 +53,13 @@ export function idempotencyRecordOf(value: string): IdempotencyRecord {
   return { leaseId, bodyHash };
 }
 
-/** Told when a lease holding places on its pools' home shard (several shards only) ends without a receipt. */
-export interface HomePoolListener {
-  aborted(leaseId: string, pools: readonly string[]): Promise<void>;
-}
-
 export class RedisLeaseStore implements LeaseStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
     private readonly clock: Clock = systemClock,
-    private readonly homePools?: HomePoolListener,
+    private readonly crossShard?: Pick<CrossShardHooks, "leaseAborted">,
   ) {}
 
   createPending(
@@ -174,7 +170,8 @@ export class RedisLeaseStore implements LeaseStore {
   async abort(leaseId: string, reason: string, now = this.clock.now()): Promise<boolean> {
     const { aborted, homed } = await this.abortCounted(leaseId, reason, now);
     // An aborted lease counts in no quota, on the pools' home shard either (that is recoverable: no throw).
-    if (aborted && homed.length > 0) await this.homePools?.aborted(leaseId, homed).catch(() => undefined);
+    if (aborted && homed.length > 0)
+      await this.crossShard?.leaseAborted(leaseId, homed).catch(() => undefined);
     return aborted;
   }
 

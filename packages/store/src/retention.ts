@@ -1,4 +1,5 @@
 import type { RedisClient } from "./connection.js";
+import type { CrossShardHooks } from "./cross-shard.js";
 import { guard } from "./guard.js";
 import type { Keyspace } from "./keys.js";
 import type { Scripts } from "./scripts.js";
@@ -29,6 +30,7 @@ export class RedisRetention {
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly scripts: Scripts,
+    private readonly crossShard?: Pick<CrossShardHooks, "leasesSwept">,
   ) {}
 
   /**
@@ -92,7 +94,14 @@ export class RedisRetention {
         idem?.startsWith(k.prefix) ? idem : k.none,
       );
     }
-    return Number(await this.scripts.sweepLeases(keys, [cutoff, ...ids]));
+    const removed = Number(await this.scripts.sweepLeases(keys, [cutoff, ...ids]));
+    // Every lease read here ended before the cutoff (only ending scripts add to `ended`), so each was removed.
+    const swept = ids.flatMap((leaseId, i) => {
+      const idem = fields[i]?.[2];
+      return idem?.startsWith(k.prefix) ? [{ leaseId, idem: idem.slice(k.prefix.length) }] : [];
+    });
+    if (swept.length > 0) await this.crossShard?.leasesSwept(swept).catch(() => undefined);
+    return removed;
   }
 
   private async sweepTasks(cutoff: number, ids: readonly string[]): Promise<[number, number]> {

@@ -8,15 +8,16 @@ import {
   systemClock,
 } from "@leash/core";
 import { RedisApprovalStore } from "./approval-store.js";
-import { type ReceiptListener, RedisAuditLog } from "./audit-log.js";
+import { RedisAuditLog } from "./audit-log.js";
 import { RedisBreakGlassStore } from "./break-glass-store.js";
 import { RedisCampaignStore } from "./campaign-store.js";
 import type { RedisClient } from "./connection.js";
+import type { CrossShardHooks } from "./cross-shard.js";
 import type { Durability } from "./durable.js";
 import { RedisGatewayRevocations } from "./gateway-revocations.js";
 import { RedisGatewayTraffic } from "./gateway-traffic.js";
 import { keyspace } from "./keys.js";
-import { type HomePoolListener, RedisLeaseStore } from "./lease-store.js";
+import { RedisLeaseStore } from "./lease-store.js";
 import { RedisDpopReplayCache, RedisOAuthRevocationFeed } from "./oauth.js";
 import { RedisPolicySetStore, RedisReevaluationStore } from "./reevaluation-store.js";
 import { RedisRetention } from "./retention.js";
@@ -74,8 +75,8 @@ export interface StoreOptions {
   durability?: Durability;
   /** Where the store's recorded times come from (the system clock by default). */
   clock?: Clock;
-  /** Told when leases holding places on their pools' home shard end (several shards: sharded/pools.ts). */
-  homePools?: HomePoolListener & { ended: ReceiptListener };
+  /** What a store over several shards does elsewhere when this shard's leases change (sharded/index.ts). */
+  crossShard?: CrossShardHooks;
 }
 
 export function createStore(
@@ -88,16 +89,16 @@ export function createStore(
   const clock = options.clock ?? systemClock;
   return {
     prefix,
-    leases: new RedisLeaseStore(redis, keys, scripts, clock, options.homePools),
+    leases: new RedisLeaseStore(redis, keys, scripts, clock, options.crossShard),
     tasks: new RedisTaskStore(redis, keys, scripts),
     campaigns: new RedisCampaignStore(redis, keys, scripts, options.durability, clock),
-    retention: new RedisRetention(redis, keys, scripts),
+    retention: new RedisRetention(redis, keys, scripts, options.crossShard),
     approvals: new RedisApprovalStore(redis, keys, scripts, clock),
     breakGlass: new RedisBreakGlassStore(redis, keys, scripts),
     audit: new RedisAuditLog(redis, prefix, {
       durability: options.durability,
       clock,
-      onReceipts: options.homePools?.ended,
+      onReceipts: options.crossShard?.receiptsChained,
     }),
     workers: new RedisWorkerHeartbeat(redis, keys, clock),
     suspensions: new RedisSuspensionStore(redis, keys, scripts),

@@ -32,6 +32,18 @@ export class IdempotencyClaims {
     return earlier === null ? await this.claim(agent, key, leaseId, bodyHash) : idempotencyRecordOf(earlier);
   }
 
+  /**
+   * Frees the claims of leases the retention removed (their key in their own shard went with them): the claim
+   * has the same name under shard 0's prefix.
+   */
+  async releaseSwept(swept: readonly { leaseId: string; idem: string }[]): Promise<void> {
+    const claims = swept.map(({ leaseId, idem }) => ({ leaseId, name: `${this.keys.prefix}${idem}` }));
+    if (claims.length === 0) return;
+    const values = await Promise.all(claims.map((c) => this.redis.get(c.name)));
+    const mine = claims.filter((c, i) => values[i]?.startsWith(`${c.leaseId} `)).map((c) => c.name);
+    if (mine.length > 0) await this.redis.del(...mine);
+  }
+
   /** Frees the key when the lease it was claimed for was not written (a refusal counts nothing, keys included). */
   async release(agent: string, key: string, leaseId: string): Promise<void> {
     const name = this.keys.idempotency(agent, key);

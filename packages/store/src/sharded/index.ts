@@ -1,6 +1,7 @@
 import type { Clock, TaskPlacement } from "@leash/core";
 import type { CheckpointSigner } from "../audit-retention.js";
 import type { RedisClient } from "../connection.js";
+import type { CrossShardHooks } from "../cross-shard.js";
 import { keyspace } from "../keys.js";
 import { loadScripts } from "../scripts.js";
 import { createStore, type Store, type StoreOptions } from "../store.js";
@@ -52,14 +53,16 @@ export function createShardedStore(
     loadScripts(redis, options.durability).quotaReserve,
     (ids) => (lookup.leases ? lookup.leases.getMany(ids) : Promise.resolve([])),
   );
-  const homePools = {
-    ended: (receipts: readonly string[]) => places.releaseEnded(receipts),
-    aborted: (leaseId: string, pools: readonly string[]) => places.release(leaseId, pools, true),
+  const claims = new IdempotencyClaims(redis, homeKeys);
+  const crossShard: CrossShardHooks = {
+    receiptsChained: (receipts) => places.releaseEnded(receipts),
+    leaseAborted: (leaseId, pools) => places.release(leaseId, pools, true),
+    leasesSwept: (swept) => claims.releaseSwept(swept),
   };
-  const shards = map.prefixes.map((p) => createStore(redis, p, { ...options, homePools }));
+  const shards = map.prefixes.map((p) => createStore(redis, p, { ...options, crossShard }));
   const router = new ShardRouter(shards, redis);
   const home = router.home;
-  const leases = new ShardedLeaseStore(router, places, new IdempotencyClaims(redis, homeKeys));
+  const leases = new ShardedLeaseStore(router, places, claims);
   lookup.leases = leases;
   const campaigns = new ShardedCampaignStore(router);
   const reevaluations = new ShardedReevaluationStore(router);

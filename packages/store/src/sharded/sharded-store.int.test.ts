@@ -211,6 +211,13 @@ describe("a store over several shards", () => {
     await store.leases.abort(holder.id, "mint failed");
     const retry = leaseFixture(two.id, { id: withShard(newId("ls"), 2), agent });
     expect(await store.leases.createPending(retry, { key: "later", bodyHash: "h" }, [pool])).toBeNull();
+
+    // The claim goes with its lease when the retention removes it: nothing outlives what it stands for.
+    const claim = keyspace(store.router.at(0).prefix).idempotency(agent, "later");
+    expect(await redis.exists(claim)).toBe(1);
+    await store.leases.abort(retry.id, "mint failed");
+    await store.retention.sweep(Date.now() + 1);
+    expect(await redis.exists(claim)).toBe(0);
   });
 
   it("recovers a place whose receipt was not chained, and one whose lease was never written", async () => {
