@@ -11,6 +11,7 @@ import type {
   RevocationRequest,
   SettledState,
 } from "@leash/core";
+import { guard } from "../guard.js";
 import type { ExposedLease, RedisLeaseStore } from "../lease-store.js";
 import type { Public } from "../store.js";
 import type { IdempotencyClaims } from "./idempotency.js";
@@ -64,7 +65,9 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
     write: () => Promise<T | IdempotencyRecord | null>,
   ): Promise<T | IdempotencyRecord | null> {
     if (!idem || this.router.shardOfLease(lease.id) === 0) return await write();
-    const earlier = await this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash);
+    const earlier = await guard("claim an idempotency key", () =>
+      this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash),
+    );
     if (earlier) return earlier;
     const free = () => this.claims.release(lease.agent, idem.key, lease.id).catch(() => undefined);
     try {
@@ -91,7 +94,7 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
     const { homed, local } = splitPools(pools);
     if (homed.length === 0) return await write(local, []);
     try {
-      await this.places.reserve(lease, homed);
+      await guard("reserve quota places", () => this.places.reserve(lease, homed));
     } catch (refusal) {
       // The key lives with the task's tree, which a replay of the same request names.
       const used = idem && (await this.of(lease.id).idempotencyRecord(lease.agent, idem.key));
@@ -123,7 +126,9 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
           return (await store.leases.quotaUsage([pool], now))[0] ?? { live: 0, perMinute: 0, issued: 0 };
         }
         const parts = await this.router.all(async (s) => (await s.leases.quotaUsage([pool], now))[0]);
-        const [held = 0] = pool.live ? await this.places.held([pool.pool], now) : [];
+        const [held = 0] = pool.live
+          ? await guard("read quota usage", () => this.places.held([pool.pool], now))
+          : [];
         return parts.reduce<QuotaUsage>(
           (sum, u) => ({
             live: sum.live + (u?.live ?? 0),

@@ -164,6 +164,22 @@ describe("a store over several shards", () => {
     expect(homes.size).toBe(SHARDS);
   });
 
+  it("answers 503 store_unavailable, reserving nothing, when a pool's home cannot count", async () => {
+    const store = sharded();
+    const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 5 } };
+    const other = { quota: "r", pool: `r-${randomUUID()}`, live: { max: 5 } };
+    // A value of the wrong type stands for a home whose primary refuses the script.
+    await redis.set(heldKey(store, pool.pool), "not a set");
+    const task = taskFixture({ id: withShard(newId("tk"), 1) });
+    await store.tasks.create(task);
+    const lease = leaseFixture(task.id, { id: withShard(newId("ls"), 1) });
+    await expect(store.leases.createPending(lease, undefined, [other, pool])).rejects.toMatchObject({
+      code: "store_unavailable",
+    });
+    expect(await store.leases.get(lease.id)).toBeNull();
+    expect((await store.leases.quotaUsage([other], Date.now()))[0]?.live).toBe(0);
+  });
+
   it("answers a used Idempotency-Key with its lease even when the pool is full", async () => {
     const store = sharded();
     const pool = { quota: "q", pool: `q-${randomUUID()}`, live: { max: 1 } };
