@@ -1,21 +1,33 @@
 import type { IdempotencyRecord } from "@leash/core";
 import type { RedisClient } from "../connection.js";
-import type { Keyspace } from "../keys.js";
+import { digest, type Keyspace } from "../keys.js";
 import { IDEMPOTENCY_TTL_MS, idempotencyRecordOf } from "../lease-store.js";
+import { homeShard } from "./pools.js";
 
 /**
  * With several shards, an agent's Idempotency-Key could be used at the same moment for tasks of two shards, and
- * each shard's script sees only its own keys. So the first use of a key is claimed on shard 0, in the very key
- * shard 0's own scripts set (`<lease id> <body hash>`): a request for a task of another shard claims it with
- * `SET NX` before its write, and one of shard 0 claims it in its script. Whichever comes second gets the first's
- * record, as with one shard.
+ * each shard's script sees only its own keys. So the first use of a key is claimed on the key's home shard (fixed
+ * by the key, among the map's `homes`), in the very key that shard's own scripts set (`<lease id> <body hash>`): a
+ * request for a task of another shard claims it with `SET NX` before its write, and one of the home shard claims it
+ * in its script. Whichever comes second gets the first's record, as with one shard.
  */
 export class IdempotencyClaims {
   constructor(
     private readonly redis: RedisClient,
-    /** Shard 0's keyspace. */
-    private readonly keys: Keyspace,
+    /** The home shards' keyspaces (the first `homes` shards). */
+    private readonly homes: readonly Keyspace[],
   ) {}
+
+  /** The shard whose own scripts keep this key's claim. */
+  homeOf(agent: string, key: string): number {
+    return homeShard(digest(`${agent}\n${key}`), this.homes.length);
+  }
+
+  private claimKey(agent: string, key: string): string {
+    const home = this.homes[this.homeOf(agent, key)];
+    if (!home) throw new Error("a store over several shards needs at least one home shard");
+    return home.idempotency(agent, key);
+  }
 
   /** Null when the key is now claimed for this lease; else the record of the request that used it first. */
   async claim(
@@ -24,7 +36,7 @@ export class IdempotencyClaims {
     leaseId: string,
     bodyHash: string,
   ): Promise<IdempotencyRecord | null> {
-    const name = this.keys.idempotency(agent, key);
+    const name = this.claimKey(agent, key);
     const claimed = await this.redis.set(name, `${leaseId} ${bodyHash}`, "PX", IDEMPOTENCY_TTL_MS, "NX");
     if (claimed === "OK") return null;
     const earlier = await this.redis.get(name);
@@ -33,11 +45,14 @@ export class IdempotencyClaims {
   }
 
   /**
-   * Frees the claims of leases the retention removed (their key in their own shard went with them): the claim
-   * has the same name under shard 0's prefix.
+   * Frees the claims of leases the retention removed (their key in their own shard went with them): the claim has
+   * the same name under its home shard's prefix, and its home follows from the name's digest.
    */
   async releaseSwept(swept: readonly { leaseId: string; idem: string }[]): Promise<void> {
-    const claims = swept.map(({ leaseId, idem }) => ({ leaseId, name: `${this.keys.prefix}${idem}` }));
+    const claims = swept.flatMap(({ leaseId, idem }) => {
+      const home = this.homes[homeShard(idem.slice(idem.lastIndexOf(":") + 1), this.homes.length)];
+      return home ? [{ leaseId, name: `${home.prefix}${idem}` }] : [];
+    });
     if (claims.length === 0) return;
     const values = await Promise.all(claims.map((c) => this.redis.get(c.name)));
     const mine = claims.filter((c, i) => values[i]?.startsWith(`${c.leaseId} `)).map((c) => c.name);
@@ -46,7 +61,7 @@ export class IdempotencyClaims {
 
   /** Frees the key when the lease it was claimed for was not written (a refusal counts nothing, keys included). */
   async release(agent: string, key: string, leaseId: string): Promise<void> {
-    const name = this.keys.idempotency(agent, key);
+    const name = this.claimKey(agent, key);
     // Only this lease's claim can be there: every other writer sets the key only where it is absent.
     if ((await this.redis.get(name))?.startsWith(`${leaseId} `)) await this.redis.del(name);
   }

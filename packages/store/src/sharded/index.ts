@@ -43,17 +43,17 @@ export function createShardedStore(
   map: ShardMap,
   options: ShardedStoreOptions,
 ): ShardedStore {
-  const homeKeys = keyspace(map.prefixes[0] ?? "");
-  const poolHomes = map.prefixes.slice(0, map.homes ?? 1).map(keyspace);
+  // Values shared across task trees (quota pools, idempotency claims) are kept by these shards (sharded/pools.ts).
+  const homes = map.prefixes.slice(0, map.homes ?? 1).map(keyspace);
   // The leases are read through the whole store, which needs the shards, which tell the places of receipts.
   const lookup: { leases?: ShardedLeaseStore } = {};
   const places = new PoolReservations(
     redis,
-    poolHomes,
+    homes,
     loadScripts(redis, options.durability).quotaReserve,
     (ids) => (lookup.leases ? lookup.leases.getMany(ids) : Promise.resolve([])),
   );
-  const claims = new IdempotencyClaims(redis, homeKeys);
+  const claims = new IdempotencyClaims(redis, homes);
   const crossShard: CrossShardHooks = {
     receiptsChained: (receipts) => places.releaseEnded(receipts),
     leaseAborted: (leaseId, pools) => places.release(leaseId, pools, true),

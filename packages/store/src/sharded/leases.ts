@@ -55,16 +55,17 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
   }
 
   /**
-   * Writes a new lease having claimed its Idempotency-Key on shard 0 (sharded/idempotency.ts), unless its own
-   * shard is shard 0, whose script claims it; the claim goes again unless the lease was written (`write` resolves
-   * null).
+   * Writes a new lease having claimed its Idempotency-Key on the key's home shard (sharded/idempotency.ts), unless
+   * that is the lease's own shard, whose script claims it; the claim goes again unless the lease was written
+   * (`write` resolves null).
    */
   private async withKey<T>(
     lease: Lease,
     idem: { key: string; bodyHash: string } | undefined,
     write: () => Promise<T | IdempotencyRecord | null>,
   ): Promise<T | IdempotencyRecord | null> {
-    if (!idem || this.router.shardOfLease(lease.id) === 0) return await write();
+    if (!idem || this.router.shardOfLease(lease.id) === this.claims.homeOf(lease.agent, idem.key))
+      return await write();
     const earlier = await guard("claim an idempotency key", () =>
       this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash),
     );

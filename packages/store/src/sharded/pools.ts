@@ -54,11 +54,20 @@ export function splitPools(pools: readonly QuotaPool[]): { homed: HomedPool[]; l
 }
 
 /**
+ * Which of the home shards (the map's first `homes`, fixed when the store was first sharded, so that growing moves
+ * nothing) keeps a value shared across task trees whose keys carry this digest (keys.ts `digest`): spread like
+ * keys over slots.
+ */
+export function homeShard(keyDigest: string, homes: number): number {
+  return crc16(keyDigest) % homes;
+}
+
+/**
  * The keyspace of a pool's home shard among the home shards (the first `homes` of the map): fixed by the pool's
  * name, spread like keys over slots.
  */
 export function poolHome(homes: readonly Keyspace[], pool: string): Keyspace {
-  const keys = homes[crc16(digest(pool)) % homes.length];
+  const keys = homes[homeShard(digest(pool), homes.length)];
   if (!keys) throw new Error("a store over several shards needs at least one home shard");
   return keys;
 }

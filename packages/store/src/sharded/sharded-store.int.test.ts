@@ -229,11 +229,25 @@ describe("a store over several shards", () => {
     expect(await store.leases.createPending(retry, { key: "later", bodyHash: "h" }, [pool])).toBeNull();
 
     // The claim goes with its lease when the retention removes it: nothing outlives what it stands for.
-    const claim = keyspace(store.router.at(0).prefix).idempotency(agent, "later");
-    expect(await redis.exists(claim)).toBe(1);
+    const everywhere = (key: string) =>
+      store.router.shards.map((s) => keyspace(s.prefix).idempotency(agent, key));
+    expect(await redis.exists(...everywhere("later"))).toBeGreaterThan(0);
     await store.leases.abort(retry.id, "mint failed");
     await store.retention.sweep(Date.now() + 1);
-    expect(await redis.exists(claim)).toBe(0);
+    expect(await redis.exists(...everywhere("later"))).toBe(0);
+
+    // Claims are spread over the shards by key, not all kept by one.
+    const holders = new Set<number>();
+    for (let i = 0; i < 24; i++) {
+      const key = `spread-${i}`;
+      await store.leases.createPending(leaseFixture(one.id, { id: withShard(newId("ls"), 1), agent }), {
+        key,
+        bodyHash: "h",
+      });
+      const held = await Promise.all(everywhere(key).map((k) => redis.exists(k)));
+      held.forEach((n, shard) => n > 0 && shard !== 1 && holders.add(shard));
+    }
+    expect(holders.size).toBe(SHARDS - 1);
   });
 
   it("recovers a place whose receipt was not chained, and one whose lease was never written", async () => {
