@@ -1,5 +1,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot, Role } from "@leash/core";
+import type {
+  BrokerDeps,
+  CampaignDeps,
+  Clock,
+  IdentityVerifier,
+  PolicySetSnapshot,
+  Role,
+  SuspensionCheck,
+} from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
@@ -12,6 +20,12 @@ export interface ApiContext {
   /** Mass revocation (POST /v1/revocations and the console's agent revocation). */
   campaigns: CampaignDeps;
   store: Store;
+  /**
+   * The suspensions as the door reads them (every authenticated request): the process's in-memory view, which reads
+   * Redis whenever it cannot prove itself current. Issuance never depends on it alone (see the README's
+   * "Suspending an identity").
+   */
+  door: { suspensions: SuspensionCheck; clock: Clock };
   producers: Producers;
   verifier: IdentityVerifier;
   audit: Store["audit"];
