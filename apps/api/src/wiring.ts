@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type BrokerDeps, systemClock } from "@leash/core";
+import { type BrokerDeps, cachingTasks, createTaskCache, systemClock } from "@leash/core";
 import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, OffThreadLoader, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
@@ -125,8 +125,11 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     },
   );
   suspensionView.start();
+  // Task records for the issuance in one step: a task's leases after its first read nothing (see task-cache.ts).
+  const taskCache = createTaskCache();
   const broker: BrokerDeps = {
-    tasks: store.tasks,
+    tasks: cachingTasks(store.tasks, taskCache),
+    taskCache,
     leases: store.leases,
     queue: producers,
     providers,
