@@ -109,6 +109,22 @@ describe("the task cache of the issuance in one step", () => {
     expect(broker.audit.events.filter((e) => e.type === "lease.denied")).toHaveLength(0);
   });
 
+  it("a full quota refuses on the cached records at once: the store's step found them current", async () => {
+    const { broker, here } = await setup();
+    const capped = await givenTask(broker, {
+      id: "tk_capped",
+      agent: PARENT.subject,
+      quota: { maxIssued: 1 },
+    });
+    await issueLease(here, PARENT, ask(capped.id, A));
+    const before = broker.log.only("leases.createActive").length;
+    await expect(issueLease(here, PARENT, ask(capped.id, A))).rejects.toMatchObject({
+      code: "quota_exceeded",
+    });
+    expect(broker.log.only("leases.createActive").length).toBe(before + 1);
+    expect(broker.audit.events.filter((e) => e.type === "lease.denied")).toHaveLength(1);
+  });
+
   it("a person's approval is asked on the task as read", async () => {
     const policy: PolicyDecider = {
       decide: () => ({

@@ -50,6 +50,9 @@ export async function writeActive(
       );
       if (!outcome) break;
       if (!("refused" in outcome)) return outcome;
+      // The step compares state and stamps before it reads the suspensions: this refusal is on current records.
+      if (outcome.refused === "agent_suspended")
+        throw await refuse({ ...ctx, cached: false }, outcome.refused);
       // Decided on records from memory that are no longer current (the task ended, or a narrowing or suspension
       // moved a stamp): everything is read and decided again, as if nothing had been cached.
       if (ctx.cached) readAgain(ctx, `task ${ctx.task.id} changed since it was cached`);
