@@ -76,7 +76,7 @@ export function createApp(ctx: ApiContext): OpenAPIHono<ApiEnv> {
         .catch(() => {});
     }),
   );
-  app.use("/v1/*", refuseSuspended(ctx.broker));
+  app.use("/v1/*", refuseSuspended(ctx.door));
   app.use("/v1/*", rateLimit(ctx.rateLimit));
   for (const register of ROUTES) register(app, ctx);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

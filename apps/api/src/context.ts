@@ -1,5 +1,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { BrokerDeps, CampaignDeps, IdentityVerifier, PolicySetSnapshot, Role } from "@leash/core";
+import type {
+  BrokerDeps,
+  CampaignDeps,
+  Clock,
+  IdentityVerifier,
+  PolicySetSnapshot,
+  Role,
+  SuspensionCheck,
+} from "@leash/core";
 import type { SigningKeyFile } from "@leash/providers";
 import type { Producers } from "@leash/queue";
 import type { ApiMetrics, Logger } from "@leash/runtime";
@@ -18,6 +26,12 @@ export interface ApiContext {
    * shards added later make the process exit to be started again (`followShards`).
    */
   queueShards: readonly QueueConnection[];
+  /**
+   * The suspensions as the door reads them (every authenticated request): the process's in-memory view, which reads
+   * Redis whenever it cannot prove itself current. Issuance never depends on it alone (see the README's
+   * "Suspending an identity").
+   */
+  door: { suspensions: SuspensionCheck; clock: Clock };
   producers: Producers;
   verifier: IdentityVerifier;
   audit: Store["audit"];

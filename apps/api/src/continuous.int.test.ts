@@ -205,6 +205,37 @@ describe("POST and DELETE /v1/agents/{agent}/suspend", () => {
     expect((await issue(bystander, other)).status).toBe(201);
   });
 
+  it("a suspension another API process acknowledged: issuance refused at once, under tasks registered before and after it, every request within 1 s", async () => {
+    const suspect = agent("elsewhere");
+    const delegate = agent("elsewhere-d");
+    const before = await rootTask(suspect);
+    const sub = await subTask(suspect, before, delegate);
+    // Another process's write: this process's view learns of it only by its feed.
+    await t.ctx.store.suspensions.suspend(
+      { agent: suspect, reason: "elsewhere", until: null, by: SECURITY, at: Date.now() },
+      true,
+    );
+    // Registered after it (by the orchestrator, whom nothing refuses), then asked for at once.
+    const after = await rootTask(suspect);
+    const subAfter = await subTask(ORCH, after, delegate);
+    for (const [who, taskId] of [
+      [suspect, before],
+      [suspect, after],
+      [delegate, sub],
+      [delegate, subAfter],
+    ] as const) {
+      const refused = await issue(who, taskId);
+      expect(refused.status, taskId).toBe(403);
+      expect(refused.body.type).toBe("urn:leash:problem:agent_suspended");
+    }
+    const started = Date.now();
+    for (;;) {
+      if ((await call(suspect, "GET", `/v1/tasks/${before}`)).status === 403) break;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
   it("403 agent_suspended whatever the identity's roles, a security identity's included", async () => {
     const res = await call(SECURITY, "POST", `/v1/agents/${enc(DUAL)}/suspend`, { reason: "lost laptop" });
     expect(res.status).toBe(202);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type BrokerDeps, systemClock } from "@leash/core";
+import { type BrokerDeps, cachingTasks, createTaskCache, systemClock } from "@leash/core";
 import { createIdentityVerifier, rolesFor } from "@leash/identity";
 import { createPolicyEngine, OffThreadLoader, type PolicyEngine, snapshotOf } from "@leash/policy";
 import { checkpointSigner, SigningKeyFile } from "@leash/providers";
@@ -13,10 +13,25 @@ import {
   publicUrl,
   type RuntimeEnv,
 } from "@leash/runtime";
-import { connectRedis, describeTarget, openConfiguredStore, redisTargetOf, waitReady } from "@leash/store";
+import {
+  connectRedis,
+  createSuspensionView,
+  describeTarget,
+  openConfiguredStore,
+  redisTargetOf,
+  tellingView,
+  waitReady,
+} from "@leash/store";
 import type { ApiContext } from "./context.js";
 import { policyFollower } from "./policy-follower.js";
 import { createReplayCache } from "./replay-cache.js";
+
+/**
+ * How long the door trusts its in-memory suspensions without a ping back from Redis (then it reads Redis per
+ * request): the bound, at other API processes, between a suspension's acknowledgement and the refusal of its
+ * identity's every request (issuance is refused at once everywhere by the store's own checks).
+ */
+const SUSPENSION_VIEW_STALE_MS = 1_000;
 
 /** True when `url` answers 200 within a second (the gateway's liveness, for the API's readiness). */
 async function answers(url: string): Promise<boolean> {
@@ -99,8 +114,22 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
   if (policy) await follow(policy.snapshot());
   policy?.watch();
   const providers = registry.providers;
+  const subscriber = connectRedis(target, { mode: "worker", name: "leash-api-suspensions" });
+  subscriber.on("error", () => undefined); // reported through the view's onError
+  const suspensionView = createSuspensionView(
+    { redis, subscriber, prefix: opened.prefixes[0] ?? env.LEASH_REDIS_PREFIX, fallback: store.suspensions },
+    {
+      staleMs: SUSPENSION_VIEW_STALE_MS,
+      clock,
+      onError: (error) => logger.warn({ error: error.message }, "suspension view: reading Redis per request"),
+    },
+  );
+  suspensionView.start();
+  // Task records for the issuance in one step: a task's leases after its first read nothing (see task-cache.ts).
+  const taskCache = createTaskCache();
   const broker: BrokerDeps = {
-    tasks: store.tasks,
+    tasks: cachingTasks(store.tasks, taskCache),
+    taskCache,
     leases: store.leases,
     queue: producers,
     providers,
@@ -110,7 +139,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     replay: createReplayCache(),
     approvals: store.approvals,
     breakGlass: store.breakGlass,
-    suspensions: store.suspensions,
+    suspensions: tellingView(store.suspensions, suspensionView),
     placement: opened.placement,
     config: {
       defaultTtlSeconds: env.LEASH_DEFAULT_TTL_SECONDS,
@@ -136,6 +165,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
     },
     store,
     queueShards: opened.cells.map((cell) => cell.queueConnection()),
+    door: { suspensions: suspensionView, clock },
     producers,
     verifier,
     audit,
@@ -179,6 +209,7 @@ export async function wireApi(env: RuntimeEnv, config: LeashConfigFile) {
       await registry.close();
       policy?.close();
       verifier.close?.();
+      suspensionView.close();
       await Promise.allSettled([redis.quit(), queueRedis.quit()]);
     },
   };

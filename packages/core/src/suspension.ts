@@ -22,6 +22,12 @@ export interface SuspendOutcome {
   due: string[];
 }
 
+/**
+ * The read behind "is any of these identities suspended now": the store's, or an API process's in-memory view of it
+ * that reads the store whenever it cannot prove itself current.
+ */
+export type SuspensionCheck = Pick<SuspensionStore, "firstSuspended">;
+
 export interface SuspensionStore {
   /**
    * Records (or replaces) the suspension and, in the same step, orders the revocation of the agent's live leases

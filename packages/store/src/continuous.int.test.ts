@@ -334,6 +334,35 @@ describe("suspend_agent.lua", () => {
     }
   });
 
+  it("marks a task registered after its agent's or an ancestor's suspension, from another client too, so a write in one step checks the suspensions", async () => {
+    const above = await task(A);
+    await store.suspensions.suspend(suspension(A), true);
+    // Another process's store: nothing in it has heard of the suspension, and no door stands before it here.
+    const other = connectRedis(inject("redisUrl"), { mode: "worker" });
+    try {
+      const late = createStore(other, prefix);
+      const own = taskFixture({ agent: A });
+      const below = taskFixture({ agent: B, parentId: above.id, depth: 1 });
+      // Its parent's agent is not suspended: only the mark inherited from `below` tells.
+      const deeper = taskFixture({ agent: C, parentId: below.id, depth: 2 });
+      const bystander = taskFixture({ agent: B });
+      for (const t of [own, below, deeper, bystander]) await late.tasks.create(t);
+      for (const t of [own, below, deeper])
+        expect((await late.tasks.get(t.id))?.reachedBySuspension, t.agent).toBe(true);
+      expect((await late.tasks.get(bystander.id))?.reachedBySuspension).toBeUndefined();
+      // What an issuance under `deeper` sends to its one step, as core's writeActive computes it.
+      const levels = await Promise.all([deeper, below, above].map((t) => late.tasks.get(t.id)));
+      const standing = {
+        tasks: levels.map((l) => ({ id: l?.id ?? "", stamp: l?.stamp ?? 0 })),
+        agents: levels[0]?.reachedBySuspension ? [C, B, A] : [],
+      };
+      const l = leaseFixture(deeper.id, { agent: C, state: "active", ...activationFixture() });
+      expect(await late.leases.createActive(l, standing)).toEqual({ refused: "agent_suspended" });
+    } finally {
+      await other.quit();
+    }
+  });
+
   it("lifts once; the worker's lift only once until has come, so a renewal survives it", async () => {
     await store.suspensions.suspend(suspension(A, { until: 5_000 }), true);
     expect(await store.suspensions.lift(A, 4_999)).toBeNull();

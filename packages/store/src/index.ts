@@ -54,6 +54,13 @@ export {
   type Store,
   type StoreOptions,
 } from "./store.js";
+export {
+  createSuspensionView,
+  type SuspensionView,
+  type SuspensionViewDeps,
+  type SuspensionViewOptions,
+  tellingView,
+} from "./suspension-view.js";
 export { RedisTaskStore } from "./task-store.js";
 export {
   WORKER_HEARTBEAT_INTERVAL_MS,

@@ -99,6 +99,11 @@ export interface Keyspace {
   /** Agent -> its suspension (JSON); and agent -> epoch ms of its `until`, for the worker's lift. */
   suspensions: string;
   suspensionsUntil: string;
+  /**
+   * The pub/sub channel (not a key) on which every write of `suspensions` names the agent it changed, in the same
+   * step, and which carries the API's suspension views' pings (suspension-view.ts).
+   */
+  suspensionsChannel: string;
   /** The prefix of every BullMQ key (queues share the hash tag, so they stay in the slot of the leases). */
   queues: string;
   /** Worker id -> epoch ms of its last heartbeat (read by the API's readiness). */
@@ -174,6 +179,7 @@ export function keyspace(prefix: string): Keyspace {
     agentDelegations: (agent) => `${prefix}agent:${digest(agent)}:delegated`,
     suspensions: `${prefix}suspensions`,
     suspensionsUntil: `${prefix}suspensions:until`,
+    suspensionsChannel: `${prefix}suspensions:feed`,
     queues: `${prefix}q`,
     workers: `${prefix}workers`,
     gatewayRevocations: `${prefix}gateway:revocations`,

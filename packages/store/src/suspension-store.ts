@@ -7,10 +7,16 @@ import type { Scripts } from "./scripts.js";
 const ROUNDS = 10;
 const LIVE = new Set(["pending", "active", "revoking", "revoke_failed"]);
 
-function parse(raw: string | null | undefined): Suspension | null {
+/** A suspension as stored (JSON), or null. */
+export function parseSuspension(raw: string | null | undefined): Suspension | null {
   if (!raw) return null;
   const s = JSON.parse(raw) as Suspension;
   return { agent: s.agent, reason: s.reason, until: s.until ?? null, by: s.by, at: s.at };
+}
+
+/** What the suspensions' channel carries when an agent's record changes (as the scripts encode it). */
+function suspensionMessage(agent: string): string {
+  return JSON.stringify({ t: "s", agent });
 }
 
 /**
@@ -56,13 +62,14 @@ export class RedisSuspensionStore implements SuspensionStore {
             suspension.at,
             suspension.by,
             includeDelegated ? "1" : "0",
+            k.suspensionsChannel,
           ],
         );
         const [kind, ...rest] = Array.isArray(reply) ? reply.map(String) : [];
         if (kind === "suspended") {
           const [, count = "0", ...ids] = rest;
           const n = Number(count);
-          return { previous: parse(previous), revoked: ids.slice(0, n), due: ids.slice(n) };
+          return { previous: parseSuspension(previous), revoked: ids.slice(0, n), due: ids.slice(n) };
         }
         if (kind !== "missing") throw new Error(`suspend_agent answered ${String(kind)}`);
         for (const name of await this.liveOnly(rest)) walk.add(name);
@@ -80,7 +87,9 @@ export class RedisSuspensionStore implements SuspensionStore {
     const multi = this.redis
       .multi()
       .hget(k.suspensions, suspension.agent)
-      .hset(k.suspensions, suspension.agent, JSON.stringify(suspension));
+      .hset(k.suspensions, suspension.agent, JSON.stringify(suspension))
+      // In the same step: every API process's view learns the agent's record changed (suspension-view.ts).
+      .publish(k.suspensionsChannel, suspensionMessage(suspension.agent));
     if (suspension.until === null) multi.zrem(k.suspensionsUntil, suspension.agent);
     else multi.zadd(k.suspensionsUntil, suspension.until, suspension.agent);
     const [[error, previous] = [null, null]] = (await multi.exec()) ?? [];
@@ -159,7 +168,9 @@ export class RedisSuspensionStore implements SuspensionStore {
   }
 
   get(agent: string): Promise<Suspension | null> {
-    return guard("read suspension", async () => parse(await this.redis.hget(this.keys.suspensions, agent)));
+    return guard("read suspension", async () =>
+      parseSuspension(await this.redis.hget(this.keys.suspensions, agent)),
+    );
   }
 
   firstSuspended(agents: readonly string[], now: number): Promise<Suspension | null> {
@@ -167,7 +178,7 @@ export class RedisSuspensionStore implements SuspensionStore {
       if (agents.length === 0) return null;
       const raw = await this.redis.hmget(this.keys.suspensions, ...agents);
       for (const value of raw) {
-        const s = parse(value);
+        const s = parseSuspension(value);
         if (inForce(s, now)) return s;
       }
       return null;
@@ -178,9 +189,9 @@ export class RedisSuspensionStore implements SuspensionStore {
     return guard("lift suspension", async () => {
       const reply = await this.scripts.liftSuspension(
         [this.keys.suspensions, this.keys.suspensionsUntil],
-        [agent, lapsedBy ?? ""],
+        [agent, lapsedBy ?? "", this.keys.suspensionsChannel],
       );
-      return typeof reply === "string" ? parse(reply) : null;
+      return typeof reply === "string" ? parseSuspension(reply) : null;
     });
   }
 

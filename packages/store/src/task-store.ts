@@ -38,10 +38,17 @@ export class RedisTaskStore implements TaskStore {
           task.parentId === null ? this.keys.none : this.keys.taskChildren(task.parentId),
           parentAgent === null ? this.keys.none : this.keys.agentDelegations(parentAgent),
           this.keys.agentTasks(task.agent),
+          this.keys.suspensions,
+          task.parentId === null ? this.keys.none : this.keys.task(task.parentId),
         ],
-        [task.id, task.deadline, task.parentId ?? "", ...taskToFields(task)],
+        [
+          ...[task.id, task.deadline, task.parentId ?? "", task.createdAt, task.agent, parentAgent ?? ""],
+          ...taskToFields(task),
+        ],
       );
       if (created === 1) return { task, created: true };
+      // Registered while an identity it depends on is suspended: marked as a suspension's walk marks a task.
+      if (created === 2) return { task: { ...task, reachedBySuspension: true }, created: true };
       const existing = await this.get(task.id);
       if (!existing) throw new Error("task vanished after registration conflict");
       return { task: existing, created: false };

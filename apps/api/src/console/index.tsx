@@ -39,7 +39,7 @@ function consoleApp(ctx: ApiContext): Hono<ConsoleEnv> {
       },
     }),
   );
-  const guard = requireSession(ctx.verifier, cookies, ctx.broker);
+  const guard = requireSession(ctx.verifier, cookies, ctx.door);
   web.use("*", (c, next) => (c.req.path === LOGIN_PATH ? next() : guard(c, next)));
   registerLogin(web, ctx, cookies);
   registerViews(web, ctx);

@@ -3,7 +3,7 @@ import {
   ensureNotSuspended,
   type IdentityVerifier,
   LeashError,
-  type SuspensionStore,
+  type SuspensionCheck,
 } from "@leash/core";
 import type { MiddlewareHandler } from "hono";
 import type { ConsoleEnv } from "./env.js";
@@ -26,7 +26,7 @@ export const LOGIN_PATH = "/console/login";
 export function requireSession(
   verifier: IdentityVerifier,
   cookies: SessionCookies,
-  suspensions: { suspensions: SuspensionStore; clock: Clock },
+  suspensions: { suspensions: SuspensionCheck; clock: Clock },
 ): MiddlewareHandler<ConsoleEnv> {
   return async function requireSessionMiddleware(c, next) {
     const token = readSessionToken(c, cookies);

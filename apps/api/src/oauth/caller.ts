@@ -47,7 +47,7 @@ export async function endpointCaller(
     });
   }
   await grant.onAuthenticated?.(caller);
-  await ensureNotSuspended(ctx.broker, [caller.subject]).catch((error: unknown) => {
+  await ensureNotSuspended(ctx.door, [caller.subject]).catch((error: unknown) => {
     throw error instanceof LeashError
       ? new OAuthError("access_denied", error.message, { status: 403 })
       : error;

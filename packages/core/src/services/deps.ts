@@ -8,6 +8,7 @@ import type { CredentialProvider } from "../provider.js";
 import type { Quota } from "../quota.js";
 import type { TaskPlacement } from "../shards.js";
 import type { SuspensionStore } from "../suspension.js";
+import type { TaskCache } from "./issue/task-cache.js";
 
 export interface BrokerConfig {
   /** TTL when the agent asks for none. */
@@ -50,6 +51,11 @@ export interface BrokerDeps {
   /** Suspended identities: refused everything, and nothing is issued under tasks descending from theirs. */
   suspensions: SuspensionStore;
   config: BrokerConfig;
+  /**
+   * Task records in process memory for the issuance in one step (absent: every issuance reads its task); see
+   * issue/task-cache.ts for why a stale one is safe.
+   */
+  taskCache?: TaskCache;
   /** Where new task trees go when the store has several shards (absent: one shard). */
   placement?: TaskPlacement;
 }

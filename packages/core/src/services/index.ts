@@ -2,6 +2,7 @@ export * from "./body-hash.js";
 export * from "./break-glass.js";
 export * from "./campaigns.js";
 export * from "./deps.js";
+export * from "./issue/task-cache.js";
 export * from "./issue-lease.js";
 export * from "./leases.js";
 export * from "./narrow-task.js";

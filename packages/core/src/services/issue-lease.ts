@@ -4,7 +4,7 @@ import { activate } from "./issue/activate.js";
 import { auditIssued } from "./issue/audit.js";
 import type { AwaitingApproval, Issued, IssueOptions, IssueRequest } from "./issue/context.js";
 import { decide } from "./issue/decide.js";
-import { load } from "./issue/load.js";
+import { load, ReadTaskAgain, readAgain } from "./issue/load.js";
 import { mint } from "./issue/mint.js";
 import { replay } from "./issue/replay.js";
 import { verify } from "./issue/verify.js";
@@ -27,8 +27,26 @@ export async function issueLease(
   idempotencyKey?: string,
   options: Omit<IssueOptions, "idempotencyKey"> = {},
 ): Promise<Issued | AwaitingApproval> {
-  const context = { deps, caller, request, options: { ...options, idempotencyKey }, now: deps.clock.now() };
-  const verified = await verify(await load(context));
+  try {
+    return await issueOnce(deps, caller, request, { ...options, idempotencyKey }, true);
+  } catch (error) {
+    // A cached task record could not serve (see ReadTaskAgain): once more, reading every level.
+    if (!(error instanceof ReadTaskAgain)) throw error;
+    return issueOnce(deps, caller, request, { ...options, idempotencyKey }, false);
+  }
+}
+
+async function issueOnce(
+  deps: BrokerDeps,
+  caller: WorkloadIdentity,
+  request: IssueRequest,
+  options: IssueOptions,
+  useCache: boolean,
+): Promise<Issued | AwaitingApproval> {
+  const context = { deps, caller, request, options, now: deps.clock.now() };
+  const verified = await verify(await load(context, useCache ? deps.taskCache : undefined));
+  // A lease that needs a break-glass grant is written ahead, whose checks after it trust the levels as read.
+  if (verified.grant && verified.cached) readAgain(verified, "a break-glass lease reads its task");
   const decided = await decide(verified);
   if ("kind" in decided) return decided;
   if (!decided.earlier && issuesInOneStep(decided)) {

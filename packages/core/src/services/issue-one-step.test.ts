@@ -129,6 +129,29 @@ describe("issuance in one step, for credentials that die in the store", () => {
     expect(seen).toEqual([[], [PARENT.subject]]);
   });
 
+  it("refuses under a task registered after its agent's or an ancestor's suspension, with no door before it", async () => {
+    const { broker, root } = await setup();
+    await suspendAgent(broker, SECURITY, { agent: PARENT.subject, reason: "incident" });
+    // The API's door reads a view that may not have heard of it yet: the store's step must refuse on its own.
+    const late = await givenTask(broker, { id: "tk_late", agent: PARENT.subject, ceiling: DOCS });
+    const below = await givenTask(broker, {
+      id: "tk_late_sub",
+      agent: CHILD.subject,
+      ceiling: DOCS,
+      parentId: root.id,
+      depth: 1,
+    });
+    for (const [who, task] of [
+      [PARENT, late],
+      [CHILD, below],
+    ] as const) {
+      await expect(issueLease(broker, who, ask(task.id, A))).rejects.toMatchObject({
+        code: "agent_suspended",
+      });
+    }
+    expect(broker.leases.leases.size).toBe(0);
+  });
+
   it("refuses, writing nothing, when the task ends between the read and the write", async () => {
     const { broker, root } = await setup();
     beforeTheWrite(broker, () => endTask(broker, ORCH, root.id, "completed"));

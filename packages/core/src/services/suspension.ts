@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import { LeashError } from "../errors.js";
 import type { WorkloadIdentity } from "../identity.js";
 import { LEASH_ACTOR } from "../lease.js";
-import type { Suspension, SuspensionStore } from "../suspension.js";
+import type { Suspension, SuspensionCheck, SuspensionStore } from "../suspension.js";
 import type { BrokerDeps } from "./deps.js";
 
 export interface SuspendAgent {
@@ -103,7 +103,7 @@ export async function liftLapsedSuspensions(
 
 /** `403 agent_suspended` when any of the agents is suspended now (one read, whatever their number). */
 export async function ensureNotSuspended(
-  deps: { suspensions: SuspensionStore; clock: Clock },
+  deps: { suspensions: SuspensionCheck; clock: Clock },
   agents: readonly string[],
 ): Promise<void> {
   if (agents.length === 0) return;

@@ -68,6 +68,7 @@ export function fakeBroker(
   tasks.leases = leases;
   const suspensions = new InMemorySuspensionStore(log, tasks, leases);
   leases.suspensions = suspensions;
+  tasks.suspensions = suspensions;
   const provider = options.provider ?? new FakeProvider({}, log);
   const providers = new Map<ProviderName, CredentialProvider>(
     [provider, ...(options.providers ?? [])].map((p) => [p.name, p]),

@@ -1,15 +1,19 @@
 import type { Lease, LeaseState, ProviderName } from "../lease.js";
 import type { NarrowTaskInput, NarrowTaskOutcome } from "../narrowing.js";
 import type { CreateTaskOutcome, EndTaskOutcome, TaskStore } from "../ports.js";
+import { inForce } from "../suspension.js";
 import type { Task, TaskEnd } from "../task.js";
 import { CallLog } from "./calls.js";
 import type { InMemoryLeaseStore } from "./lease-store.js";
+import type { InMemorySuspensionStore } from "./suspension-store.js";
 
 /** Tasks in a Map; ending one ends its descendants and orders the revocation of their live leases. */
 export class InMemoryTaskStore implements TaskStore {
   readonly tasks = new Map<string, Task>();
   /** Set after construction (the two stores refer to each other, as the Redis ones share a keyspace). */
   leases: InMemoryLeaseStore | undefined;
+  /** What a task registered meanwhile is marked against (set by the fake broker). */
+  suspensions: InMemorySuspensionStore | undefined;
 
   constructor(private readonly log = new CallLog()) {}
 
@@ -17,8 +21,15 @@ export class InMemoryTaskStore implements TaskStore {
     this.log.record("tasks.create");
     const existing = this.tasks.get(task.id);
     if (existing) return { task: { ...existing }, created: false };
-    this.tasks.set(task.id, { ...task });
-    return { task: { ...task }, created: true };
+    // As create_task.lua: registered while its agent, or one above it, is suspended, it is marked reached.
+    const parent = task.parentId === null ? undefined : this.tasks.get(task.parentId);
+    const agents = parent ? [task.agent, parent.agent] : [task.agent];
+    const reached =
+      parent?.reachedBySuspension === true ||
+      agents.some((a) => inForce(this.suspensions?.records.get(a) ?? null, task.createdAt));
+    const created = reached ? { ...task, reachedBySuspension: true } : { ...task };
+    this.tasks.set(task.id, created);
+    return { task: { ...created }, created: true };
   }
 
   async get(taskId: string): Promise<Task | null> {

@@ -10,7 +10,8 @@
 --       leases, 6 the agent's delegations, 7 the agent's tasks (zset by deadline), 8.. every other key of the walks
 --       (each delegated task's `:leases` and `:children`, each live lease's hash, each task's hash), as the caller
 --       read them just before.
--- ARGV: 1 key prefix, 2 agent, 3 suspension json, 4 until ms or "", 5 now ms, 6 actor, 7 "1" to include delegates
+-- ARGV: 1 key prefix, 2 agent, 3 suspension json, 4 until ms or "", 5 now ms, 6 actor, 7 "1" to include delegates,
+--       8 the suspensions' channel, on which the agent is named in the same step (suspension-view.ts)
 -- Returns {"missing", key names...} without changing anything (the caller declares them and calls again), or
 -- {"suspended", previous json or "", r, r revoked ids..., ids needing a revoke job...}.
 --@include lease_end
@@ -55,6 +56,7 @@ if ARGV[4] ~= "" then
 else
   redis.call("ZREM", KEYS[2], ARGV[2])
 end
+redis.call("PUBLISH", ARGV[8], cjson.encode({t = "s", agent = ARGV[2]}))
 local ids = {}
 for id in pairs(live) do ids[#ids + 1] = id end
 table.sort(ids)

@@ -310,8 +310,15 @@ describe("a store over several shards", () => {
     expect(outcome.revoked.sort()).toEqual([...a.leases, ...b.leases].map((l) => l.id).sort());
     for (const shard of store.router.shards) expect((await shard.suspensions.get(agent))?.reason).toBe("x");
     expect((await store.suspensions.firstSuspended([agent], Date.now()))?.agent).toBe(agent);
+    // A task registered afterwards, on any shard, is marked reached in its own shard (which holds a copy).
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const { task } = await tree(store, shard, 0, agent);
+      expect((await store.tasks.get(task.id))?.reachedBySuspension, `shard ${shard}`).toBe(true);
+    }
     await store.suspensions.lift(agent);
     for (const shard of store.router.shards) expect(await shard.suspensions.get(agent)).toBeNull();
+    const lifted = (await tree(store, 2, 0, agent)).task;
+    expect((await store.tasks.get(lifted.id))?.reachedBySuspension).toBeUndefined();
   });
 
   it("verifies every shard's chain and the anchors, and catches a shard whose chain lost its end", async () => {

@@ -1,12 +1,19 @@
 import type { AuditEvent } from "../../audit.js";
-import type { Decided, IssueContext } from "./context.js";
+import type { Decided, IssueContext, Loaded } from "./context.js";
+import { readAgain } from "./load.js";
 
-/** `lease.denied`: the request as asked, why it was refused, and the policy decision when there was one. */
+/**
+ * `lease.denied`: the request as asked, why it was refused, and the policy decision when there was one. Nothing is
+ * refused on task records from the process's memory: the issuance starts again reading them (`readAgain`), and the
+ * refusal, if it still stands, is audited then.
+ */
 export async function deny(
-  { deps, caller, request }: IssueContext,
+  ctx: IssueContext | Loaded,
   reasons: string[],
   policyDetail: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
+  if ("cached" in ctx && ctx.cached) readAgain(ctx, "refused on cached task records");
+  const { deps, caller, request } = ctx;
   await deps.audit.append({
     type: "lease.denied",
     actor: caller.subject,

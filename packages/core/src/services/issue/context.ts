@@ -54,6 +54,8 @@ export interface Loaded extends IssueContext {
   chain: string[];
   /** The ancestor tasks themselves, nearest first (their quotas cover this task's leases too). */
   ancestors: Task[];
+  /** The levels may come from the process's task cache: valid only for the issuance in one step, which checks. */
+  cached: boolean;
 }
 
 /** After `verify`: the break-glass grant the intent needs, or null when the task's own ceiling covers it. */

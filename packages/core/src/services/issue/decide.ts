@@ -10,6 +10,7 @@ import { type AskedFor, policyRequestFor } from "../policy-request.js";
 import { stepUp } from "../step-up.js";
 import { deny } from "./audit.js";
 import type { AwaitingApproval, Decided, Verified } from "./context.js";
+import { readAgain } from "./load.js";
 
 /**
  * The policy set decides (every decision audited with its request), a permit that requires it waits for a
@@ -17,6 +18,9 @@ import type { AwaitingApproval, Decided, Verified } from "./context.js";
  */
 export async function decide(ctx: Verified): Promise<Decided | AwaitingApproval> {
   const { decision, policyDetail } = await consultPolicy(ctx);
+  // A person is asked only about a task as it is, not as this process remembers it.
+  if (decision?.approvalRequired && ctx.cached)
+    readAgain(ctx, "an approval is asked on task records as read");
   // A lease lives in its task tree's shard, and its id says which.
   const leaseId = withShard(newId("ls", ctx.now), taskShard(ctx.task));
   const requestHash = bodyHash(ctx.request);

@@ -7,6 +7,7 @@ import type { MintedCredential } from "../../provider.js";
 import type { Task } from "../../task.js";
 import { deny } from "./audit.js";
 import type { Decided } from "./context.js";
+import { readAgain } from "./load.js";
 import { auditMintFailed, mintError, mintRequestOf } from "./mint.js";
 import { writeCounted } from "./write-ahead.js";
 
@@ -49,6 +50,12 @@ export async function writeActive(
       );
       if (!outcome) break;
       if (!("refused" in outcome)) return outcome;
+      // The step compares state and stamps before it reads the suspensions: this refusal is on current records.
+      if (outcome.refused === "agent_suspended")
+        throw await refuse({ ...ctx, cached: false }, outcome.refused);
+      // Decided on records from memory that are no longer current (the task ended, or a narrowing or suspension
+      // moved a stamp): everything is read and decided again, as if nothing had been cached.
+      if (ctx.cached) readAgain(ctx, `task ${ctx.task.id} changed since it was cached`);
       if (outcome.refused !== "changed") throw await refuse(ctx, outcome.refused);
       // A narrowing or a suspension landed since the levels were read: decide again on what they hold now.
       if (attempt === ATTEMPTS) throw new LeashError("conflict", `task ${ctx.task.id} kept changing; retry`);

@@ -43,7 +43,9 @@ export async function writeCounted<T>(
     pools.length > 0 ? pools : undefined,
   ).catch(async (error: unknown) => {
     if (isLeashError(error) && error.code === "quota_exceeded") {
-      await deny(ctx, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
+      // The store's step checked the task's state and stamps before the pools (`createActive`), so cached records
+      // were current: the refusal stands as decided.
+      await deny({ ...ctx, cached: false }, [`quota ${error.extensions?.quota} ${error.extensions?.limit}`], {
         quota: error.extensions,
       });
     }
