@@ -245,7 +245,7 @@ describe("a store over several shards", () => {
         bodyHash: "h",
       });
       const held = await Promise.all(everywhere(key).map((k) => redis.exists(k)));
-      held.forEach((n, shard) => n > 0 && shard !== 1 && holders.add(shard));
+      for (const [shard, n] of held.entries()) if (n > 0 && shard !== 1) holders.add(shard);
     }
     expect(holders.size).toBe(SHARDS - 1);
   });
