@@ -55,8 +55,9 @@ export class IdempotencyClaims {
     });
     if (claims.length === 0) return;
     const values = await Promise.all(claims.map((c) => this.redis.get(c.name)));
-    const mine = claims.filter((c, i) => values[i]?.startsWith(`${c.leaseId} `)).map((c) => c.name);
-    if (mine.length > 0) await this.redis.del(...mine);
+    const mine = claims.filter((c, i) => values[i]?.startsWith(`${c.leaseId} `));
+    // One DEL each: the claims live on different shards, and a Cluster refuses a command or pipeline across them.
+    await Promise.all(mine.map((c) => this.redis.del(c.name)));
   }
 
   /** Frees the key when the lease it was claimed for was not written (a refusal counts nothing, keys included). */

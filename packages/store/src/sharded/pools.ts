@@ -1,4 +1,5 @@
 import { idTime, isLive, type Lease, type QuotaPool, quotaExceeded } from "@leash/core";
+import type { ChainableCommander } from "ioredis";
 import type { RedisClient } from "../connection.js";
 import { digest, type Keyspace } from "../keys.js";
 import { quotaRefusalOf } from "../quotas.js";
@@ -145,14 +146,15 @@ export class PoolReservations {
 
   /** Gives back a lease's places; `window` too (its per-minute count) when it was never issued. Idempotent. */
   async release(leaseId: string, pools: readonly string[], window: boolean): Promise<void> {
-    if (pools.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const pool of pools) {
-      const home = this.homeOf(pool);
-      pipeline.zrem(home.quotaHeld(pool), leaseId);
-      if (window) pipeline.zrem(home.quotaRate(pool), leaseId);
-    }
-    await pipeline.exec();
+    await pipelinedByHome(
+      this.redis,
+      pools,
+      (pool) => this.homeOf(pool),
+      (pipeline, pool, home) => {
+        pipeline.zrem(home.quotaHeld(pool), leaseId);
+        if (window) pipeline.zrem(home.quotaRate(pool), leaseId);
+      },
+    );
   }
 
   /** Gives back the places of the leases whose receipts (outbox entries) were just chained. */
@@ -167,22 +169,21 @@ export class PoolReservations {
         if (leaseId) byPool.set(pool, [...(byPool.get(pool) ?? []), leaseId]);
       }
     }
-    if (byPool.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const [pool, ids] of byPool) pipeline.zrem(this.homeOf(pool).quotaHeld(pool), ...ids);
-    await pipeline.exec();
+    await pipelinedByHome(
+      this.redis,
+      [...byPool],
+      ([pool]) => this.homeOf(pool),
+      (pipeline, [pool, ids], home) => {
+        pipeline.zrem(home.quotaHeld(pool), ...ids);
+      },
+    );
   }
 
   /** Each pool's places held at `now` (its live count, counters kept without a limit aside). */
   async held(pools: readonly string[], now: number): Promise<number[]> {
-    if (pools.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const pool of pools) pipeline.zcount(this.homeOf(pool).quotaHeld(pool), now, "+inf");
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, count]) => {
-      if (error) throw error;
-      return Number(count);
-    });
+    return await Promise.all(
+      pools.map((pool) => this.redis.zcount(this.homeOf(pool).quotaHeld(pool), now, "+inf")),
+    );
   }
 
   /**
@@ -208,6 +209,25 @@ export class PoolReservations {
     }
     return gone.length;
   }
+}
+
+/**
+ * Commands about values of several home shards, one pipeline per home: a Cluster takes a pipeline only when every
+ * key in it is served by the same nodes. Throws the first command's error.
+ */
+export async function pipelinedByHome<T>(
+  redis: RedisClient,
+  items: readonly T[],
+  homeOf: (item: T) => Keyspace,
+  add: (pipeline: ChainableCommander, item: T, home: Keyspace) => void,
+): Promise<void> {
+  await Promise.all(
+    [...groupBy(items, homeOf)].map(async ([home, part]) => {
+      const pipeline = redis.pipeline();
+      for (const item of part) add(pipeline, item, home);
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    }),
+  );
 }
 
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {

@@ -2,7 +2,7 @@ import type { RedisClient } from "../connection.js";
 import { guard } from "../guard.js";
 import { type Keyspace, keyspace } from "../keys.js";
 import { loadScripts, type ScriptRunner } from "../scripts.js";
-import { poolHome } from "./pools.js";
+import { pipelinedByHome, poolHome } from "./pools.js";
 
 const PAGE = 500;
 /** A place outlives its lease's expiry by this much, as quota_reserve.lua keeps it. */
@@ -56,15 +56,18 @@ async function seedLeases(
     if (!qlive) continue;
     const pools = (JSON.parse(qlive) as string[]).map((field) => field.slice("ql:".length));
     const until = Number(expires) + GRACE_MS;
-    const write = s.redis.pipeline();
-    for (const pool of pools) {
-      const held = poolHome(s.homes, pool).quotaHeld(pool);
-      write.zadd(held, Number(expires), id);
-      // A new set gets its lifetime; one that has a shorter lifetime gets a longer one.
-      write.pexpireat(held, until, "NX");
-      write.pexpireat(held, until, "GT");
-    }
-    await write.exec();
+    await pipelinedByHome(
+      s.redis,
+      pools,
+      (pool) => poolHome(s.homes, pool),
+      (write, pool, home) => {
+        const held = home.quotaHeld(pool);
+        write.zadd(held, Number(expires), id);
+        // A new set gets its lifetime; one that has a shorter lifetime gets a longer one.
+        write.pexpireat(held, until, "NX");
+        write.pexpireat(held, until, "GT");
+      },
+    );
     moved += Number(await s.seed([s.shard0.lease(id), s.shard0.counters], [qlive, JSON.stringify(pools)]));
   }
   return moved;
