@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { Lease, Task } from "@leash/core";
-import { connectRedis, createStore, RedisAuditLog, type RedisClient, waitReady } from "@leash/store";
+import { type Lease, newId, type Task, withShard } from "@leash/core";
+import {
+  connectRedis,
+  createStore,
+  keyspace,
+  migrateShards,
+  openStore,
+  RedisAuditLog,
+  type RedisClient,
+  readShardMap,
+  waitReady,
+} from "@leash/store";
 import { activationFixture, leaseFixture, taskFixture } from "@leash/store/testing";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -106,5 +116,74 @@ describe("the store on a Redis Cluster", () => {
       ),
     );
     expect(await audit.verify()).toEqual({ ok: true, checked: 50 });
+  });
+});
+
+describe("a store over 12 shards on a Redis Cluster", () => {
+  it("counts pools and claims Idempotency-Keys on home shards of every node, and gives them back", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const { store } = await openStore(redis, prefix, 12, { retentionMs: 60_000 });
+    // Six pools, homed by name over the shards (and so over the three primaries); one place each.
+    const pools = Array.from({ length: 6 }, (_, i) => ({
+      quota: `q${i}`,
+      pool: `q${i}-${randomUUID()}`,
+      live: { max: 1 },
+      perMinute: { max: 10 },
+    }));
+    const shardTask = async (shard: number) => {
+      const t = task({ id: withShard(newId("tk"), shard) });
+      await store.tasks.create(t);
+      return t;
+    };
+    const [a, b] = [await shardTask(5), await shardTask(9)];
+    const first = lease(a.id, { id: withShard(newId("ls"), 5) });
+    expect(await store.leases.createPending(first, { key: "k1", bodyHash: "h" }, pools)).toBeNull();
+    const second = lease(b.id, { id: withShard(newId("ls"), 9) });
+    await expect(store.leases.createPending(second, undefined, pools)).rejects.toThrow(/at most/);
+    // An abort gives every place back, on every node, at once.
+    expect(await store.leases.abort(first.id, "mint failed")).toBe(true);
+    expect(await store.leases.createPending(second, { key: "k2", bodyHash: "h" }, pools)).toBeNull();
+    // So does the chaining of the receipt of a lease's end.
+    await store.leases.activate(second.id, activation);
+    await store.leases.requestRevocation([{ leaseId: second.id, cause: "returned", actor: "t" }], Date.now());
+    await store.leases.settle(second.id, Date.now(), "revoked");
+    await store.audit.drain();
+    const usage = await store.leases.quotaUsage(pools, Date.now());
+    expect(usage.map((u) => u.live)).toEqual([0, 0, 0, 0, 0, 0]);
+
+    // The claims of the keys go with their leases.
+    const { prefixes } = (await readShardMap(redis, prefix)) ?? { prefixes: [] };
+    const claims = (key: string) => prefixes.map((p) => keyspace(p).idempotency(first.agent, key));
+    const held = async (key: string) =>
+      (await Promise.all(claims(key).map((k) => redis.exists(k)))).reduce((n, x) => n + x, 0);
+    expect((await held("k1")) + (await held("k2"))).toBeGreaterThan(0);
+    await store.retention.sweep(Date.now() + 1);
+    expect((await held("k1")) + (await held("k2"))).toBe(0);
+  });
+
+  it("moves the counts of a one-shard store's live leases into their pools when it is first sharded", async () => {
+    const prefix = `t:{${randomUUID()}}:`;
+    const plain = createStore(redis, prefix);
+    const pools = Array.from({ length: 4 }, (_, i) => ({
+      quota: `q${i}`,
+      pool: `q${i}-${randomUUID()}`,
+      live: { max: 1 },
+    }));
+    const old = task();
+    await plain.tasks.create(old);
+    await plain.leases.createPending(lease(old.id), undefined, pools);
+    await migrateShards(redis, prefix, 6, {
+      report: () => undefined,
+      signal: AbortSignal.timeout(20_000),
+      pollMs: 50,
+    });
+    const { store } = await openStore(redis, prefix, 6, { retentionMs: 60_000 });
+    const usage = await store.leases.quotaUsage(pools, Date.now());
+    expect(usage.map((u) => u.live)).toEqual([1, 1, 1, 1]);
+    const t = task({ id: withShard(newId("tk"), 4) });
+    await store.tasks.create(t);
+    await expect(
+      store.leases.createPending(lease(t.id, { id: withShard(newId("ls"), 4) }), undefined, pools),
+    ).rejects.toThrow(/at most/);
   });
 });
