@@ -134,7 +134,8 @@ export async function warmOpsTarget(stack: BenchStack): Promise<OpsTarget> {
     ttlSeconds: 86_400,
   });
   const agents = await createAgents(stack, orchestrator, 8);
-  const target = { redis: stack.redis, keys: stack.keys, post: stack.post, orchestrator, agents };
+  // Every shard's keys, so that the waits for the work to settle see all of it (LEASH_SHARDS=12 pnpm bench).
+  const target = { redis: stack.redis, keys: stack.shardKeys, post: stack.post, orchestrator, agents };
   await measureOps(target, { leases: 50, perTask: 5, idleMs: 100 });
   return target;
 }
