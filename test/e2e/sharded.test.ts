@@ -14,7 +14,15 @@ let stack: Stack;
 let security: string;
 
 beforeAll(async () => {
-  stack = await startStack({ redisUrl: inject("redisUrl"), env: { LEASH_SHARDS: String(SHARDS) } });
+  stack = await startStack({
+    redisUrl: inject("redisUrl"),
+    env: { LEASH_SHARDS: String(SHARDS) },
+    config: {
+      quotas: [
+        { id: "sharded-pool", match: { agent_prefix: agentId("sharded-q") }, per: "agent", max_live: 3 },
+      ],
+    },
+  });
   security = await stack.token(SECURITY);
 }, 60_000);
 afterAll(() => stack?.stop());
@@ -107,5 +115,66 @@ describe(`${SHARDS} shards`, () => {
     const receipts = await auditLog<AuditItem>(stack, security, "type=lease.revoked");
     expect(receipts.filter((e) => e.detail?.campaign === started.id)).toHaveLength(39);
     expect(await json(await stack.call("GET", "/v1/audit/verify", security))).toMatchObject({ ok: true });
+  });
+
+  it("holds a trust-file quota exactly across shards, and catches one Idempotency-Key used for tasks of two", async () => {
+    // Tasks of one agent until two are on shard 3 and one each on shards 1 and 2 (random placement).
+    const byShard = new Map<number, string[]>();
+    for (
+      let i = 0;
+      i < 80 && !((byShard.get(3)?.length ?? 0) >= 2 && byShard.has(1) && byShard.has(2));
+      i++
+    ) {
+      const id = await createTask(stack, "sharded-q");
+      byShard.set(shardInId(id) ?? 0, [...(byShard.get(shardInId(id) ?? 0) ?? []), id]);
+    }
+    const [a = "", b = ""] = byShard.get(3) ?? [];
+    const [c = ""] = byShard.get(1) ?? [];
+    const [d = ""] = byShard.get(2) ?? [];
+    const token = await stack.token(agentId("sharded-q"));
+    const ask = (task: string, headers: Record<string, string> = {}) =>
+      stack.call(
+        "POST",
+        "/v1/leases",
+        token,
+        { task_id: task, provider: "leash-jwt", intent: { action: "read", resource: "docs/a.md" } },
+        headers,
+      );
+    // The pool is 3 whatever shards its leases live in: two in shard 3, one in shard 1, then full everywhere.
+    const held = [
+      (await issueLease(stack, "sharded-q", a)).lease_id,
+      (await issueLease(stack, "sharded-q", b)).lease_id,
+    ];
+    held.push((await issueLease(stack, "sharded-q", c)).lease_id);
+    const full = await ask(d);
+    expect(full.status).toBe(429);
+    expect(await full.json()).toMatchObject({ quota: "sharded-pool", limit: "max_live", max: 3 });
+    // A lease returned frees its place once it is revoked, for a task of any shard.
+    expect((await stack.call("DELETE", `/v1/leases/${held[0]}`, token)).status).toBeLessThan(300);
+    const fourth = await waitFor(
+      async () => {
+        const res = await ask(d);
+        return res.status === 201 ? res : undefined;
+      },
+      { timeoutMs: 10_000, what: "a place to free" },
+    );
+    expect(fourth.status).toBe(201);
+
+    // One key, two tasks of two shards, at once: one lease, and the other request told the key was used.
+    expect((await stack.call("DELETE", `/v1/leases/${held[1]}`, token)).status).toBeLessThan(300);
+    await waitFor(async () => ((await ask(b)).status === 201 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: "another place",
+    });
+    for (const id of [held[2], (await json<{ lease_id: string }>(fourth)).lease_id])
+      await stack.call("DELETE", `/v1/leases/${id}`, token);
+    const raced = await Promise.all([
+      ask(a, { "idempotency-key": "sharded-race" }),
+      ask(c, { "idempotency-key": "sharded-race" }),
+    ]);
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(await raced.find((r) => r.status === 409)?.json()).toMatchObject({
+      type: "urn:leash:problem:idempotency_conflict",
+    });
   });
 });
