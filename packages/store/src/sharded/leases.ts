@@ -1,21 +1,22 @@
-import type {
-  ActivateInput,
-  IdempotencyRecord,
-  IssueStanding,
-  Lease,
-  LeasePage,
-  LeaseQuery,
-  LeaseSelector,
-  QuotaPool,
-  QuotaUsage,
-  RevocationRequest,
-  SettledState,
+import {
+  type ActivateInput,
+  type IdempotencyRecord,
+  type IssueStanding,
+  idTime,
+  type Lease,
+  type LeasePage,
+  type LeaseQuery,
+  type LeaseSelector,
+  type QuotaPool,
+  type QuotaUsage,
+  type RevocationRequest,
+  type SettledState,
 } from "@leash/core";
 import { guard } from "../guard.js";
 import type { ExposedLease, RedisLeaseStore } from "../lease-store.js";
 import type { Public } from "../store.js";
 import type { IdempotencyClaims } from "./idempotency.js";
-import { type PoolReservations, splitPools } from "./pools.js";
+import { type PoolReservations, splitPools, WRITE_WITHIN_MS } from "./pools.js";
 import type { ShardRouter } from "./router.js";
 
 type Detail = Readonly<Record<string, string | number | boolean>>;
@@ -64,11 +65,14 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
     idem: { key: string; bodyHash: string } | undefined,
     write: () => Promise<T | IdempotencyRecord | null>,
   ): Promise<T | IdempotencyRecord | null> {
-    if (!idem || this.router.shardOfLease(lease.id) === this.claims.homeOf(lease.agent, idem.key))
+    if (!idem) return await write();
+    if (this.router.shardOfLease(lease.id) === this.claims.homeOf(lease.agent, idem.key)) {
+      const written = await write();
+      if (!isRecord(written) || !(await this.neverWritten(written, lease))) return written;
+      await this.claims.release(lease.agent, idem.key, written.leaseId);
       return await write();
-    const earlier = await guard("claim an idempotency key", () =>
-      this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash),
-    );
+    }
+    const earlier = await guard("claim an idempotency key", () => this.claim(lease, idem));
     if (earlier) return earlier;
     const free = () => this.claims.release(lease.agent, idem.key, lease.id).catch(() => undefined);
     try {
@@ -79,6 +83,25 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
       await free();
       throw error;
     }
+  }
+
+  /** The key's claim for `lease`, or the record of its first use; a claim whose lease was never written is taken over. */
+  private async claim(lease: Lease, idem: { key: string; bodyHash: string }) {
+    const earlier = await this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash);
+    if (!earlier || !(await this.neverWritten(earlier, lease))) return earlier;
+    await this.claims.release(lease.agent, idem.key, earlier.leaseId);
+    return await this.claims.claim(lease.agent, idem.key, lease.id, idem.bodyHash);
+  }
+
+  /**
+   * Whether a key's claim names a lease that will never be written: its process died between the claim and the
+   * write (which take well under WRITE_WITHIN_MS), so the key is free again, as with one shard, where nothing of a
+   * request that died before its write is left.
+   */
+  private async neverWritten(record: IdempotencyRecord, lease: Lease): Promise<boolean> {
+    const claimedAt = idTime(record.leaseId);
+    if (claimedAt === null || claimedAt > lease.issuedAt - WRITE_WITHIN_MS) return false;
+    return (await this.get(record.leaseId)) === null;
   }
 
   /**
@@ -247,4 +270,8 @@ export class ShardedLeaseStore implements Public<RedisLeaseStore> {
   async liveCount(filter: { agent?: string }): Promise<number> {
     return (await this.router.all((s) => s.leases.liveCount(filter))).reduce((a, b) => a + b, 0);
   }
+}
+
+function isRecord(value: unknown): value is IdempotencyRecord {
+  return typeof value === "object" && value !== null && "leaseId" in value && "bodyHash" in value;
 }

@@ -15,7 +15,7 @@ export interface HomedPool {
 }
 
 /** A write-ahead finishes well within this; a reservation whose lease is still not written after it was lost. */
-const WRITE_WITHIN_MS = 60_000;
+export const WRITE_WITHIN_MS = 60_000;
 /**
  * A full pool whose re-read found nothing to give back re-reads at most this often per process, so requests
  * hammering it cannot make each refusal cost a read of all it holds.

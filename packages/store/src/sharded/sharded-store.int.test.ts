@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { type Lease, newId, type Task, withShard } from "@leash/core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { connectRedis } from "../connection.js";
-import { keyspace } from "../keys.js";
+import { digest, keyspace } from "../keys.js";
 import { createStore } from "../store.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { createShardedStore, openStore } from "./index.js";
-import { poolHome } from "./pools.js";
+import { homeShard, poolHome } from "./pools.js";
 import { keySlot, shardPrefixes } from "./slots.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
@@ -248,6 +248,35 @@ describe("a store over several shards", () => {
       for (const [shard, n] of held.entries()) if (n > 0 && shard !== 1) holders.add(shard);
     }
     expect(holders.size).toBe(SHARDS - 1);
+  });
+
+  it("takes over an Idempotency-Key claimed by a request that died before writing its lease", async () => {
+    const store = sharded();
+    const agent = "spiffe://t/agent/crashed";
+    const homes = store.router.shards.map((sh) => keyspace(sh.prefix));
+    const homeOf = (key: string) => {
+      const home = homes[homeShard(digest(`${agent}\n${key}`), SHARDS)];
+      if (!home) throw new Error("no home");
+      return home;
+    };
+    for (const shard of [0, 1, 2, 3]) {
+      const task = taskFixture({ id: withShard(newId("tk"), shard), agent });
+      await store.tasks.create(task);
+      const key = `died-${shard}`;
+      // What a process left at the key's home when it died between its claim and its write, two minutes ago.
+      const dead = withShard(newId("ls", Date.now() - 120_000), shard);
+      await redis.set(homeOf(key).idempotency(agent, key), `${dead} h`, "PX", 60_000);
+      const retry = leaseFixture(task.id, { id: withShard(newId("ls"), shard), agent });
+      expect(await store.leases.createPending(retry, { key, bodyHash: "h" })).toBeNull();
+      // A claim of a few seconds ago is a request still under way: the retry gets its record.
+      const fresh = withShard(newId("ls", Date.now() - 5_000), shard);
+      await redis.set(homeOf(`${key}-fresh`).idempotency(agent, `${key}-fresh`), `${fresh} h`, "PX", 60_000);
+      const other = leaseFixture(task.id, { id: withShard(newId("ls"), shard), agent });
+      expect(await store.leases.createPending(other, { key: `${key}-fresh`, bodyHash: "h" })).toEqual({
+        leaseId: fresh,
+        bodyHash: "h",
+      });
+    }
   });
 
   it("recovers a place whose receipt was not chained, and one whose lease was never written", async () => {
