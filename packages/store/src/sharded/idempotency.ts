@@ -2,7 +2,7 @@ import type { IdempotencyRecord } from "@leash/core";
 import type { RedisClient } from "../connection.js";
 import { digest, type Keyspace } from "../keys.js";
 import { IDEMPOTENCY_TTL_MS, idempotencyRecordOf } from "../lease-store.js";
-import { homeShard } from "./pools.js";
+import { homeShard } from "./slots.js";
 
 /**
  * With several shards, an agent's Idempotency-Key could be used at the same moment for tasks of two shards, and

@@ -60,7 +60,7 @@ export function createShardedStore(
     leasesSwept: (swept) => claims.releaseSwept(swept),
   };
   const shards = map.prefixes.map((p) => createStore(redis, p, { ...options, crossShard }));
-  const router = new ShardRouter(shards, redis);
+  const router = new ShardRouter(shards, redis, homes.length);
   const home = router.home;
   const leases = new ShardedLeaseStore(router, places, claims);
   lookup.leases = leases;

@@ -4,7 +4,7 @@ import type { RedisClient } from "../connection.js";
 import { digest, type Keyspace } from "../keys.js";
 import { quotaRefusalOf } from "../quotas.js";
 import type { ScriptRunner } from "../scripts.js";
-import { crc16 } from "./slots.js";
+import { homeShard } from "./slots.js";
 
 /** A limit of a trust-file pool counted on the pool's home shard. */
 export interface HomedPool {
@@ -52,15 +52,6 @@ export function splitPools(pools: readonly QuotaPool[]): { homed: HomedPool[]; l
     if (rest.live || rest.perMinute || rest.issued) local.push(rest);
   }
   return { homed, local };
-}
-
-/**
- * Which of the home shards (the map's first `homes`, fixed when the store was first sharded, so that growing moves
- * nothing) keeps a value shared across task trees whose keys carry this digest (keys.ts `digest`): spread like
- * keys over slots.
- */
-export function homeShard(keyDigest: string, homes: number): number {
-  return crc16(keyDigest) % homes;
 }
 
 /**

@@ -1,17 +1,17 @@
 import { MAX_SHARDS, shardInId } from "@leash/core";
 import type { RedisClient } from "../connection.js";
 import { guard } from "../guard.js";
-import { keyspace } from "../keys.js";
+import { digest, keyspace } from "../keys.js";
 import type { Store } from "../store.js";
-import { crc16 } from "./slots.js";
+import { crc16, homeShard } from "./slots.js";
 
 /** Placements remembered in process (they never change); past this many the cache starts over. */
 const PLACEMENT_CACHE = 100_000;
 
 /**
  * Finds the shard of a task, a lease or a value, and runs reads over every shard. Leases and generated task ids
- * carry their shard; a task whose id an orchestrator chose has a placement record on shard 0 (immutable, so it is
- * cached once read). A task with neither lives in shard 0, as every task did before sharding.
+ * carry their shard; a task whose id an orchestrator chose has a placement record on a home shard picked by its id
+ * (immutable, so it is cached once read). A task with neither lives in shard 0, as every task did before sharding.
  */
 export class ShardRouter {
   private readonly placements = new Map<string, number>();
@@ -19,6 +19,8 @@ export class ShardRouter {
   constructor(
     readonly shards: readonly Store[],
     private readonly redis: RedisClient,
+    /** The map's `homes`: placement records are kept on one of the first `homes` shards, by task id. */
+    private readonly homes = 1,
   ) {}
 
   get count(): number {
@@ -116,8 +118,10 @@ export class ShardRouter {
     return results.flat();
   }
 
+  /** On a home shard fixed by the id (sharded/pools.ts `homeShard`), so placements spread and growing moves none. */
   private placementKey(taskId: string): string {
-    return keyspace(this.home.prefix).placement(taskId);
+    const home = this.at(homeShard(digest(taskId), Math.min(this.homes, this.count)));
+    return keyspace(home.prefix).placement(taskId);
   }
 
   private remember(taskId: string, shard: number): number {

@@ -6,8 +6,8 @@ import { digest, keyspace } from "../keys.js";
 import { createStore } from "../store.js";
 import { activationFixture, leaseFixture, taskFixture } from "../testing/fixtures.js";
 import { createShardedStore, openStore } from "./index.js";
-import { homeShard, poolHome } from "./pools.js";
-import { keySlot, shardPrefixes } from "./slots.js";
+import { poolHome } from "./pools.js";
+import { homeShard, keySlot, shardPrefixes } from "./slots.js";
 
 const redis = connectRedis(inject("redisUrl"), { mode: "worker" });
 afterAll(() => redis.quit());
@@ -86,6 +86,15 @@ describe("a store over several shards", () => {
     expect((await store.tasks.get(id))?.shard).toBe(3);
     const fresh = createShardedStore(redis, mapOf(store.prefix), { retentionMs: 60_000 });
     expect((await fresh.tasks.get(id))?.id).toBe(id);
+    // Placements are kept on home shards by id, not all on shard 0.
+    const kept = new Set<number>();
+    for (let i = 0; i < 24; i++) {
+      const chosen = `job-${randomUUID()}`;
+      await store.tasks.create(taskFixture({ id: chosen, shard: i % SHARDS }));
+      for (const [shard, s] of store.router.shards.entries())
+        if (await redis.exists(keyspace(s.prefix).placement(chosen))) kept.add(shard);
+    }
+    expect(kept.size).toBe(SHARDS);
   });
 
   it("lists, counts and exposes the leases of every shard, newest first, across pages", async () => {

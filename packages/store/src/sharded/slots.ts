@@ -89,3 +89,12 @@ function tagsFor(base: string, slots: readonly number[]): string[] {
   if (wanted.size > 0) throw new Error(`no tag found for ${wanted.size} of ${slots.length} slots`);
   return found;
 }
+
+/**
+ * Which of the home shards (the map's first `homes`, fixed when the store was first sharded, so that growing moves
+ * nothing) keeps a value shared across task trees (a quota pool, an idempotency claim, a placement) whose keys carry
+ * this digest (keys.ts `digest`): spread like keys over slots.
+ */
+export function homeShard(keyDigest: string, homes: number): number {
+  return crc16(keyDigest) % homes;
+}
