@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type Clock,
   inForce,
@@ -8,7 +7,7 @@ import {
 } from "@leash/core";
 import type { RedisClient } from "./connection.js";
 import { keyspace } from "./keys.js";
-import { loadScript } from "./scripts.js";
+import { createProvedFeed } from "./proved-feed.js";
 import { parseSuspension } from "./suspension-store.js";
 
 /**
@@ -49,49 +48,23 @@ export interface SuspensionViewOptions {
   onError?: (error: Error) => void;
 }
 
-type Message = { t: "s"; agent: string } | { t: "ping"; view: string; session: number; at: number };
-
-function messageOf(text: string): Message | null {
-  try {
-    const m = JSON.parse(text) as Partial<Record<string, unknown>>;
-    if (m.t === "s" && typeof m.agent === "string") return { t: "s", agent: m.agent };
-    if (
-      m.t === "ping" &&
-      typeof m.view === "string" &&
-      typeof m.session === "number" &&
-      typeof m.at === "number"
-    )
-      return { t: "ping", view: m.view, session: m.session, at: m.at };
-  } catch {}
-  return null;
-}
-
 /**
- * Every write of the suspensions (suspension-store.ts: `record`, suspend_agent.lua, lift_suspension.lua) publishes
- * the agent's name in the same step. On that message the view marks the agent unknown and reads its record again;
- * while it is unknown, a request naming it reads Redis. Freshness is proved as the gateway's live lease view proves
- * it: every `staleMs / 4` a ping is published from the node that holds the suspensions, and a subscriber receives
- * one node's messages in order, so once a ping sent at `t` comes back, every write before `t` has been announced to
- * the view. The view answers from memory only while such a `t` is within `staleMs` of now, and only for agents it
- * has no unread announcement of; a subscription that drops starts a new session (pings of an earlier one do not
- * count) and loads everything again. So a request that reaches the view more than `staleMs` after a suspension was
- * recorded is refused, and earlier ones are refused too once the announcement has arrived.
+ * Every write of the suspensions (suspension-store.ts: `record`, suspend_agent.lua, lift_suspension.lua) announces
+ * the agent's name in the same step (`{"t":"s","agent"}`). On that message the view marks the agent unknown and
+ * reads its record again; while it is unknown, a request naming it reads Redis. Freshness is `createProvedFeed`'s,
+ * as for the gateway's live lease view: the view answers from memory only while a ping it sent within `staleMs`
+ * has come back, and only for agents it has no unread announcement of; a subscription that drops loads everything
+ * again. So a request that reaches the view more than `staleMs` after a suspension was recorded is refused, and
+ * earlier ones are refused too once the announcement has arrived.
  */
 export function createSuspensionView(deps: SuspensionViewDeps, opts: SuspensionViewOptions): SuspensionView {
-  const { redis, subscriber, fallback } = deps;
+  const { redis, fallback } = deps;
   const keys = keyspace(deps.prefix);
-  const { clock, staleMs } = opts;
-  const id = randomUUID();
-  const publishPing = loadScript(redis, "gatewayPing");
   let known = new Map<string, Suspension>();
   /** Agents announced and not yet read again, with the number of the newest read asked for. */
   const unread = new Map<string, number>();
   let reads = 0;
-  let session = 0;
-  let loaded = -1;
-  let currentAsOf = Number.NEGATIVE_INFINITY;
   let closed = false;
-  let timer: NodeJS.Timeout | undefined;
 
   const report = (error: unknown) => {
     if (!closed) opts.onError?.(error instanceof Error ? error : new Error(String(error)));
@@ -116,75 +89,42 @@ export function createSuspensionView(deps: SuspensionViewDeps, opts: SuspensionV
     }
   }
 
-  function ping(): void {
-    if (closed || loaded !== session) return;
-    const message = JSON.stringify({ t: "ping", view: id, session, at: clock.now() });
-    publishPing([keys.suspensions], [keys.suspensionsChannel, message]).catch(report);
-  }
-
-  function onMessage(channel: string, text: string): void {
-    if (channel !== keys.suspensionsChannel) return;
-    const message = messageOf(text);
-    if (message?.t === "s") void reread(message.agent);
-    if (message?.t !== "ping" || message.view !== id) return;
-    if (message.session !== session || loaded !== session) return;
-    currentAsOf = Math.max(currentAsOf, message.at);
-  }
-
-  function lost(): void {
-    session += 1;
-    currentAsOf = Number.NEGATIVE_INFINITY;
-  }
-
-  /** Subscribe, then load everything recorded, retrying the load until it works or the session ends. */
-  async function resync(): Promise<void> {
-    const mine = ++session;
-    currentAsOf = Number.NEGATIVE_INFINITY;
-    try {
-      await subscriber.subscribe(keys.suspensionsChannel);
-    } catch (error) {
-      return report(error);
-    }
-    while (!closed && session === mine) {
-      try {
-        const all = await redis.hgetall(keys.suspensions);
-        if (session !== mine) return;
-        const next = new Map<string, Suspension>();
-        for (const [agent, raw] of Object.entries(all)) {
-          const s = parseSuspension(raw);
-          if (s) next.set(agent, s);
-        }
-        // An agent announced meanwhile stays unread: its own read, asked for after this load, decides it.
-        for (const agent of unread.keys()) {
-          const s = known.get(agent);
-          if (s) next.set(agent, s);
-          else next.delete(agent);
-        }
-        known = next;
-        loaded = mine;
-        return ping();
-      } catch (error) {
-        report(error);
-        await new Promise((r) => setTimeout(r, Math.min(staleMs, 1_000)));
+  /** Everything recorded; an agent announced meanwhile stays unread: its own read, asked for after, decides it. */
+  async function load(): Promise<() => void> {
+    const all = await redis.hgetall(keys.suspensions);
+    return () => {
+      const next = new Map<string, Suspension>();
+      for (const [agent, raw] of Object.entries(all)) {
+        const s = parseSuspension(raw);
+        if (s) next.set(agent, s);
       }
-    }
+      for (const agent of unread.keys()) {
+        const s = known.get(agent);
+        if (s) next.set(agent, s);
+        else next.delete(agent);
+      }
+      known = next;
+    };
   }
 
-  const current = () => !closed && loaded === session && clock.now() - currentAsOf <= staleMs;
-  const onReady = () => void resync();
-  const onError = (error: Error) => report(error);
+  const feed = createProvedFeed(
+    {
+      redis,
+      subscriber: deps.subscriber,
+      channel: keys.suspensionsChannel,
+      node: keys.suspensions,
+      load,
+      onMessage(text) {
+        const agent = announcedAgent(text);
+        if (agent !== null) void reread(agent);
+      },
+    },
+    { ...opts, onError: report },
+  );
+  const current = () => !closed && feed.current();
 
   return {
-    start() {
-      subscriber.on("message", onMessage);
-      subscriber.on("ready", onReady);
-      subscriber.on("close", lost);
-      subscriber.on("error", onError);
-      timer = setInterval(ping, Math.max(1, Math.floor(staleMs / 4)));
-      timer.unref();
-      if (subscriber.status === "ready") void resync();
-      else if (subscriber.status === "wait") subscriber.connect().catch(report);
-    },
+    start: () => feed.start(),
     async firstSuspended(agents, now) {
       if (agents.length === 0) return null;
       if (!current() || agents.some((a) => unread.has(a))) return fallback.firstSuspended(agents, now);
@@ -200,15 +140,18 @@ export function createSuspensionView(deps: SuspensionViewDeps, opts: SuspensionV
     current,
     close() {
       closed = true;
-      clearInterval(timer);
-      subscriber.off("message", onMessage);
-      subscriber.off("ready", onReady);
-      subscriber.off("close", lost);
-      // Nothing is left to flush on a subscription, and QUIT would wait for a connection that may never come back.
-      subscriber.disconnect();
-      subscriber.off("error", onError);
+      feed.close();
     },
   };
+}
+
+/** The agent a suspension write announced, or null for any other message. */
+function announcedAgent(text: string): string | null {
+  try {
+    const m = JSON.parse(text) as Partial<Record<string, unknown>>;
+    if (m.t === "s" && typeof m.agent === "string") return m.agent;
+  } catch {}
+  return null;
 }
 
 /**
