@@ -168,6 +168,20 @@ describe(`${SHARDS} shards`, () => {
     });
     for (const id of [held[2], (await json<{ lease_id: string }>(fourth)).lease_id])
       await stack.call("DELETE", `/v1/leases/${id}`, token);
+    // Room for both racers, so that only the key decides: the returned leases' places are free once revoked.
+    await waitFor(
+      async () => {
+        const exposure = await json<{ quotas: { id: string; usage: { live: number | null } }[] }>(
+          await stack.call(
+            "GET",
+            `/v1/agents/${encodeURIComponent(agentId("sharded-q"))}/exposure`,
+            security,
+          ),
+        );
+        return exposure.quotas.find((q) => q.id === "sharded-pool")?.usage.live === 1 ? true : undefined;
+      },
+      { timeoutMs: 10_000, what: "the returned leases' places to be free" },
+    );
     const raced = await Promise.all([
       ask(a, { "idempotency-key": "sharded-race" }),
       ask(c, { "idempotency-key": "sharded-race" }),
